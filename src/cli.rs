@@ -1,0 +1,133 @@
+//! The command line, defined once with clap's derive API. Doc comments are the help text.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+const AFTER_HELP: &str = "\
+Exit status:
+  0  success (for search: at least one hit)
+  1  search found no hits
+  2  an error (bad arguments, missing index, unreadable input)
+
+Examples:
+  reel index                       index ./corpus into ./index
+  reel search \"drug court\"         ranked passages for a query
+  reel search 'director:sheldon year:[2015 TO 2019]' --json
+  reel stats";
+
+/// Search documentary and film reviews: index a corpus into passages, then search ranked
+/// passages with highlighted matches.
+#[derive(Debug, Parser)]
+#[command(name = "reel", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// When to colour output: auto (only on a terminal, never with NO_COLOR or TERM=dumb).
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
+    pub color: ColorChoice,
+
+    /// The subcommand.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Colour choice for human output.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    Auto,
+    /// Always colour.
+    Always,
+    /// Never colour.
+    Never,
+}
+
+/// reel's subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Index files and folders (.txt, .md) into passages.
+    #[command(after_help = AFTER_HELP)]
+    Index(IndexArgs),
+    /// Search the index and print ranked passages.
+    #[command(after_help = AFTER_HELP)]
+    Search(SearchArgs),
+    /// Show what an index holds: documents, passages, fields, size on disk.
+    #[command(after_help = AFTER_HELP)]
+    Stats(StatsArgs),
+}
+
+/// `reel index`.
+#[derive(Debug, Args)]
+pub struct IndexArgs {
+    /// Files or folders to index.
+    #[arg(value_name = "PATH", default_value = "corpus")]
+    pub paths: Vec<PathBuf>,
+
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Start from an empty index (needed when the index was made by another version of reel).
+    #[arg(long)]
+    pub rebuild: bool,
+
+    /// Writer threads (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
+    /// Writer memory budget in MB, shared by the threads (at least 15 MB per thread).
+    #[arg(long, value_name = "MB", default_value_t = 128,
+          value_parser = clap::value_parser!(u64).range(15..=65536))]
+    pub memory: u64,
+
+    /// No summary or warnings on stderr, only errors.
+    #[arg(short, long)]
+    pub quiet: bool,
+}
+
+/// `reel search`.
+#[derive(Debug, Args)]
+pub struct SearchArgs {
+    /// The query: words, "quoted phrases", AND/OR/NOT, +must -mustnot, field:value,
+    /// field:[low TO high]. Several arguments are joined with spaces.
+    #[arg(value_name = "QUERY", required = true)]
+    pub query: Vec<String>,
+
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Most passages to print.
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 10,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub limit: u64,
+
+    /// Print JSON Lines, one object per hit (see the README for the fields).
+    #[arg(long)]
+    pub json: bool,
+
+    /// Keep at most K passages of any one document.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub per_doc: Option<u64>,
+}
+
+/// `reel stats`.
+#[derive(Debug, Args)]
+pub struct StatsArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_is_well_formed() {
+        super::Cli::command().debug_assert();
+    }
+}

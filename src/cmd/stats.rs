@@ -1,0 +1,41 @@
+//! `reel stats`: what the index holds.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use reel::output::json;
+use reel::stats;
+
+use crate::cli::StatsArgs;
+
+pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
+    let info = stats::collect(&args.index)?;
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        json::write_value(&mut out, &info)?;
+    } else {
+        writeln!(out, "index           {}", info.index)?;
+        writeln!(out, "documents       {}", info.documents)?;
+        writeln!(out, "passages        {}", info.passages)?;
+        writeln!(
+            out,
+            "size on disk    {:.1} KB",
+            info.size_bytes as f64 / 1024.0
+        )?;
+        writeln!(out, "schema version  {}", info.schema_version)?;
+        writeln!(out, "fields          {}", info.fields.join(", "))?;
+        if !info.metadata_fields.is_empty() {
+            writeln!(out, "metadata fields")?;
+            for (name, ty) in &info.metadata_fields {
+                writeln!(
+                    out,
+                    "  {name:<20} {}",
+                    serde_json::to_string(ty)?.trim_matches('"')
+                )?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! Output for people: rank, score, title, document id, key metadata, and the passage with the
+//! matched words highlighted, trimmed around the matches when it is long.
+
+use std::io::{self, Write};
+
+use crate::corpus::Metadata;
+use crate::searcher::Hit;
+
+use super::sanitize;
+
+/// Longest passage excerpt shown, in bytes (about four terminal lines).
+pub const SNIPPET_BYTES: usize = 320;
+
+/// Bytes of context kept before the first match of the excerpt.
+const LEAD_BYTES: usize = 80;
+
+/// Metadata values longer than this are left out of the one-line summary.
+const META_VALUE_MAX: usize = 40;
+
+/// Most metadata fields in the one-line summary.
+const META_FIELDS_SHOWN: usize = 5;
+
+const BOLD: &str = "\x1b[1m";
+const MATCH: &str = "\x1b[1;31m";
+const DIM: &str = "\x1b[2m";
+const RESET: &str = "\x1b[0m";
+
+/// How to print.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Style {
+    /// Use ANSI colours.
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("{code}{text}{RESET}")
+        } else {
+            text.to_string()
+        }
+    }
+}
+
+/// Writes the hits, separated by blank lines.
+pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result<()> {
+    for (i, hit) in hits.iter().enumerate() {
+        if i > 0 {
+            writeln!(out)?;
+        }
+        writeln!(
+            out,
+            "{:>2}. {}  {}  {}",
+            hit.rank,
+            style.paint(DIM, &format!("{:.3}", hit.score)),
+            style.paint(BOLD, &sanitize(&hit.title)),
+            style.paint(
+                DIM,
+                &format!("[{} #{}]", sanitize(&hit.doc_id), hit.passage_id)
+            ),
+        )?;
+        let meta = summary(&hit.metadata);
+        if !meta.is_empty() {
+            writeln!(out, "    {}", style.paint(DIM, &sanitize(&meta)))?;
+        }
+        writeln!(out, "    {}", excerpt(&hit.text, &hit.highlights, style))?;
+    }
+    Ok(())
+}
+
+/// Metadata keys shown first in the summary line, when present: what tells films apart.
+const KEY_FIELDS: [&str; 10] = [
+    "year",
+    "release_year",
+    "type",
+    "director",
+    "imdb_rating",
+    "rating",
+    "runtime_minutes",
+    "duration",
+    "seasons",
+    "episodes",
+];
+
+/// The short metadata values, as `key value · key value`, key fields first.
+fn summary(meta: &Metadata) -> String {
+    let rank = |k: &str| {
+        KEY_FIELDS
+            .iter()
+            .position(|f| *f == k)
+            .unwrap_or(KEY_FIELDS.len())
+    };
+    let mut entries: Vec<_> = meta.iter().collect();
+    entries.sort_by_key(|(k, _)| rank(k));
+    entries
+        .into_iter()
+        .map(|(k, v)| (k, v.to_text()))
+        .filter(|(_, v)| !v.is_empty() && v.len() <= META_VALUE_MAX)
+        .take(META_FIELDS_SHOWN)
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(" · ")
+}
+
+/// The passage, or the part of it with the most matches, with the matches highlighted.
+pub fn excerpt(text: &str, highlights: &[[usize; 2]], style: Style) -> String {
+    let (start, end) = window(text, highlights);
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    let mut pos = start;
+    for &[a, b] in highlights {
+        if a < pos || b > end {
+            continue;
+        }
+        out.push_str(&sanitize(&text[pos..a]));
+        out.push_str(&style.paint(MATCH, &sanitize(&text[a..b])));
+        pos = b;
+    }
+    out.push_str(&sanitize(&text[pos..end]));
+    if end < text.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// The byte window of at most [`SNIPPET_BYTES`] holding the most highlights, widened to start
+/// [`LEAD_BYTES`] before its first match, cut at word boundaries.
+fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
+    if text.len() <= SNIPPET_BYTES {
+        return (0, text.len());
+    }
+    let best_first = highlights
+        .iter()
+        .map(|h| {
+            let count = highlights
+                .iter()
+                .filter(|o| o[0] >= h[0] && o[1] <= h[0] + SNIPPET_BYTES - LEAD_BYTES)
+                .count();
+            (count, std::cmp::Reverse(h[0]))
+        })
+        .max()
+        .map_or(0, |(_, std::cmp::Reverse(s))| s);
+    let mut start = best_first.saturating_sub(LEAD_BYTES);
+    if start > 0 {
+        // Move forward to the start of a word.
+        start = text[start..]
+            .find(char::is_whitespace)
+            .map_or(start, |i| start + i + 1)
+            .min(best_first);
+    }
+    let mut end = (start + SNIPPET_BYTES).min(text.len());
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    if end < text.len() {
+        end = text[start..end]
+            .rfind(char::is_whitespace)
+            .map_or(end, |i| start + i);
+    }
+    let end = end.max(best_first.min(text.len()));
+    (start, end)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_text_is_whole_and_highlighted() {
+        let s = excerpt("the drug court", &[[4, 8], [9, 14]], Style { color: true });
+        assert_eq!(s, "the \x1b[1;31mdrug\x1b[0m \x1b[1;31mcourt\x1b[0m");
+        let s = excerpt("the drug court", &[[4, 8]], Style { color: false });
+        assert_eq!(s, "the drug court");
+    }
+
+    #[test]
+    fn long_text_is_trimmed_around_matches() {
+        let text = format!(
+            "{} needle here {}",
+            "word ".repeat(200),
+            "tail ".repeat(200)
+        );
+        let at = text.find("needle").unwrap();
+        let s = excerpt(&text, &[[at, at + 6]], Style::default());
+        assert!(s.starts_with('…') && s.ends_with('…'), "{s}");
+        assert!(s.contains("needle here"));
+        assert!(s.len() <= SNIPPET_BYTES + 8);
+    }
+}

@@ -1,0 +1,289 @@
+//! Cutting a [`Document`] into passages, the unit reel indexes and ranks.
+//!
+//! A passage is a paragraph: a block of lines between blank lines, or a single line in files
+//! (like a review copied from a web page) that put each paragraph on one long line. A paragraph
+//! longer than [`MAX_PASSAGE_BYTES`] is cut at sentence boundaries into consecutive windows.
+//! Boilerplate lines ("Where to Watch ...") are not passages. Offsets are byte offsets into
+//! [`Document::text`], and the passage text is exactly that slice.
+
+use std::ops::Range;
+
+use crate::corpus::Document;
+
+/// Longest passage kept whole, in bytes (about 180 English words). Long enough that every
+/// paragraph of an ordinary review stays one passage (the seed's run from 250 to 700 bytes),
+/// short enough that a passage answers one question, that BM25's length normalization still
+/// favours the focused paragraph over a wall of text, and that a hit fits on a terminal screen.
+pub const MAX_PASSAGE_BYTES: usize = 1200;
+
+/// A line longer than this is taken as a whole paragraph rather than one line of hard-wrapped
+/// text: wrapped prose stays under 80 to 100 columns, paragraph-per-line text does not.
+pub const WRAPPED_LINE_BYTES: usize = 100;
+
+/// Lines shorter than this that start with one of [`BOILERPLATE_PREFIXES`] are boilerplate.
+const BOILERPLATE_MAX_BYTES: usize = 120;
+
+/// Starts of the web-page chrome lines that reviews copied from the web carry.
+const BOILERPLATE_PREFIXES: [&str; 6] = [
+    "where to watch",
+    "watch now",
+    "stream it on",
+    "advertisement",
+    "share this",
+    "read more",
+];
+
+/// One passage of a document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Passage {
+    /// Position of the passage within its document, from 0.
+    pub ordinal: u32,
+    /// Byte offset of its first byte in the document text.
+    pub start: usize,
+    /// Byte offset just past its last byte.
+    pub end: usize,
+}
+
+impl Passage {
+    /// The passage's text inside its document.
+    pub fn text<'d>(&self, doc: &'d Document) -> &'d str {
+        &doc.text[self.start..self.end]
+    }
+}
+
+/// Splits a document's body into passages, in order.
+pub fn split(doc: &Document) -> Vec<Passage> {
+    let mut passages = Vec::new();
+    for para in paragraphs(&doc.text, doc.body_start) {
+        let slice = &doc.text[para.clone()];
+        if slice == doc.title || is_boilerplate(slice) {
+            continue;
+        }
+        for window in windows(&doc.text, para, MAX_PASSAGE_BYTES) {
+            passages.push(Passage {
+                ordinal: passages.len() as u32,
+                start: window.start,
+                end: window.end,
+            });
+        }
+    }
+    passages
+}
+
+/// True for navigation and advertising lines that are not part of a review.
+pub fn is_boilerplate(paragraph: &str) -> bool {
+    if paragraph.len() > BOILERPLATE_MAX_BYTES {
+        return false;
+    }
+    let lower = paragraph.to_lowercase();
+    BOILERPLATE_PREFIXES.iter().any(|p| lower.starts_with(p))
+}
+
+/// Paragraph ranges (trimmed of surrounding whitespace) in `text[from..]`.
+pub fn paragraphs(text: &str, from: usize) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut block: Vec<Range<usize>> = Vec::new();
+    let mut pos = from;
+    for line in text[from..].split_inclusive('\n') {
+        let range = trim_range(text, pos..pos + line.len());
+        pos += line.len();
+        if range.is_empty() {
+            flush_block(&mut block, &mut out);
+        } else {
+            block.push(range);
+        }
+    }
+    flush_block(&mut block, &mut out);
+    out
+}
+
+fn flush_block(block: &mut Vec<Range<usize>>, out: &mut Vec<Range<usize>>) {
+    if block.is_empty() {
+        return;
+    }
+    if block.iter().any(|l| l.len() > WRAPPED_LINE_BYTES) {
+        out.append(block);
+    } else {
+        let start = block[0].start;
+        let end = block[block.len() - 1].end;
+        out.push(start..end);
+        block.clear();
+    }
+}
+
+fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
+    let slice = &text[range.clone()];
+    let start = range.start + (slice.len() - slice.trim_start().len());
+    let end = range.end - (slice.len() - slice.trim_end().len());
+    start..end.max(start)
+}
+
+/// Cuts `text[para]` into windows of at most `max` bytes, at sentence ends where it can, at a
+/// space where a single sentence is longer than `max`, and never inside a UTF-8 character.
+pub fn windows(text: &str, para: Range<usize>, max: usize) -> Vec<Range<usize>> {
+    if para.len() <= max {
+        return vec![para];
+    }
+    let ends = sentence_ends(text, para.clone());
+    let mut out = Vec::new();
+    let mut start = para.start;
+    while start < para.end {
+        let limit = floor_char_boundary(text, start + max);
+        if start + max >= para.end {
+            out.push(trim_range(text, start..para.end));
+            break;
+        }
+        // The last sentence end that fits, else a space, else a character boundary.
+        let cut = ends
+            .iter()
+            .copied()
+            .rfind(|&e| e > start && e <= limit)
+            .or_else(|| {
+                text[start..limit]
+                    .rfind(' ')
+                    .map(|i| start + i)
+                    .filter(|&c| c > start)
+            })
+            .unwrap_or(limit.max(start + 1));
+        let cut = ceil_char_boundary(text, cut);
+        let window = trim_range(text, start..cut);
+        if !window.is_empty() {
+            out.push(window);
+        }
+        start = cut;
+        while start < para.end && text[start..].starts_with(char::is_whitespace) {
+            start += text[start..].chars().next().map_or(1, char::len_utf8);
+        }
+    }
+    out
+}
+
+/// Byte offsets just past each sentence end (`.`, `!`, `?`, with closing quotes or brackets)
+/// that is followed by whitespace, inside `range`.
+fn sentence_ends(text: &str, range: Range<usize>) -> Vec<usize> {
+    let slice = &text[range.clone()];
+    let mut ends = Vec::new();
+    let mut iter = slice.char_indices().peekable();
+    while let Some((i, c)) = iter.next() {
+        if !matches!(c, '.' | '!' | '?' | '…') {
+            continue;
+        }
+        let mut end = i + c.len_utf8();
+        while let Some(&(j, d)) = iter.peek() {
+            if matches!(d, '"' | '\'' | '”' | '’' | ')' | ']' | '.' | '!' | '?') {
+                end = j + d.len_utf8();
+                iter.next();
+            } else {
+                break;
+            }
+        }
+        if iter.peek().is_some_and(|&(_, d)| d.is_whitespace()) {
+            ends.push(range.start + end);
+        }
+    }
+    ends
+}
+
+fn floor_char_boundary(text: &str, mut i: usize) -> usize {
+    while i > 0 && !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
+fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
+    while i < text.len() && !text.is_char_boundary(i) {
+        i += 1;
+    }
+    i
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::corpus::Metadata;
+
+    fn doc(text: &str, body_start: usize, title: &str) -> Document {
+        Document {
+            id: "d".into(),
+            title: title.into(),
+            source: "d.txt".into(),
+            text: text.into(),
+            body_start,
+            metadata: Metadata::new(),
+        }
+    }
+
+    fn texts(d: &Document) -> Vec<&str> {
+        split(d).iter().map(|p| p.text(d)).collect()
+    }
+
+    #[test]
+    fn blank_line_blocks_are_paragraphs() {
+        let d = doc(
+            "Title\n\nfirst line\nsame para\n\n\nsecond para\n",
+            6,
+            "Title",
+        );
+        assert_eq!(texts(&d), ["first line\nsame para", "second para"]);
+    }
+
+    #[test]
+    fn long_lines_are_paragraphs_each() {
+        let a = "a".repeat(150);
+        let b = "b ".repeat(80);
+        let text = format!("T\n{a}\n{b}\n");
+        let d = doc(&text, 2, "T");
+        assert_eq!(texts(&d), [a.as_str(), b.trim_end()]);
+    }
+
+    #[test]
+    fn boilerplate_and_title_are_not_passages() {
+        let d = doc(
+            "Film\nWhere to Watch Film\n\nFilm\n\nReal text.\n",
+            5,
+            "Film",
+        );
+        assert_eq!(texts(&d), ["Real text."]);
+    }
+
+    #[test]
+    fn offsets_point_into_the_text_and_ordinals_count() {
+        let d = doc("T\r\n\r\n  one  \r\n\r\ntwo\r\n", 3, "T");
+        let ps = split(&d);
+        assert_eq!(ps.len(), 2);
+        assert_eq!((ps[0].ordinal, ps[1].ordinal), (0, 1));
+        assert_eq!(&d.text[ps[0].start..ps[0].end], "one");
+        assert_eq!(&d.text[ps[1].start..ps[1].end], "two");
+    }
+
+    #[test]
+    fn long_paragraph_is_windowed_at_sentences() {
+        let sentence = "This sentence has exactly fifty bytes in it, see. ";
+        let para = sentence.repeat(60); // 3000 bytes
+        let text = format!("T\n\n{para}\n");
+        let d = doc(&text, 2, "T");
+        let ps = split(&d);
+        assert!(ps.len() >= 3, "{}", ps.len());
+        for p in &ps {
+            let t = p.text(&d);
+            assert!(t.len() <= MAX_PASSAGE_BYTES);
+            assert!(t.ends_with("see."), "window ends mid-sentence: {t:?}");
+            assert!(t.starts_with("This"));
+        }
+        let covered: usize = ps.iter().map(|p| p.end - p.start).sum();
+        assert!(covered + ps.len() >= para.trim_end().len());
+    }
+
+    #[test]
+    fn one_huge_sentence_is_cut_at_spaces_and_char_boundaries() {
+        let para = "é".repeat(2000); // no spaces, 4000 bytes
+        let windows = windows(&para, 0..para.len(), 1001);
+        assert!(windows.len() >= 4);
+        for w in &windows {
+            assert!(para.is_char_boundary(w.start) && para.is_char_boundary(w.end));
+            assert!(w.len() <= 1002);
+        }
+        assert_eq!(windows.last().unwrap().end, para.len());
+    }
+}
