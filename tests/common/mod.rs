@@ -1,0 +1,121 @@
+//! Shared helpers: a temp folder per test, the real `reel` binary run in it with a cleaned
+//! environment, and the JSON contract of `reel search --json` as a struct.
+
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Output;
+
+use assert_cmd::Command;
+use serde::Deserialize;
+use tempfile::TempDir;
+
+/// One line of `reel search --json`. Unknown fields are refused, so the contract is exact.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Hit {
+    pub rank: usize,
+    pub score: f64,
+    pub doc_id: String,
+    pub title: String,
+    pub passage_id: u64,
+    pub text: String,
+    pub highlights: Vec<[usize; 2]>,
+    pub source: String,
+    pub metadata: BTreeMap<String, serde_json::Value>,
+}
+
+/// A temp folder laid out like the repository: `corpus/` and `index/`.
+pub struct Env {
+    pub dir: TempDir,
+}
+
+impl Env {
+    /// An empty folder.
+    pub fn empty() -> Env {
+        Env {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
+    }
+
+    /// A folder whose `corpus/` holds the shipped seed review.
+    pub fn with_seed() -> Env {
+        let env = Env::empty();
+        let seed = std::fs::read(repo_path("corpus/heroine-review.txt")).expect("seed review");
+        env.write_bytes("corpus/heroine-review.txt", &seed);
+        env
+    }
+
+    /// A folder whose `corpus/` holds the seed and the test reviews in `tests/data/reviews`.
+    pub fn with_reviews() -> Env {
+        let env = Env::with_seed();
+        for entry in std::fs::read_dir(repo_path("tests/data/reviews")).unwrap() {
+            let path = entry.unwrap().path();
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            env.write_bytes(&format!("corpus/{name}"), &std::fs::read(&path).unwrap());
+        }
+        env
+    }
+
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.dir.path().join(rel)
+    }
+
+    pub fn write(&self, rel: &str, text: &str) {
+        self.write_bytes(rel, text.as_bytes());
+    }
+
+    pub fn write_bytes(&self, rel: &str, bytes: &[u8]) {
+        let path = self.path(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+
+    /// The `reel` binary, run in this folder with an empty environment.
+    pub fn reel(&self) -> Command {
+        let mut cmd = Command::cargo_bin("reel").expect("reel binary");
+        cmd.current_dir(self.dir.path()).env_clear();
+        cmd
+    }
+
+    /// Runs `reel ARGS...` and returns its output.
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.reel().args(args).output().expect("run reel")
+    }
+
+    /// `reel index` with no arguments; panics unless it succeeds.
+    pub fn index(&self) -> Output {
+        let out = self.run(&["index"]);
+        assert_eq!(code(&out), 0, "reel index failed: {}", stderr(&out));
+        out
+    }
+
+    /// `reel search --json QUERY EXTRA...`, parsed.
+    pub fn search(&self, query: &str, extra: &[&str]) -> (Vec<Hit>, Output) {
+        let mut args = vec!["search", "--json", query];
+        args.extend_from_slice(extra);
+        let out = self.run(&args);
+        let hits = stdout(&out)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON {l:?}: {e}")))
+            .collect();
+        (hits, out)
+    }
+}
+
+pub fn repo_path(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+pub fn code(out: &Output) -> i32 {
+    out.status.code().expect("exit code")
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
