@@ -44,7 +44,7 @@ pub enum ColorChoice {
 /// reel's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Index files and folders (.txt, .md) into passages.
+    /// Index files and folders (.txt, .md, .csv, .tsv, .jsonl, .ndjson, .json; also .gz, .zst).
     #[command(after_help = AFTER_HELP)]
     Index(IndexArgs),
     /// Search the index and print ranked passages.
@@ -79,9 +79,23 @@ pub struct IndexArgs {
           value_parser = clap::value_parser!(u64).range(15..=65536))]
     pub memory: u64,
 
-    /// No summary or warnings on stderr, only errors.
+    /// No progress bar, summary or warnings on stderr, only errors.
     #[arg(short, long)]
     pub quiet: bool,
+
+    /// Column or key holding the document id in CSV/JSON inputs (default: the first of id, _id,
+    /// doc_id, docid, show_id).
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+
+    /// Column or key holding the title (default: title or name).
+    #[arg(long, value_name = "NAME")]
+    pub title_field: Option<String>,
+
+    /// Column or key holding text to search; repeat for several (default: every one of text,
+    /// body, content, contents, description, review, plot, abstract).
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
 }
 
 /// `reel search`.

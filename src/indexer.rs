@@ -3,12 +3,15 @@
 //! disk is always at a committed state: a run that fails leaves the previous commit in place.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tantivy::schema::OwnedValue;
 use tantivy::{IndexWriter, TantivyDocument};
 
-use crate::corpus::{self, Document, MetaValue};
+use crate::corpus::records::{Plan, RawRecord, Roles, SAMPLE_RECORDS};
+use crate::corpus::{self, Document, InputFile, Item, MetaValue};
 use crate::error::{Error, Result};
 use crate::passage;
 use crate::schema::{self, Fields, Manifest, MetaType};
@@ -20,8 +23,25 @@ pub const DEFAULT_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 /// Smallest budget tantivy accepts per writer thread.
 pub const MIN_MEMORY_PER_THREAD: usize = 15 * 1024 * 1024;
 
+/// Records sent to a worker at a time: large enough that channel traffic is negligible, small
+/// enough that the queue holds little memory.
+const BATCH_RECORDS: usize = 256;
+
+/// Batches waiting per worker: keeps workers busy while the reader decompresses and parses.
+const QUEUE_PER_WORKER: usize = 2;
+
+/// Receives progress while indexing (the binary draws a bar with it).
+pub trait Progress: Send + Sync {
+    /// Indexing starts; `total_bytes` is the size on disk of all inputs.
+    fn start(&self, total_bytes: u64);
+    /// Bytes of input read so far (as stored, compressed or not) and documents indexed.
+    fn update(&self, bytes_read: u64, documents: u64);
+    /// Indexing is done (committing follows).
+    fn finish(&self);
+}
+
 /// What to index and where.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct IndexOptions {
     /// Files and folders to read.
     pub paths: Vec<PathBuf>,
@@ -29,10 +49,15 @@ pub struct IndexOptions {
     pub index_dir: PathBuf,
     /// Start from an empty index even if one exists (needed after a schema change).
     pub rebuild: bool,
-    /// Writer threads.
+    /// Threads: tantivy's writer threads, and as many workers parsing records and cutting
+    /// passages.
     pub threads: usize,
-    /// Writer memory budget in bytes, shared by the threads.
+    /// Writer memory budget in bytes, shared by the writer threads.
     pub memory_bytes: usize,
+    /// Field roles for structured files.
+    pub roles: Roles,
+    /// Where progress goes, if anywhere.
+    pub progress: Option<Arc<dyn Progress>>,
 }
 
 /// What a run did.
@@ -46,14 +71,38 @@ pub struct IndexStats {
     pub passages: u64,
     /// Inputs passed over (unreadable, binary, unknown format) and records skipped.
     pub skipped: u64,
-    /// Bytes of input read.
+    /// Bytes of input read (as stored on disk).
     pub bytes: u64,
     /// Wall time.
     pub elapsed: Duration,
 }
 
+/// Work for an indexing worker.
+enum Job {
+    /// A whole document (text and Markdown files).
+    Document(Document),
+    /// Records of a structured file, with the plan that turns them into documents.
+    Records {
+        plan: Arc<Plan>,
+        path: Arc<PathBuf>,
+        items: Vec<Item>,
+    },
+}
+
+#[derive(Default)]
+struct Counters {
+    documents: AtomicU64,
+    passages: AtomicU64,
+    skipped: AtomicU64,
+}
+
 /// Indexes `opts.paths` into `opts.index_dir`, replacing what the index held, in one commit.
 /// Problems with single inputs are passed to `warn` and counted; the run goes on.
+///
+/// The calling thread reads and decompresses the inputs (and parses CSV); `threads` workers
+/// parse JSON, cut passages and hand documents to tantivy's writer, whose own `threads`
+/// threads build the segments. Memory stays bounded: the queue between them holds at most
+/// `QUEUE_PER_WORKER` batches per worker, and the writer flushes at its memory budget.
 pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexStats> {
     let started = Instant::now();
     let inputs = corpus::walk(&opts.paths, Some(&opts.index_dir))?;
@@ -79,39 +128,81 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         schema_version: schema::SCHEMA_VERSION,
         ..Manifest::default()
     };
-    for file in &inputs.files {
-        let docs = match corpus::read(file) {
-            Ok(docs) => docs,
-            Err(e) => {
-                warn(&e);
-                stats.skipped += 1;
-                continue;
-            }
+    let total_bytes: u64 = inputs
+        .files
+        .iter()
+        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+        .sum();
+    if let Some(p) = &opts.progress {
+        p.start(total_bytes);
+    }
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let counters = Counters::default();
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * QUEUE_PER_WORKER);
+    let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
+
+    let worker_result: Result<()> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let rx = job_rx.clone();
+                let warn_tx = warn_tx.clone();
+                let (writer, fields, counters) = (&writer, &fields, &counters);
+                scope.spawn(move || work(rx, writer, fields, warn_tx, counters))
+            })
+            .collect();
+        drop(job_rx);
+        let mut feed = Feed {
+            jobs: job_tx,
+            warnings: &warn_rx,
+            warn: &mut *warn,
+            progress: opts.progress.as_deref(),
+            bytes_read: &bytes_read,
+            counters: &counters,
         };
-        stats.files += 1;
-        stats.bytes += std::fs::metadata(&file.path).map_or(0, |m| m.len());
-        for doc in docs {
-            if doc.text[doc.body_start..].trim().is_empty() && doc.metadata.is_empty() {
-                warn(&Error::Record {
-                    path: file.path.clone(),
-                    line: 1,
-                    message: "no text to index, skipped".into(),
-                });
-                stats.skipped += 1;
-                continue;
-            }
-            stats.passages += add_document(&writer, &fields, &doc)?;
-            stats.documents += 1;
-            for (key, value) in &doc.metadata {
-                let t = meta_type(value);
-                manifest
-                    .metadata_fields
-                    .entry(key.clone())
-                    .and_modify(|old| *old = old.merge(t))
-                    .or_insert(t);
+        for file in &inputs.files {
+            let ok = if file.format.is_records() {
+                feed.records(file, &opts.roles, &mut manifest)
+            } else {
+                feed.text(file, &mut manifest)
+            };
+            match ok {
+                Ok(true) => stats.files += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    (feed.warn)(&e);
+                    counters.skipped.fetch_add(1, Ordering::Relaxed);
+                }
             }
         }
+        drop(feed.jobs);
+        let mut first_error = Ok(());
+        for w in workers {
+            let r = w.join().unwrap_or_else(|_| {
+                Err(Error::Query(
+                    "an indexing worker stopped unexpectedly".into(),
+                ))
+            });
+            if first_error.is_ok() {
+                first_error = r;
+            }
+        }
+        first_error
+    });
+    for w in warn_rx.try_iter() {
+        warn(&w);
     }
+    worker_result?;
+    if let Some(p) = &opts.progress {
+        p.update(
+            bytes_read.load(Ordering::Relaxed),
+            counters.documents.load(Ordering::Relaxed),
+        );
+        p.finish();
+    }
+    stats.documents = counters.documents.load(Ordering::Relaxed);
+    stats.passages = counters.passages.load(Ordering::Relaxed);
+    stats.skipped += counters.skipped.load(Ordering::Relaxed);
+    stats.bytes = total_bytes;
     manifest.documents = stats.documents;
 
     let payload = serde_json::to_string(&manifest).expect("a manifest always serializes");
@@ -121,6 +212,191 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     writer.wait_merging_threads()?;
     stats.elapsed = started.elapsed();
     Ok(stats)
+}
+
+/// The reading side of the pipeline: turns files into jobs, relays warnings and progress.
+struct Feed<'a> {
+    jobs: crossbeam_channel::Sender<Job>,
+    warnings: &'a crossbeam_channel::Receiver<Error>,
+    warn: &'a mut dyn FnMut(&Error),
+    progress: Option<&'a dyn Progress>,
+    bytes_read: &'a Arc<AtomicU64>,
+    counters: &'a Counters,
+}
+
+impl Feed<'_> {
+    /// Sends a job; false if the workers are gone (one failed).
+    fn send(&mut self, job: Job) -> bool {
+        for w in self.warnings.try_iter() {
+            (self.warn)(&w);
+        }
+        if let Some(p) = self.progress {
+            p.update(
+                self.bytes_read.load(Ordering::Relaxed),
+                self.counters.documents.load(Ordering::Relaxed),
+            );
+        }
+        self.jobs.send(job).is_ok()
+    }
+
+    fn text(&mut self, file: &InputFile, manifest: &mut Manifest) -> Result<bool> {
+        let doc = corpus::read_text(file, Some(self.bytes_read.clone()))?;
+        if doc.text[doc.body_start..].trim().is_empty() && doc.metadata.is_empty() {
+            return Err(Error::Record {
+                path: file.path.clone(),
+                line: 1,
+                message: "no text to index, skipped".into(),
+            });
+        }
+        for (key, value) in &doc.metadata {
+            record_type(manifest, key.clone(), meta_type(value));
+        }
+        Ok(self.send(Job::Document(doc)))
+    }
+
+    fn records(
+        &mut self,
+        file: &InputFile,
+        roles: &Roles,
+        manifest: &mut Manifest,
+    ) -> Result<bool> {
+        let path = Arc::new(file.path.clone());
+        let source = file.path.display().to_string();
+        let file_id = file.file_id();
+        let mut sample: Vec<Item> = Vec::new();
+        let mut plan: Option<Arc<Plan>> = None;
+        let mut batch: Vec<Item> = Vec::with_capacity(BATCH_RECORDS);
+        let mut alive = true;
+        let decide = |sample: &mut Vec<Item>, this: &mut Self, manifest: &mut Manifest| {
+            let records: Vec<RawRecord> = std::mem::take(sample)
+                .into_iter()
+                .filter_map(|item| match item.into_record(&path) {
+                    Ok(r) => Some(r),
+                    Err(e) => {
+                        (this.warn)(&e);
+                        this.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                        None
+                    }
+                })
+                .collect();
+            let p = Arc::new(Plan::infer(&records, roles, &file_id, &source));
+            for (key, ty) in p.metadata_types() {
+                record_type(manifest, key, ty);
+            }
+            (p, records)
+        };
+        let counter = Some(self.bytes_read.clone());
+        let result = corpus::stream_records(file, counter, &mut |item| {
+            let item = match item {
+                Ok(item) => item,
+                Err(e) => {
+                    (self.warn)(&e);
+                    self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                    return true;
+                }
+            };
+            let Some(p) = &plan else {
+                sample.push(item);
+                if sample.len() >= SAMPLE_RECORDS {
+                    let (p, records) = decide(&mut sample, self, manifest);
+                    alive = self.send_records(&p, &path, records.into_iter().map(Item::Record));
+                    plan = Some(p);
+                }
+                return alive;
+            };
+            batch.push(item);
+            if batch.len() >= BATCH_RECORDS {
+                let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_RECORDS));
+                alive = self.send(Job::Records {
+                    plan: p.clone(),
+                    path: path.clone(),
+                    items,
+                });
+            }
+            alive
+        });
+        if alive {
+            if plan.is_none() {
+                let (p, records) = decide(&mut sample, self, manifest);
+                alive = self.send_records(&p, &path, records.into_iter().map(Item::Record));
+                plan = Some(p);
+            }
+            if let Some(p) = plan.filter(|_| !batch.is_empty() && alive) {
+                alive = self.send(Job::Records {
+                    plan: p,
+                    path: path.clone(),
+                    items: batch,
+                });
+            }
+        }
+        // A stream that broke off (truncated file) has still indexed what came before it.
+        result?;
+        Ok(alive)
+    }
+
+    fn send_records(
+        &mut self,
+        plan: &Arc<Plan>,
+        path: &Arc<PathBuf>,
+        items: impl Iterator<Item = Item>,
+    ) -> bool {
+        let mut items = items.peekable();
+        while items.peek().is_some() {
+            let chunk: Vec<Item> = items.by_ref().take(BATCH_RECORDS).collect();
+            if !self.send(Job::Records {
+                plan: plan.clone(),
+                path: path.clone(),
+                items: chunk,
+            }) {
+                return false;
+            }
+        }
+        true
+    }
+}
+
+/// A worker: turns jobs into passages in the writer until the queue closes.
+fn work(
+    jobs: crossbeam_channel::Receiver<Job>,
+    writer: &IndexWriter,
+    fields: &Fields,
+    warnings: crossbeam_channel::Sender<Error>,
+    counters: &Counters,
+) -> Result<()> {
+    for job in jobs {
+        match job {
+            Job::Document(doc) => {
+                let n = add_document(writer, fields, &doc)?;
+                counters.passages.fetch_add(n, Ordering::Relaxed);
+                counters.documents.fetch_add(1, Ordering::Relaxed);
+            }
+            Job::Records { plan, path, items } => {
+                for item in items {
+                    match item.into_record(&path) {
+                        Ok(record) => {
+                            let doc = plan.document(record);
+                            let n = add_document(writer, fields, &doc)?;
+                            counters.passages.fetch_add(n, Ordering::Relaxed);
+                            counters.documents.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Err(e) => {
+                            counters.skipped.fetch_add(1, Ordering::Relaxed);
+                            let _ = warnings.send(e);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn record_type(manifest: &mut Manifest, key: String, ty: MetaType) {
+    manifest
+        .metadata_fields
+        .entry(key)
+        .and_modify(|old| *old = old.merge(ty))
+        .or_insert(ty);
 }
 
 /// Adds one document's passages; returns how many.
@@ -150,7 +426,11 @@ fn add_document(writer: &IndexWriter, fields: &Fields, doc: &Document) -> Result
         d.add_text(fields.source, &doc.source);
         d.add_text(fields.title, &doc.title);
         d.add_text(fields.text, p.text(doc));
-        d.add_text(fields.meta_text, &meta_text);
+        if p.ordinal == 0 {
+            // Metadata describes the document, not each passage: it is searchable once, so a
+            // document matches a name in its metadata once rather than once per paragraph.
+            d.add_text(fields.meta_text, &meta_text);
+        }
         d.add_field_value(fields.meta, &OwnedValue::Object(meta_object.clone()));
         d.add_text(fields.meta_json, &meta_json);
         d.add_u64(fields.start, p.start as u64);
@@ -168,6 +448,7 @@ fn owned_value(v: &MetaValue) -> OwnedValue {
         MetaValue::List(items) => {
             OwnedValue::Array(items.iter().cloned().map(OwnedValue::Str).collect())
         }
+        MetaValue::Date(d) => OwnedValue::Date(tantivy::DateTime::from_timestamp_secs(d.secs)),
     }
 }
 
@@ -177,6 +458,7 @@ fn meta_type(v: &MetaValue) -> MetaType {
         MetaValue::Float(_) => MetaType::Float,
         MetaValue::Text(_) => MetaType::Text,
         MetaValue::List(_) => MetaType::Keywords,
+        MetaValue::Date(_) => MetaType::Date,
     }
 }
 

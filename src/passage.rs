@@ -56,7 +56,7 @@ pub fn split(doc: &Document) -> Vec<Passage> {
     let mut passages = Vec::new();
     for para in paragraphs(&doc.text, doc.body_start) {
         let slice = &doc.text[para.clone()];
-        if slice == doc.title || is_boilerplate(slice) {
+        if slice.trim_start_matches('#').trim() == doc.title || is_boilerplate(slice) {
             continue;
         }
         for window in windows(&doc.text, para, MAX_PASSAGE_BYTES) {

@@ -155,6 +155,8 @@ pub enum MetaType {
     Text,
     /// Keyword lists.
     Keywords,
+    /// Dates.
+    Date,
 }
 
 impl MetaType {

@@ -1,8 +1,13 @@
 //! `reel index [PATH...]`: build the index and print a summary on stderr.
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
+use std::sync::{Arc, OnceLock};
+use std::time::Instant;
 
-use reel::indexer::{self, IndexOptions};
+use indicatif::{ProgressBar, ProgressStyle};
+use reel::corpus::records::Roles;
+use reel::indexer::{self, IndexOptions, Progress};
 
 use crate::cli::IndexArgs;
 
@@ -11,17 +16,28 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         .threads
         .map(usize::from)
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let progress = (!args.quiet && std::io::stderr().is_terminal())
+        .then(|| Arc::new(Bar::new()) as Arc<dyn Progress>);
     let opts = IndexOptions {
         paths: args.paths,
         index_dir: args.index,
         rebuild: args.rebuild,
         threads,
         memory_bytes: usize::try_from(args.memory)? * 1024 * 1024,
+        roles: Roles {
+            id: args.id_field,
+            title: args.title_field,
+            text: args.text_field,
+        },
+        progress: progress.clone(),
     };
     let quiet = args.quiet;
     let stats = indexer::run(&opts, &mut |warning| {
         if !quiet {
-            eprintln!("reel: warning: {warning}");
+            match &progress {
+                Some(_) => Bar::suspend(|| eprintln!("reel: warning: {warning}")),
+                None => eprintln!("reel: warning: {warning}"),
+            }
         }
     })?;
     if !quiet {
@@ -47,5 +63,62 @@ fn plural(n: u64) -> &'static str {
         ""
     } else {
         "s"
+    }
+}
+
+/// The progress bar on stderr: bytes read, documents per second, MB per second, elapsed.
+struct Bar {
+    bar: OnceLock<ProgressBar>,
+    started: Instant,
+}
+
+static ACTIVE: OnceLock<ProgressBar> = OnceLock::new();
+
+impl Bar {
+    fn new() -> Bar {
+        Bar {
+            bar: OnceLock::new(),
+            started: Instant::now(),
+        }
+    }
+
+    /// Prints above the bar without tearing it.
+    fn suspend(f: impl FnOnce()) {
+        match ACTIVE.get() {
+            Some(bar) => bar.suspend(f),
+            None => f(),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, total_bytes: u64) {
+        let bar = ProgressBar::new(total_bytes);
+        bar.set_style(
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+            )
+            .expect("the progress template is valid"),
+        );
+        let _ = ACTIVE.set(bar.clone());
+        let _ = self.bar.set(bar);
+    }
+
+    fn update(&self, bytes_read: u64, documents: u64) {
+        if let Some(bar) = self.bar.get() {
+            let secs = self.started.elapsed().as_secs_f64().max(0.001);
+            bar.set_position(bytes_read);
+            bar.set_message(format!(
+                "{documents} docs, {:.0} docs/s, {:.1} MB/s",
+                documents as f64 / secs,
+                bytes_read as f64 / 1e6 / secs
+            ));
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = self.bar.get() {
+            bar.finish_and_clear();
+        }
     }
 }

@@ -5,10 +5,15 @@
 //! The walk never follows symbolic links, never opens anything but regular files, and visits
 //! folders in a stable (sorted) order so that runs are reproducible.
 
+pub mod csv;
+pub mod dates;
 pub mod facts;
+pub mod jsonl;
+pub mod records;
 pub mod text;
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -27,6 +32,8 @@ pub enum MetaValue {
     Text(String),
     /// A short list of keywords (genres, countries, cast).
     List(Vec<String>),
+    /// A date (serialized as ISO 8601).
+    Date(dates::Date),
 }
 
 impl MetaValue {
@@ -37,6 +44,7 @@ impl MetaValue {
             MetaValue::Float(x) => x.to_string(),
             MetaValue::Text(s) => s.clone(),
             MetaValue::List(items) => items.join(", "),
+            MetaValue::Date(d) => d.to_iso(),
         }
     }
 }
@@ -67,19 +75,62 @@ pub struct Document {
 pub enum Format {
     /// `.txt`: one document per file.
     Text,
-    /// `.md`, `.markdown`: one document per file, `#` headings stripped from the title.
+    /// `.md`, `.markdown`: one document per file, `#` headings stripped from the title, YAML
+    /// front matter read as metadata.
     Markdown,
+    /// `.csv` (comma) and `.tsv` (tab) with a header row: one document per row.
+    Csv {
+        /// The field delimiter.
+        delimiter: u8,
+    },
+    /// `.jsonl`, `.ndjson`: one JSON object per line, one document per object.
+    JsonLines,
+    /// `.json`: an array of objects (or one object), one document per object.
+    JsonArray,
+}
+
+/// How a file is compressed, known by its last extension.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Compression {
+    /// Not compressed.
+    None,
+    /// `.gz`.
+    Gzip,
+    /// `.zst`.
+    Zstd,
 }
 
 impl Format {
-    /// The format of a path, from its extension; `None` for files reel does not read.
-    pub fn of(path: &Path) -> Option<Format> {
-        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-        match ext.as_str() {
-            "txt" | "text" => Some(Format::Text),
-            "md" | "markdown" => Some(Format::Markdown),
-            _ => None,
-        }
+    /// The format and compression of a path, from its extensions (`reviews.jsonl.zst`); `None`
+    /// for files reel does not read.
+    pub fn of(path: &Path) -> Option<(Format, Compression)> {
+        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let (name, compression) = if let Some(n) = name.strip_suffix(".gz") {
+            (n, Compression::Gzip)
+        } else if let Some(n) = name.strip_suffix(".zst") {
+            (n, Compression::Zstd)
+        } else {
+            (name.as_str(), Compression::None)
+        };
+        let ext = Path::new(name).extension()?.to_str()?;
+        let format = match ext {
+            "txt" | "text" => Format::Text,
+            "md" | "markdown" => Format::Markdown,
+            "csv" => Format::Csv { delimiter: b',' },
+            "tsv" | "tab" => Format::Csv { delimiter: b'\t' },
+            "jsonl" | "ndjson" => Format::JsonLines,
+            "json" => Format::JsonArray,
+            _ => return None,
+        };
+        Some((format, compression))
+    }
+
+    /// True for formats with one document per record (row, line, object).
+    pub fn is_records(self) -> bool {
+        matches!(
+            self,
+            Format::Csv { .. } | Format::JsonLines | Format::JsonArray
+        )
     }
 }
 
@@ -92,13 +143,19 @@ pub struct InputFile {
     pub root: PathBuf,
     /// Its format.
     pub format: Format,
+    /// Its compression.
+    pub compression: Compression,
 }
 
 impl InputFile {
-    /// The file's id: its path relative to the root, without extension, with `/` separators.
+    /// The file's id: its path relative to the root, without extensions (format and
+    /// compression), with `/` separators.
     pub fn file_id(&self) -> String {
         let rel = self.path.strip_prefix(&self.root).unwrap_or(&self.path);
-        let rel = rel.with_extension("");
+        let mut rel = rel.with_extension("");
+        if self.compression != Compression::None {
+            rel = rel.with_extension("");
+        }
         let parts: Vec<String> = rel
             .components()
             .map(|c| c.as_os_str().to_string_lossy().into_owned())
@@ -139,10 +196,11 @@ pub fn walk(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Inputs> {
                 continue;
             }
             match Format::of(path) {
-                Some(format) => inputs.files.push(InputFile {
+                Some((format, compression)) => inputs.files.push(InputFile {
                     path: path.clone(),
                     root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
                     format,
+                    compression,
                 }),
                 None => inputs
                     .skipped
@@ -182,23 +240,120 @@ fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
         if !entry.file_type().is_file() {
             continue;
         }
-        if let Some(format) = Format::of(entry.path()) {
+        if let Some((format, compression)) = Format::of(entry.path()) {
             inputs.files.push(InputFile {
                 path: entry.path().to_path_buf(),
                 root: root.to_path_buf(),
                 format,
+                compression,
             });
         }
     }
 }
 
-/// Reads one file into its documents.
-pub fn read(file: &InputFile) -> Result<Vec<Document>> {
-    let bytes = std::fs::read(&file.path).map_err(|source| Error::Read {
+/// Opens a file for streaming, decompressing `.gz` and `.zst` on the fly (never to disk).
+/// `counter` is advanced by the compressed bytes read, for progress.
+pub fn open(
+    file: &InputFile,
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Box<dyn BufRead + Send>> {
+    let read_err = |source| Error::Read {
         path: file.path.clone(),
         source,
-    })?;
-    match file.format {
-        Format::Text | Format::Markdown => Ok(vec![text::read(file, &bytes)?]),
+    };
+    let raw = std::fs::File::open(&file.path).map_err(read_err)?;
+    let raw = CountingReader {
+        inner: raw,
+        counter,
+    };
+    Ok(match file.compression {
+        Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, raw)),
+        Compression::Gzip => Box::new(BufReader::with_capacity(
+            READ_BUFFER_BYTES,
+            flate2::read::MultiGzDecoder::new(BufReader::new(raw)),
+        )),
+        Compression::Zstd => Box::new(BufReader::with_capacity(
+            READ_BUFFER_BYTES,
+            zstd::stream::read::Decoder::new(raw).map_err(read_err)?,
+        )),
+    })
+}
+
+/// One unit of a structured file on its way to becoming a document.
+#[derive(Debug)]
+pub enum Item {
+    /// A parsed record (CSV row, JSON array element).
+    Record(records::RawRecord),
+    /// A JSON line not parsed yet (parsing is left to the parallel workers).
+    JsonLine {
+        /// 1-based line number.
+        number: u64,
+        /// The line.
+        line: String,
+    },
+}
+
+impl Item {
+    /// The record, parsing a JSON line if needed.
+    pub fn into_record(self, path: &Path) -> Result<records::RawRecord> {
+        match self {
+            Item::Record(r) => Ok(r),
+            Item::JsonLine { number, line } => jsonl::parse_line(path, number, &line),
+        }
     }
+}
+
+/// Streams the records of a structured file (CSV, TSV, JSON Lines, JSON array) to `f`, which
+/// returns false to stop early. Bad records are passed as errors and the stream goes on; an error
+/// that ends the file (unreadable, truncated compression) is returned.
+pub fn stream_records(
+    file: &InputFile,
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    f: &mut dyn FnMut(Result<Item>) -> bool,
+) -> Result<()> {
+    let reader = open(file, counter)?;
+    match file.format {
+        Format::Csv { delimiter } => csv::stream(file, reader, delimiter, f),
+        Format::JsonLines => jsonl::stream_lines(file, reader, f),
+        Format::JsonArray => jsonl::stream_array(file, reader, f),
+        Format::Text | Format::Markdown => Err(Error::Record {
+            path: file.path.clone(),
+            line: 0,
+            message: "not a structured format".into(),
+        }),
+    }
+}
+
+/// Read buffer size: large sequential reads, small enough to not matter for memory.
+const READ_BUFFER_BYTES: usize = 256 * 1024;
+
+/// Counts the bytes that pass through it.
+struct CountingReader<R> {
+    inner: R,
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+}
+
+impl<R: Read> Read for CountingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if let Some(c) = &self.counter {
+            c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+        }
+        Ok(n)
+    }
+}
+
+/// Reads a whole text or Markdown file (through its decompression) into its document.
+pub fn read_text(
+    file: &InputFile,
+    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+) -> Result<Document> {
+    let mut bytes = Vec::new();
+    open(file, counter)?
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Read {
+            path: file.path.clone(),
+            source,
+        })?;
+    text::read(file, &bytes)
 }

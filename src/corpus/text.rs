@@ -1,8 +1,10 @@
 //! Plain text and Markdown: one file is one document. The title is the first non-empty line (a
 //! Markdown `#` heading is stripped), the body is everything after it, and metadata comes from the
-//! review's own sentences (see [`super::facts`]).
+//! review's own sentences (see [`super::facts`]). Markdown may start with YAML front matter
+//! (`---` lines around `key: value` pairs): its `title` is the title and every other key is
+//! metadata, typed by its value, taking precedence over facts found in the prose.
 
-use super::{facts, Document, Format, InputFile};
+use super::{facts, records, Document, Format, InputFile, MetaValue};
 use crate::error::{Error, Result};
 
 /// How many leading bytes are checked for NUL to tell a binary file from text.
@@ -19,13 +21,30 @@ pub fn read(file: &InputFile, bytes: &[u8]) -> Result<Document> {
         });
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
-    let (title, body_start) = title_line(&text, file.format);
+    let (front, after_front) = match file.format {
+        Format::Markdown => front_matter(&text),
+        _ => (Vec::new(), 0),
+    };
+    let (line_title, after_title) = title_line(&text[after_front..], file.format);
+    let front_title = front
+        .iter()
+        .find(|(k, _)| k == "title")
+        .map(|(_, v)| v.to_text());
+    let (title, body_start) = match front_title {
+        Some(t) if !t.is_empty() => (t, after_front),
+        _ => (line_title, after_front + after_title),
+    };
     let title = if title.is_empty() {
         file.file_id()
     } else {
         title
     };
-    let metadata = facts::extract(&text[body_start..]);
+    let mut metadata = facts::extract(&text[body_start..]);
+    for (key, value) in front {
+        if key != "title" {
+            metadata.insert(key, value);
+        }
+    }
     Ok(Document {
         id: file.file_id(),
         title,
@@ -45,7 +64,7 @@ fn title_line(text: &str, format: Format) -> (String, usize) {
         if !trimmed.is_empty() {
             let title = match format {
                 Format::Markdown => trimmed.trim_start_matches('#').trim().to_string(),
-                Format::Text => trimmed.to_string(),
+                _ => trimmed.to_string(),
             };
             return (title, end);
         }
@@ -54,9 +73,107 @@ fn title_line(text: &str, format: Format) -> (String, usize) {
     (String::new(), text.len())
 }
 
+/// Parses YAML front matter (the common subset: `key: value`, `key: [a, b]`, and `- item`
+/// lines under a key). Returns the typed pairs and the byte where the rest of the file starts;
+/// no front matter gives `(vec![], 0)`.
+fn front_matter(text: &str) -> (Vec<(String, MetaValue)>, usize) {
+    let start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
+    let rest = &text[start..];
+    let first_len = match rest.find('\n') {
+        Some(i) if rest[..i].trim_end() == "---" => i + 1,
+        _ => return (Vec::new(), 0),
+    };
+    let mut pairs: Vec<(String, Vec<String>, bool)> = Vec::new();
+    let mut pos = start + first_len;
+    for line in text[pos..].split_inclusive('\n') {
+        pos += line.len();
+        let l = line.trim_end();
+        if l == "---" || l == "..." {
+            let typed = pairs
+                .into_iter()
+                .filter_map(|(k, vals, is_list)| {
+                    let key = records::metadata_key(&k);
+                    let value = if is_list {
+                        MetaValue::List(vals)
+                    } else {
+                        records::type_value(vals.first()?)?
+                    };
+                    Some((key, value))
+                })
+                .collect();
+            return (typed, pos);
+        }
+        if let Some(item) = l.trim_start().strip_prefix("- ") {
+            if let Some(last) = pairs.last_mut() {
+                last.1.push(unquote(item).to_string());
+                last.2 = true;
+            }
+        } else if let Some((k, v)) = l.split_once(':') {
+            let v = v.trim();
+            if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
+                let items = inner
+                    .split(',')
+                    .map(|x| unquote(x.trim()).to_string())
+                    .filter(|x| !x.is_empty())
+                    .collect();
+                pairs.push((k.trim().to_string(), items, true));
+            } else if v.is_empty() {
+                pairs.push((k.trim().to_string(), Vec::new(), false));
+            } else {
+                pairs.push((k.trim().to_string(), vec![unquote(v).to_string()], false));
+            }
+        }
+    }
+    // No closing line: not front matter after all.
+    (Vec::new(), 0)
+}
+
+fn unquote(s: &str) -> &str {
+    let s = s.trim();
+    for q in ['"', '\''] {
+        if let Some(inner) = s.strip_prefix(q).and_then(|x| x.strip_suffix(q)) {
+            return inner;
+        }
+    }
+    s
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn front_matter_is_typed_metadata() {
+        let text = "---\ntitle: \"Grizzly Man\"\nyear: 2005\nrating: 7.8\nreleased: 2005-08-12\ngenres: [Documentary, Nature]\ncountries:\n  - United States\n  - Canada\n---\n# Grizzly Man\n\nBody.\n";
+        let (pairs, end) = front_matter(text);
+        assert_eq!(&text[end..], "# Grizzly Man\n\nBody.\n");
+        let get = |k: &str| {
+            pairs
+                .iter()
+                .find(|(key, _)| key == k)
+                .map(|(_, v)| v.clone())
+        };
+        assert_eq!(get("title"), Some(MetaValue::Text("Grizzly Man".into())));
+        assert_eq!(get("year"), Some(MetaValue::Int(2005)));
+        assert_eq!(get("rating"), Some(MetaValue::Float(7.8)));
+        assert_eq!(
+            get("released").map(|v| v.to_text()).as_deref(),
+            Some("2005-08-12")
+        );
+        assert_eq!(
+            get("genres"),
+            Some(MetaValue::List(vec!["Documentary".into(), "Nature".into()]))
+        );
+        assert_eq!(
+            get("countries"),
+            Some(MetaValue::List(vec![
+                "United States".into(),
+                "Canada".into()
+            ]))
+        );
+        assert_eq!(front_matter("no front matter\n---\n"), (Vec::new(), 0));
+        assert_eq!(front_matter("---\nunclosed: 1\n"), (Vec::new(), 0));
+    }
 
     #[test]
     fn title_is_first_non_empty_line() {
