@@ -447,8 +447,9 @@ mod tests {
             !types.contains_key("description"),
             "description is the text"
         );
-        assert!(
-            !types.contains_key("country"),
+        assert_eq!(
+            types["country"],
+            MetaType::Text,
             "no list seen in the sample: text"
         );
 
