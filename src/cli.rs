@@ -3,6 +3,7 @@
 use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use reel::searcher::{Filter, Sort};
 
 const AFTER_HELP: &str = "\
 Exit status:
@@ -122,6 +123,15 @@ pub struct SearchArgs {
     /// Keep at most K passages of any one document.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     pub per_doc: Option<u64>,
+
+    /// Keep only hits whose metadata meets a condition: FIELD=VALUE, FIELD!=VALUE, or
+    /// FIELD>=VALUE (also >, <=, <) on numbers and dates (YYYY-MM-DD). Repeat to AND them.
+    #[arg(long, value_name = "EXPR")]
+    pub filter: Vec<Filter>,
+
+    /// Order by a numeric or date field instead of relevance: FIELD, FIELD:desc or FIELD:asc.
+    #[arg(long, value_name = "FIELD[:asc|desc]")]
+    pub sort: Option<Sort>,
 }
 
 /// `reel stats`.

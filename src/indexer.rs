@@ -414,25 +414,41 @@ fn add_document(writer: &IndexWriter, fields: &Fields, doc: &Document) -> Result
     let meta_json = serde_json::to_string(&doc.metadata).expect("metadata always serializes");
     let meta_text: Vec<String> = doc.metadata.values().map(MetaValue::to_text).collect();
     let meta_text = meta_text.join(" \n ");
-    let meta_object: Vec<(String, OwnedValue)> = doc
-        .metadata
-        .iter()
-        .map(|(k, v)| (k.clone(), owned_value(v)))
-        .collect();
+    let meta_object = OwnedValue::Object(
+        doc.metadata
+            .iter()
+            .map(|(k, v)| (k.clone(), owned_value(v)))
+            .collect(),
+    );
+    let meta_num = OwnedValue::Object(
+        doc.metadata
+            .iter()
+            .filter(|(_, v)| meta_type(v).is_numeric())
+            .map(|(k, v)| (k.clone(), owned_value(v)))
+            .collect(),
+    );
+    // A title that is only the id (records without one) is not indexed: it says nothing.
+    let real_title = doc.title != doc.id;
     for p in &passages {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
         d.add_u64(fields.passage_id, u64::from(p.ordinal));
         d.add_text(fields.source, &doc.source);
-        d.add_text(fields.title, &doc.title);
+        if real_title {
+            d.add_text(fields.title, &doc.title);
+        }
         d.add_text(fields.text, p.text(doc));
+        if !doc.metadata.is_empty() {
+            d.add_field_value(fields.meta, &meta_object);
+            d.add_field_value(fields.meta_num, &meta_num);
+        }
         if p.ordinal == 0 {
             // Metadata describes the document, not each passage: it is searchable once, so a
-            // document matches a name in its metadata once rather than once per paragraph.
+            // document matches a name in its metadata once rather than once per paragraph, and
+            // it is stored once (hits read it from the first passage).
             d.add_text(fields.meta_text, &meta_text);
+            d.add_text(fields.meta_json, &meta_json);
         }
-        d.add_field_value(fields.meta, &OwnedValue::Object(meta_object.clone()));
-        d.add_text(fields.meta_json, &meta_json);
         d.add_u64(fields.start, p.start as u64);
         d.add_u64(fields.end, p.end as u64);
         writer.add_document(d)?;

@@ -10,13 +10,19 @@
 //! ```
 //!
 //! - [`corpus`]: the [`corpus::Document`] type and its typed metadata, the walk over input paths,
-//!   and the readers: [`corpus::text`] (plain text and Markdown) and [`corpus::facts`] (metadata
-//!   stated in a review's sentences).
+//!   decompression, and the readers: [`corpus::text`] (plain text, Markdown with front matter),
+//!   [`corpus::facts`] (metadata stated in a review's sentences), [`corpus::csv`] (CSV, TSV),
+//!   [`corpus::jsonl`] (JSON Lines, JSON arrays), [`corpus::records`] (field roles and column
+//!   typing for structured records) and [`corpus::dates`].
 //! - [`passage`]: pure splitting of a document into passages with byte offsets.
-//! - [`schema`]: the only module naming tantivy fields; the analyzer, the schema version, and the
-//!   manifest each commit carries.
-//! - [`indexer`]: writes passages through tantivy's writer and commits once per run.
-//! - [`searcher`]: query parsing (lenient on bad syntax), ranking, per-document caps, highlights.
+//! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
+//!   the same at indexing and query time.
+//! - [`schema`]: the only module naming tantivy fields; registers the analyzer; the schema
+//!   version and the manifest each commit carries.
+//! - [`indexer`]: a pipeline (reader thread, parsing workers, tantivy's writer threads) that
+//!   writes passages and commits once per run, with a progress hook.
+//! - [`searcher`]: query parsing (lenient on bad syntax), filters, sorting, ranking,
+//!   per-document caps, highlights.
 //! - [`stats`]: what an index holds (documents, passages, fields, size on disk).
 //! - [`output`]: printers for people and for programs; they never read the environment.
 //! - [`error`]: the typed errors of the library.
@@ -26,6 +32,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analyzer;
 pub mod corpus;
 pub mod error;
 pub mod indexer;

@@ -1,4 +1,4 @@
-//! The index schema: the only module that names tantivy fields. It also owns the analyzer (the
+//! The index schema: the only module that names tantivy fields. It also registers the analyzer (the
 //! tokenizer every text field uses), the schema version, and the [`Manifest`] that each commit
 //! carries as its payload (so the manifest and the data it describes change atomically).
 
@@ -10,23 +10,15 @@ use tantivy::schema::{
     Field, IndexRecordOption, JsonObjectOptions, NumericOptions, Schema, TextFieldIndexing,
     TextOptions, FAST, INDEXED, STORED, STRING,
 };
-use tantivy::tokenizer::{
-    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
-    TextAnalyzer,
-};
 use tantivy::Index;
 
 use crate::error::{Error, Result};
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// Name of reel's analyzer: words split on non-alphanumerics, lower-cased, folded to ASCII
-/// (accent-insensitive), and stemmed with the English Snowball stemmer (`courts` finds `court`).
+/// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
-
-/// Tokens longer than this many bytes are dropped: they are base64, URLs or noise, never words.
-const MAX_TOKEN_BYTES: usize = 40;
 
 /// Field names, as users see them in `field:value` queries.
 pub mod names {
@@ -42,8 +34,12 @@ pub mod names {
     pub const TEXT: &str = "text";
     /// All metadata values as one searchable text.
     pub const META_TEXT: &str = "meta_text";
-    /// Typed metadata (a JSON object; `year:2017` and `meta.year:2017` both reach it).
+    /// Metadata as a JSON object, every value analyzed as text (`director:herzog` reaches
+    /// `meta.director`).
     pub const META: &str = "meta";
+    /// Numeric and date metadata as a JSON object of fast fields, for ranges, filters and sorting
+    /// (`year:[2015 TO 2019]` reaches `meta_num.year`).
+    pub const META_NUM: &str = "meta_num";
     /// The metadata as stored JSON, read back exactly as it was given.
     pub const META_JSON: &str = "meta_json";
     /// Byte offset where the passage starts in its source.
@@ -69,6 +65,8 @@ pub struct Fields {
     pub meta_text: Field,
     /// See [`names::META`].
     pub meta: Field,
+    /// See [`names::META_NUM`].
+    pub meta_num: Field,
     /// See [`names::META_JSON`].
     pub meta_json: Field,
     /// See [`names::START`].
@@ -93,6 +91,7 @@ impl Fields {
             text: get(names::TEXT)?,
             meta_text: get(names::META_TEXT)?,
             meta: get(names::META)?,
+            meta_num: get(names::META_NUM)?,
             meta_json: get(names::META_JSON)?,
             start: get(names::START)?,
             end: get(names::END)?,
@@ -110,17 +109,20 @@ pub fn build() -> (Schema, Fields) {
         .set_indexing_options(analyzed.clone())
         .set_stored();
     let unstored_text = TextOptions::default().set_indexing_options(analyzed.clone());
-    let meta_opts = JsonObjectOptions::default()
-        .set_indexing_options(analyzed)
+    let meta_opts = JsonObjectOptions::default().set_indexing_options(analyzed);
+    // Only numbers and dates go here; strings would make costly fast columns nobody sorts by.
+    let meta_num_opts = JsonObjectOptions::default()
+        .set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw"))
         .set_fast("raw");
     let fields = Fields {
-        doc_id: b.add_text_field(names::DOC_ID, STRING | STORED | FAST),
+        doc_id: b.add_text_field(names::DOC_ID, STRING | STORED),
         passage_id: b.add_u64_field(names::PASSAGE_ID, INDEXED | STORED | FAST),
         source: b.add_text_field(names::SOURCE, STRING | STORED),
         title: b.add_text_field(names::TITLE, stored_text.clone()),
         text: b.add_text_field(names::TEXT, stored_text),
         meta_text: b.add_text_field(names::META_TEXT, unstored_text),
         meta: b.add_json_field(names::META, meta_opts),
+        meta_num: b.add_json_field(names::META_NUM, meta_num_opts),
         meta_json: b.add_text_field(names::META_JSON, TextOptions::default().set_stored()),
         start: b.add_u64_field(names::START, NumericOptions::default().set_stored()),
         end: b.add_u64_field(names::END, NumericOptions::default().set_stored()),
@@ -128,19 +130,11 @@ pub fn build() -> (Schema, Fields) {
     (b.build(), fields)
 }
 
-/// reel's analyzer (see [`TOKENIZER`]).
-pub fn analyzer() -> TextAnalyzer {
-    TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
-        .filter(LowerCaser)
-        .filter(AsciiFoldingFilter)
-        .filter(Stemmer::new(Language::English))
-        .build()
-}
-
 /// Registers reel's analyzer on an index (needed on every open, for writing and for querying).
 pub fn register_tokenizers(index: &Index) {
-    index.tokenizers().register(TOKENIZER, analyzer());
+    index
+        .tokenizers()
+        .register(TOKENIZER, crate::analyzer::analyzer());
 }
 
 /// The kind of value a metadata field holds, recorded in the manifest.
@@ -160,6 +154,11 @@ pub enum MetaType {
 }
 
 impl MetaType {
+    /// True for types kept as fast fields (ranges, sorting).
+    pub fn is_numeric(self) -> bool {
+        matches!(self, MetaType::Integer | MetaType::Float | MetaType::Date)
+    }
+
     /// The type two observations of one field agree on.
     pub fn merge(self, other: MetaType) -> MetaType {
         use MetaType::*;
@@ -238,24 +237,6 @@ pub fn create(dir: &Path) -> Result<(Index, Fields)> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn tokens(text: &str) -> Vec<String> {
-        let mut a = analyzer();
-        let mut stream = a.token_stream(text);
-        let mut out = Vec::new();
-        while stream.advance() {
-            out.push(stream.token().text.clone());
-        }
-        out
-    }
-
-    #[test]
-    fn analyzer_stems_folds_and_lowercases() {
-        assert_eq!(tokens("Courts"), tokens("court"));
-        assert_eq!(tokens("Agnès"), tokens("agnes"));
-        assert_eq!(tokens("HUNTINGTON"), ["huntington"]);
-        assert!(tokens(&"x".repeat(200)).is_empty());
-    }
 
     #[test]
     fn meta_types_widen() {

@@ -9,11 +9,11 @@ use serde::{Deserialize, Serialize};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, QueryParser, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, Index, IndexReader, ReloadPolicy, TantivyDocument, Term};
+use tantivy::{DocAddress, Index, IndexReader, Order, ReloadPolicy, TantivyDocument, Term};
 
 use crate::corpus::Metadata;
 use crate::error::{Error, Result};
-use crate::schema::{self, Fields, Manifest};
+use crate::schema::{self, Fields, Manifest, MetaType};
 
 /// Weight of a title match relative to a passage-text match. Titles are short and name what a
 /// document is about, so a title hit is strong evidence; 2 keeps a passage that discusses the
@@ -46,6 +46,117 @@ pub struct SearchOptions {
     pub limit: usize,
     /// Most passages to return from any one document.
     pub per_doc: Option<usize>,
+    /// Conditions every hit must meet (ANDed).
+    pub filters: Vec<Filter>,
+    /// Order by a numeric or date field instead of relevance.
+    pub sort: Option<Sort>,
+}
+
+/// A comparison in a `--filter`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FilterOp {
+    /// `=` or `:`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `>=`
+    Ge,
+    /// `>`
+    Gt,
+    /// `<=`
+    Le,
+    /// `<`
+    Lt,
+}
+
+/// A `--filter FIELD OP VALUE` condition.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Filter {
+    /// The field (a metadata key, or `doc_id`, `source`, `title`, `text`).
+    pub field: String,
+    /// The comparison.
+    pub op: FilterOp,
+    /// The value, as typed.
+    pub value: String,
+    /// The whole expression, for messages.
+    pub raw: String,
+}
+
+impl std::str::FromStr for Filter {
+    type Err = String;
+
+    /// Parses `release_year>=2015`, `listed_in=Documentaries`, `rating!=R`, `year:2017`.
+    fn from_str(raw: &str) -> std::result::Result<Filter, String> {
+        let ops = [
+            (">=", FilterOp::Ge),
+            ("<=", FilterOp::Le),
+            ("!=", FilterOp::Ne),
+            (">", FilterOp::Gt),
+            ("<", FilterOp::Lt),
+            ("=", FilterOp::Eq),
+            (":", FilterOp::Eq),
+        ];
+        let (at, len, op) = ops
+            .iter()
+            .filter_map(|(sym, op)| raw.find(sym).map(|i| (i, sym.len(), *op)))
+            .min_by_key(|(i, len, _)| (*i, std::cmp::Reverse(*len)))
+            .ok_or_else(|| {
+                format!("`{raw}`: expected FIELD=VALUE, FIELD>=VALUE, FIELD<VALUE...")
+            })?;
+        let field = raw[..at].trim();
+        let value = raw[at + len..].trim();
+        if field.is_empty() || value.is_empty() {
+            return Err(format!(
+                "`{raw}`: expected FIELD=VALUE, FIELD>=VALUE, FIELD<VALUE..."
+            ));
+        }
+        Ok(Filter {
+            field: field.to_string(),
+            op,
+            value: value.to_string(),
+            raw: raw.to_string(),
+        })
+    }
+}
+
+/// A `--sort FIELD[:asc|desc]` order.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Sort {
+    /// The metadata field.
+    pub field: String,
+    /// Ascending or descending.
+    pub order: Order,
+}
+
+impl std::str::FromStr for Sort {
+    type Err = String;
+
+    /// Parses `release_year`, `release_year:asc`, `date_added:desc` (descending by default).
+    fn from_str(raw: &str) -> std::result::Result<Sort, String> {
+        let (field, order) = match raw.rsplit_once(':') {
+            Some((f, "asc")) => (f, Order::Asc),
+            Some((f, "desc")) => (f, Order::Desc),
+            Some((_, other)) => return Err(format!("`{other}`: the order is asc or desc")),
+            None => (raw, Order::Desc),
+        };
+        if field.is_empty() {
+            return Err("a field name is needed".into());
+        }
+        Ok(Sort {
+            field: field.to_string(),
+            order,
+        })
+    }
+}
+
+fn type_name(t: MetaType) -> &'static str {
+    match t {
+        MetaType::Integer => "integers",
+        MetaType::Float => "decimal numbers",
+        MetaType::Text => "text",
+        MetaType::Keywords => "keywords",
+        MetaType::Date => "dates",
+    }
 }
 
 /// One ranked passage. This is the JSON contract of `reel search --json` (one object per line).
@@ -118,7 +229,9 @@ impl Searcher {
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
         let mut warnings = Vec::new();
-        let query = self.parse(&opts.query, &mut warnings)?;
+        let parsed = self.parse(&opts.query, &mut warnings)?;
+        let query = self.with_filters(parsed, &opts.filters)?;
+        let sort = opts.sort.as_ref().map(|s| self.check_sort(s)).transpose()?;
         let searcher = self.reader.searcher();
         let total_matches = searcher.search(&*query, &Count)?;
 
@@ -128,34 +241,56 @@ impl Searcher {
             None => limit,
         };
         let top = loop {
-            let top = searcher.search(&*query, &TopDocs::with_limit(want).order_by_score())?;
-            let capped = cap_per_doc(&searcher, &self.fields, top.clone(), opts.per_doc)?;
-            if capped.len() >= limit || top.len() < want {
+            let top = self.collect(&searcher, &*query, want, sort.as_ref())?;
+            let exhausted = top.len() < want;
+            let capped = cap_per_doc(&searcher, &self.fields, top, opts.per_doc)?;
+            if capped.len() >= limit || exhausted {
                 break capped;
             }
             want = want.saturating_mul(4);
         };
 
         let text_terms = self.text_terms(&*query);
-        let mut analyzer = schema::analyzer();
+        let mut analyzer = crate::analyzer::analyzer();
+        let mut metadata_of: HashMap<String, Metadata> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
         for (score, addr) in top.into_iter().take(limit) {
             let doc: TantivyDocument = searcher.doc(addr)?;
+            let doc_id = self.str_of(&doc, self.fields.doc_id);
+            let passage_id = doc
+                .get_first(self.fields.passage_id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0);
+            let score = match score {
+                Some(s) => s,
+                None => query.explain(&searcher, addr).map_or(0.0, |e| e.value()),
+            };
+            let metadata = match metadata_of.get(&doc_id) {
+                Some(m) => m.clone(),
+                None => {
+                    let m = if passage_id == 0 {
+                        self.metadata_in(&doc)
+                    } else {
+                        self.metadata_of(&searcher, &doc_id)?
+                    };
+                    metadata_of.insert(doc_id.clone(), m.clone());
+                    m
+                }
+            };
             let text = self.str_of(&doc, self.fields.text);
-            let highlights = highlight(&mut analyzer, &text, &text_terms);
-            let metadata =
-                serde_json::from_str(&self.str_of(&doc, self.fields.meta_json)).unwrap_or_default();
+            let title = self.str_of(&doc, self.fields.title);
             hits.push(Hit {
                 rank: hits.len() + 1,
                 score,
-                doc_id: self.str_of(&doc, self.fields.doc_id),
-                title: self.str_of(&doc, self.fields.title),
-                passage_id: doc
-                    .get_first(self.fields.passage_id)
-                    .and_then(|v| v.as_u64())
-                    .unwrap_or(0),
+                title: if title.is_empty() {
+                    doc_id.clone()
+                } else {
+                    title
+                },
+                doc_id,
+                passage_id,
+                highlights: highlight(&mut analyzer, &text, &text_terms),
                 text,
-                highlights,
                 source: self.str_of(&doc, self.fields.source),
                 metadata,
             });
@@ -165,6 +300,191 @@ impl Searcher {
             total_matches,
             warnings,
         })
+    }
+
+    /// The top `want` passages, by score or by a metadata field. Scores are `None` when sorted
+    /// by a field (they are computed for the hits kept).
+    fn collect(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        want: usize,
+        sort: Option<&(String, MetaType, Order)>,
+    ) -> Result<Vec<(Option<f32>, DocAddress)>> {
+        let Some((name, ty, order)) = sort else {
+            let top = searcher.search(query, &TopDocs::with_limit(want).order_by_score())?;
+            return Ok(top.into_iter().map(|(s, a)| (Some(s), a)).collect());
+        };
+        let column = format!("{}.{name}", schema::names::META_NUM);
+        let (is_date, desc) = (*ty == MetaType::Date, *order == Order::Desc);
+        // Documents without the field sort last either way.
+        let key_of = move |reader: &tantivy::SegmentReader| {
+            let values = numeric_column(reader, &column, is_date);
+            move |doc: tantivy::DocId, _score: tantivy::Score| match values(doc) {
+                Some(v) if desc => v,
+                Some(v) => -v,
+                None => f64::NEG_INFINITY,
+            }
+        };
+        let addrs: Vec<DocAddress> = searcher
+            .search(query, &TopDocs::with_limit(want).tweak_score(key_of))?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+        Ok(addrs.into_iter().map(|a| (None, a)).collect())
+    }
+
+    fn metadata_in(&self, doc: &TantivyDocument) -> Metadata {
+        serde_json::from_str(&self.str_of(doc, self.fields.meta_json)).unwrap_or_default()
+    }
+
+    /// A document's metadata, stored once on its first passage.
+    fn metadata_of(&self, searcher: &tantivy::Searcher, doc_id: &str) -> Result<Metadata> {
+        let q = BooleanQuery::new(vec![
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_text(self.fields.doc_id, doc_id),
+                    IndexRecordOption::Basic,
+                )) as Box<dyn Query>,
+            ),
+            (
+                Occur::Must,
+                Box::new(TermQuery::new(
+                    Term::from_field_u64(self.fields.passage_id, 0),
+                    IndexRecordOption::Basic,
+                )),
+            ),
+        ]);
+        let first = searcher.search(&q, &TopDocs::with_limit(1).order_by_score())?;
+        match first.first() {
+            Some((_, addr)) => Ok(self.metadata_in(&searcher.doc(*addr)?)),
+            None => Ok(Metadata::new()),
+        }
+    }
+
+    /// Checks a `--sort FIELD[:asc|desc]` against the index.
+    fn check_sort(&self, sort: &Sort) -> Result<(String, MetaType, Order)> {
+        match self.manifest.metadata_fields.get(&sort.field) {
+            Some(ty) if ty.is_numeric() => Ok((sort.field.clone(), *ty, sort.order)),
+            Some(ty) => Err(Error::Filter(format!(
+                "--sort {}: the field holds {}; only numbers and dates sort",
+                sort.field,
+                type_name(*ty)
+            ))),
+            None => Err(Error::Filter(format!(
+                "--sort {}: unknown field; numeric and date fields here: {}",
+                sort.field,
+                self.fields_of(|t| t.is_numeric())
+            ))),
+        }
+    }
+
+    fn fields_of(&self, keep: impl Fn(MetaType) -> bool) -> String {
+        let names: Vec<&str> = self
+            .manifest
+            .metadata_fields
+            .iter()
+            .filter(|(_, t)| keep(**t))
+            .map(|(k, _)| k.as_str())
+            .collect();
+        if names.is_empty() {
+            "none".into()
+        } else {
+            names.join(", ")
+        }
+    }
+
+    /// ANDs the `--filter` expressions onto the query.
+    fn with_filters(&self, query: Box<dyn Query>, filters: &[Filter]) -> Result<Box<dyn Query>> {
+        if filters.is_empty() {
+            return Ok(query);
+        }
+        let parser = QueryParser::for_index(&self.index, vec![self.fields.text]);
+        let mut clauses = vec![(Occur::Must, query)];
+        for f in filters {
+            let (syntax, negate) = self.filter_syntax(f)?;
+            let q = parser
+                .parse_query(&syntax)
+                .map_err(|e| Error::Filter(format!("--filter '{}': {e}", f.raw)))?;
+            clauses.push((if negate { Occur::MustNot } else { Occur::Must }, q));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
+    }
+
+    /// A filter in tantivy's query syntax, and whether it excludes.
+    fn filter_syntax(&self, f: &Filter) -> Result<(String, bool)> {
+        let bad = |why: String| Error::Filter(format!("--filter '{}': {why}", f.raw));
+        let schema_field = matches!(
+            f.field.as_str(),
+            schema::names::DOC_ID
+                | schema::names::SOURCE
+                | schema::names::TITLE
+                | schema::names::TEXT
+        );
+        let ty = match self.manifest.metadata_fields.get(&f.field) {
+            Some(t) => *t,
+            None if schema_field => MetaType::Text,
+            None => {
+                return Err(bad(format!(
+                    "unknown field `{}`; fields here: {}",
+                    f.field,
+                    self.fields_of(|_| true)
+                )))
+            }
+        };
+        let value = f.value.trim();
+        let negate = f.op == FilterOp::Ne;
+        if !ty.is_numeric() {
+            if !matches!(f.op, FilterOp::Eq | FilterOp::Ne) {
+                return Err(bad(format!(
+                    "`{}` holds {}; compare it with = or !=",
+                    f.field,
+                    type_name(ty)
+                )));
+            }
+            let target = if schema_field {
+                f.field.clone()
+            } else {
+                format!("{}.{}", schema::names::META, f.field)
+            };
+            let escaped = value.replace('\\', "\\\\").replace('"', "\\\"");
+            return Ok((format!("{target}:\"{escaped}\""), negate));
+        }
+        let literal = match ty {
+            MetaType::Date => crate::corpus::dates::parse(value)
+                .map(|d| d.to_rfc3339())
+                .ok_or_else(|| {
+                    bad(format!(
+                        "`{}` holds dates; `{value}` is not a date (use YYYY-MM-DD)",
+                        f.field
+                    ))
+                })?,
+            MetaType::Integer | MetaType::Float => {
+                if value.parse::<f64>().map_or(true, |x| !x.is_finite()) {
+                    return Err(bad(format!(
+                        "`{}` holds numbers; `{value}` is not a number",
+                        f.field
+                    )));
+                }
+                if ty == MetaType::Integer && value.parse::<i64>().is_err() {
+                    // A decimal bound on an integer field: compare as a decimal.
+                    value.to_string()
+                } else {
+                    value.to_string()
+                }
+            }
+            _ => unreachable!("checked: numeric types only"),
+        };
+        let target = format!("{}.{}", schema::names::META_NUM, f.field);
+        let syntax = match f.op {
+            FilterOp::Eq | FilterOp::Ne => format!("{target}:[{literal} TO {literal}]"),
+            FilterOp::Ge => format!("{target}:[{literal} TO *]"),
+            FilterOp::Gt => format!("{target}:{{{literal} TO *]"),
+            FilterOp::Le => format!("{target}:[* TO {literal}]"),
+            FilterOp::Lt => format!("{target}:[* TO {literal}}}"),
+        };
+        Ok((syntax, negate))
     }
 
     fn str_of(&self, doc: &TantivyDocument, field: tantivy::schema::Field) -> String {
@@ -209,7 +529,16 @@ impl Searcher {
                     .nth(pos)
                     .map_or(input.len(), |(b, _)| b);
                 out.push_str(&input[last..byte]);
-                out.push_str(schema::names::META);
+                let numeric = self
+                    .manifest
+                    .metadata_fields
+                    .get(&name)
+                    .is_some_and(|t| t.is_numeric());
+                out.push_str(if numeric {
+                    schema::names::META_NUM
+                } else {
+                    schema::names::META
+                });
                 out.push('.');
                 last = byte;
             }
@@ -222,7 +551,7 @@ impl Searcher {
     fn warn_unknown_fields(&self, input: &str, warnings: &mut Vec<String>) {
         let schema = self.index.schema();
         for (pos, name) in field_prefixes(input) {
-            let base = name.strip_prefix("meta.").unwrap_or(&name);
+            let base = name.split_once('.').map_or(name.as_str(), |(_, b)| b);
             let known =
                 schema.get_field(&name).is_ok() || self.manifest.metadata_fields.contains_key(base);
             if !known {
@@ -245,7 +574,7 @@ impl Searcher {
         if !plain || has_operator {
             return query;
         }
-        let mut analyzer = schema::analyzer();
+        let mut analyzer = crate::analyzer::analyzer();
         let mut stream = analyzer.token_stream(input);
         let mut terms = Vec::new();
         while stream.advance() {
@@ -289,13 +618,39 @@ impl Searcher {
     }
 }
 
+/// Reads a numeric or date column of a segment as `f64`, whatever integer or float type the
+/// column was stored with.
+fn numeric_column(
+    reader: &tantivy::SegmentReader,
+    column: &str,
+    is_date: bool,
+) -> Box<dyn Fn(tantivy::DocId) -> Option<f64> + Send + Sync> {
+    let ff = reader.fast_fields();
+    if is_date {
+        if let Ok(Some(c)) = ff.column_opt::<tantivy::DateTime>(column) {
+            return Box::new(move |d| c.first(d).map(|v| v.into_timestamp_secs() as f64));
+        }
+    } else {
+        if let Ok(Some(c)) = ff.column_opt::<f64>(column) {
+            return Box::new(move |d| c.first(d));
+        }
+        if let Ok(Some(c)) = ff.column_opt::<i64>(column) {
+            return Box::new(move |d| c.first(d).map(|v| v as f64));
+        }
+        if let Ok(Some(c)) = ff.column_opt::<u64>(column) {
+            return Box::new(move |d| c.first(d).map(|v| v as f64));
+        }
+    }
+    Box::new(|_| None)
+}
+
 /// Keeps at most `per_doc` hits of any document, in rank order.
 fn cap_per_doc(
     searcher: &tantivy::Searcher,
     fields: &Fields,
-    top: Vec<(f32, DocAddress)>,
+    top: Vec<(Option<f32>, DocAddress)>,
     per_doc: Option<usize>,
-) -> Result<Vec<(f32, DocAddress)>> {
+) -> Result<Vec<(Option<f32>, DocAddress)>> {
     let Some(k) = per_doc else { return Ok(top) };
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut out = Vec::new();

@@ -15,6 +15,8 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         query: args.query.join(" "),
         limit: usize::try_from(args.limit)?,
         per_doc: args.per_doc.map(usize::try_from).transpose()?,
+        filters: args.filter,
+        sort: args.sort,
     };
     let results = searcher.search(&opts)?;
     for warning in &results.warnings {
