@@ -605,6 +605,21 @@ impl Searcher {
         terms
     }
 
+    /// Calls `f` with the metadata of every document (read from its first passage).
+    pub fn for_each_metadata(&self, mut f: impl FnMut(Metadata)) -> Result<()> {
+        let searcher = self.reader.searcher();
+        let q = TermQuery::new(
+            Term::from_field_u64(self.fields.passage_id, 0),
+            IndexRecordOption::Basic,
+        );
+        let docs = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
+        for addr in docs {
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            f(self.metadata_in(&doc));
+        }
+        Ok(())
+    }
+
     /// Passages in the index.
     pub fn num_passages(&self) -> u64 {
         self.reader.searcher().num_docs()

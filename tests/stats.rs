@@ -14,9 +14,9 @@ fn stats_reports_documents_passages_fields_and_size() {
     assert_eq!(v["documents"], 4);
     assert!(v["passages"].as_u64().unwrap() >= 13);
     assert!(v["size_bytes"].as_u64().unwrap() > 1000);
-    assert_eq!(v["metadata_fields"]["year"], "integer");
-    assert_eq!(v["metadata_fields"]["imdb_rating"], "float");
-    assert_eq!(v["metadata_fields"]["director"], "text");
+    assert_eq!(v["metadata_fields"]["year"]["type"], "integer");
+    assert_eq!(v["metadata_fields"]["imdb_rating"]["type"], "float");
+    assert_eq!(v["metadata_fields"]["director"]["type"], "text");
     let fields: Vec<&str> = v["fields"]
         .as_array()
         .unwrap()

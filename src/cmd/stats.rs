@@ -27,12 +27,17 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
         writeln!(out, "fields          {}", info.fields.join(", "))?;
         if !info.metadata_fields.is_empty() {
             writeln!(out, "metadata fields")?;
-            for (name, ty) in &info.metadata_fields {
-                writeln!(
-                    out,
-                    "  {name:<20} {}",
-                    serde_json::to_string(ty)?.trim_matches('"')
-                )?;
+            for (name, field) in &info.metadata_fields {
+                let ty = serde_json::to_string(&field.ty)?;
+                write!(out, "  {name:<20} {:<9}", ty.trim_matches('"'))?;
+                if let Some(top) = &field.top_values {
+                    let shown: Vec<String> = top
+                        .iter()
+                        .map(|v| format!("{} ({})", v.value, v.count))
+                        .collect();
+                    write!(out, " {}", reel::output::sanitize(&shown.join(", ")))?;
+                }
+                writeln!(out)?;
             }
         }
     }

@@ -48,10 +48,19 @@ pub fn stream_lines(
 
 /// Parses one JSON line into a record.
 pub fn parse_line(path: &Path, number: u64, line: &str) -> Result<RawRecord> {
-    let value: Value = serde_json::from_str(line).map_err(|e| Error::Record {
-        path: path.to_path_buf(),
-        line: number,
-        message: format!("invalid JSON at column {}: {e}; line skipped", e.column()),
+    let value: Value = serde_json::from_str(line.trim_end()).map_err(|e| {
+        let full = e.to_string();
+        let what = full
+            .rfind(" at line ")
+            .map_or(full.as_str(), |i| &full[..i]);
+        Error::Record {
+            path: path.to_path_buf(),
+            line: number,
+            message: format!(
+                "invalid JSON at column {}: {what}; line skipped",
+                e.column()
+            ),
+        }
     })?;
     to_record(value, number).map_err(|message| Error::Record {
         path: path.to_path_buf(),

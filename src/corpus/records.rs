@@ -54,8 +54,8 @@ pub enum RawValue {
 /// One record: its 1-based line (or row, or object) number and its fields in order.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RawRecord {
-    /// Where it starts in its file (line number for CSV and JSON Lines, object number in a
-    /// JSON array).
+    /// Its 1-based number in its file: the row after the header (CSV), the line (JSON Lines),
+    /// the object (JSON array).
     pub number: u64,
     /// Field names and values.
     pub fields: Vec<(String, RawValue)>,
