@@ -84,6 +84,11 @@ pub struct IndexArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
+    /// Index each document as one passage (no paragraph splitting): for corpora of short
+    /// documents such as abstracts, or to rank whole documents.
+    #[arg(long)]
+    pub whole_documents: bool,
+
     /// Column or key holding the document id in CSV/JSON inputs (default: the first of id, _id,
     /// doc_id, docid, show_id).
     #[arg(long, value_name = "NAME")]

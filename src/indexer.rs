@@ -56,6 +56,8 @@ pub struct IndexOptions {
     pub memory_bytes: usize,
     /// Field roles for structured files.
     pub roles: Roles,
+    /// Index each document as one passage instead of cutting it into paragraphs.
+    pub whole_documents: bool,
     /// Where progress goes, if anywhere.
     pub progress: Option<Arc<dyn Progress>>,
 }
@@ -122,6 +124,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     let mut writer: IndexWriter = index
         .writer_with_num_threads(threads, memory)
         .map_err(|e| lock_error(e, &opts.index_dir))?;
+    writer.set_merge_policy(Box::new(BoundedMergePolicy));
     writer.delete_all_documents()?;
 
     let mut manifest = Manifest {
@@ -147,7 +150,8 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
                 let rx = job_rx.clone();
                 let warn_tx = warn_tx.clone();
                 let (writer, fields, counters) = (&writer, &fields, &counters);
-                scope.spawn(move || work(rx, writer, fields, warn_tx, counters))
+                let whole = opts.whole_documents;
+                scope.spawn(move || work(rx, writer, fields, whole, warn_tx, counters))
             })
             .collect();
         drop(job_rx);
@@ -360,13 +364,14 @@ fn work(
     jobs: crossbeam_channel::Receiver<Job>,
     writer: &IndexWriter,
     fields: &Fields,
+    whole: bool,
     warnings: crossbeam_channel::Sender<Error>,
     counters: &Counters,
 ) -> Result<()> {
     for job in jobs {
         match job {
             Job::Document(doc) => {
-                let n = add_document(writer, fields, &doc)?;
+                let n = add_document(writer, fields, &doc, whole)?;
                 counters.passages.fetch_add(n, Ordering::Relaxed);
                 counters.documents.fetch_add(1, Ordering::Relaxed);
             }
@@ -375,7 +380,7 @@ fn work(
                     match item.into_record(&path) {
                         Ok(record) => {
                             let doc = plan.document(record);
-                            let n = add_document(writer, fields, &doc)?;
+                            let n = add_document(writer, fields, &doc, whole)?;
                             counters.passages.fetch_add(n, Ordering::Relaxed);
                             counters.documents.fetch_add(1, Ordering::Relaxed);
                         }
@@ -399,9 +404,58 @@ fn record_type(manifest: &mut Manifest, key: String, ty: MetaType) {
         .or_insert(ty);
 }
 
+/// Largest segment a merge may produce, in passages. tantivy maps every segment a merge reads
+/// into memory, so peak RSS follows the largest merge: with tantivy's default policy, indexing
+/// 4x the IMDB reviews merged all of its flushes into one segment and peaked at 720 MB; merges
+/// capped here keep the peak near 200 MB whatever the corpus size. A large corpus keeps more
+/// segments instead (one per 100,000 passages), which a search visits in turn at little cost.
+const MAX_MERGE_DOCS: u32 = 100_000;
+
+/// Fewest segments worth one merge: merging two or three saves little search work.
+const MIN_SEGMENTS_PER_MERGE: usize = 4;
+
+/// Merges small segments in groups whose total stays under [`MAX_MERGE_DOCS`].
+#[derive(Debug, Clone, Copy, Default)]
+struct BoundedMergePolicy;
+
+impl tantivy::indexer::MergePolicy for BoundedMergePolicy {
+    fn compute_merge_candidates(
+        &self,
+        segments: &[tantivy::index::SegmentMeta],
+    ) -> Vec<tantivy::indexer::MergeCandidate> {
+        let mut small: Vec<&tantivy::index::SegmentMeta> = segments
+            .iter()
+            .filter(|m| m.num_docs() < MAX_MERGE_DOCS / 2)
+            .collect();
+        small.sort_by_key(|m| m.num_docs());
+        let mut out = Vec::new();
+        let mut group = Vec::new();
+        let mut size = 0u32;
+        for m in small {
+            if size + m.num_docs() > MAX_MERGE_DOCS {
+                if group.len() >= MIN_SEGMENTS_PER_MERGE {
+                    out.push(tantivy::indexer::MergeCandidate(std::mem::take(&mut group)));
+                }
+                group.clear();
+                size = 0;
+            }
+            group.push(m.id());
+            size += m.num_docs();
+        }
+        if group.len() >= MIN_SEGMENTS_PER_MERGE {
+            out.push(tantivy::indexer::MergeCandidate(group));
+        }
+        out
+    }
+}
+
 /// Adds one document's passages; returns how many.
-fn add_document(writer: &IndexWriter, fields: &Fields, doc: &Document) -> Result<u64> {
-    let mut passages = passage::split(doc);
+fn add_document(writer: &IndexWriter, fields: &Fields, doc: &Document, whole: bool) -> Result<u64> {
+    let mut passages = if whole {
+        passage::whole(doc)
+    } else {
+        passage::split(doc)
+    };
     if passages.is_empty() {
         // A document with a title and metadata but no body still gets one (empty) passage, so
         // that its title and metadata can be found.

@@ -70,6 +70,20 @@ pub fn split(doc: &Document) -> Vec<Passage> {
     passages
 }
 
+/// The whole body as one passage (for corpora whose documents are already passage-sized, like
+/// abstracts or short reviews, or to rank whole documents).
+pub fn whole(doc: &Document) -> Vec<Passage> {
+    let body = trim_range(&doc.text, doc.body_start..doc.text.len());
+    if body.is_empty() {
+        return Vec::new();
+    }
+    vec![Passage {
+        ordinal: 0,
+        start: body.start,
+        end: body.end,
+    }]
+}
+
 /// True for navigation and advertising lines that are not part of a review.
 pub fn is_boilerplate(paragraph: &str) -> bool {
     if paragraph.len() > BOILERPLATE_MAX_BYTES {
@@ -216,6 +230,15 @@ mod tests {
 
     fn texts(d: &Document) -> Vec<&str> {
         split(d).iter().map(|p| p.text(d)).collect()
+    }
+
+    #[test]
+    fn whole_is_one_passage_of_the_trimmed_body() {
+        let d = doc("T\n\n para one\n\npara two \n", 2, "T");
+        let ps = whole(&d);
+        assert_eq!(ps.len(), 1);
+        assert_eq!(ps[0].text(&d), "para one\n\npara two");
+        assert!(whole(&doc("T\n  \n", 2, "T")).is_empty());
     }
 
     #[test]

@@ -29,6 +29,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
             title: args.title_field,
             text: args.text_field,
         },
+        whole_documents: args.whole_documents,
         progress: progress.clone(),
     };
     let quiet = args.quiet;
