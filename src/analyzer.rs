@@ -8,8 +8,8 @@
 use rustc_hash::FxHashMap as HashMap;
 
 use tantivy::tokenizer::{
-    AsciiFoldingFilter, LowerCaser, RemoveLongFilter, SimpleTokenizer, TextAnalyzer, Token,
-    TokenFilter, TokenStream, Tokenizer,
+    AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
+    TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
 };
 
 /// Tokens longer than this many bytes are dropped: they are base64, URLs or noise, never words.
@@ -26,6 +26,27 @@ pub fn analyzer() -> TextAnalyzer {
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(CachedStemmer)
+        .build()
+}
+
+/// reel's analyzer without English stop words: for picking the words of a passage that say
+/// what it is about (pseudo-relevance feedback).
+pub fn feedback_analyzer() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
+        .filter(CachedStemmer)
+        .build()
+}
+
+/// Splits text into lower-case words without English stop words (no stemming): for turning a
+/// question into a query.
+pub fn stop_word_splitter() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(LowerCaser)
+        .filter(StopWordFilter::new(Language::English).expect("tantivy ships English stop words"))
         .build()
 }
 

@@ -54,6 +54,10 @@ pub enum Command {
     /// Show what an index holds: documents, passages, fields, size on disk.
     #[command(after_help = AFTER_HELP)]
     Stats(StatsArgs),
+    /// Measure ranking quality: run a queries file and score it against relevance judgments
+    /// (nDCG@10, MAP, Recall@100, MRR@10, P@10).
+    #[command(after_help = AFTER_HELP)]
+    Eval(EvalArgs),
 }
 
 /// `reel index`.
@@ -109,8 +113,25 @@ pub struct IndexArgs {
 pub struct SearchArgs {
     /// The query: words, "quoted phrases", AND/OR/NOT, +must -mustnot, field:value,
     /// field:[low TO high]. Several arguments are joined with spaces.
-    #[arg(value_name = "QUERY", required = true)]
+    #[arg(value_name = "QUERY", required_unless_present = "queries")]
     pub query: Vec<String>,
+
+    /// Run every query of a file (`qid<TAB>query text` per line) on all cores. These queries
+    /// are read as plain words (no operators, fields or phrases).
+    #[arg(long, value_name = "FILE", conflicts_with = "query")]
+    pub queries: Option<PathBuf>,
+
+    /// Output format (--json is short for --format json).
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+
+    /// Rank passages, or documents by their best passage (one line per document).
+    #[arg(long, value_enum, default_value_t = UnitArg::Passage)]
+    pub unit: UnitArg,
+
+    /// Threads for --queries (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
 
     /// The index folder.
     #[arg(long, value_name = "DIR", default_value = "index")]
@@ -137,6 +158,59 @@ pub struct SearchArgs {
     /// Order by a numeric or date field instead of relevance: FIELD, FIELD:desc or FIELD:asc.
     #[arg(long, value_name = "FIELD[:asc|desc]")]
     pub sort: Option<Sort>,
+}
+
+/// Output formats of `reel search`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people: rank, score, title, metadata, highlighted passage.
+    Human,
+    /// JSON Lines, one object per hit.
+    Json,
+    /// TREC run lines: `qid Q0 doc_id rank score reel`.
+    Trec,
+}
+
+/// What `reel search` and `reel eval` rank.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UnitArg {
+    /// Passages.
+    Passage,
+    /// Documents, by their best passage.
+    Doc,
+}
+
+/// `reel eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Queries: `qid<TAB>query text` per line.
+    #[arg(long, value_name = "FILE")]
+    pub queries: PathBuf,
+
+    /// Relevance judgments: TREC (`qid 0 doc_id grade`) or BEIR (`query-id corpus-id score`).
+    #[arg(long, value_name = "FILE")]
+    pub qrels: PathBuf,
+
+    /// What to rank; judgments are about documents, so documents by default.
+    #[arg(long, value_enum, default_value_t = UnitArg::Doc)]
+    pub unit: UnitArg,
+
+    /// Depth of each query's ranking (MAP and Recall@100 look this deep).
+    #[arg(short = 'n', long, value_name = "N", default_value_t = 100,
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    pub limit: u64,
+
+    /// Threads (default: the number of cores).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
+    pub threads: Option<u16>,
+
+    /// Print one JSON object.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `reel stats`.

@@ -6,7 +6,8 @@
 //!
 //! ```text
 //! paths -> corpus (walk + one reader per format) -> passage -> indexer (through schema) -> disk
-//! disk -> searcher (through schema) -> Hit -> output (human | json)
+//! disk -> searcher (through schema) -> Hit -> output (human | json | trec)
+//!                                        -> eval (against relevance judgments)
 //! ```
 //!
 //! - [`corpus`]: the [`corpus::Document`] type and its typed metadata, the walk over input paths,
@@ -24,7 +25,9 @@
 //! - [`searcher`]: query parsing (lenient on bad syntax), filters, sorting, ranking,
 //!   per-document caps, highlights.
 //! - [`stats`]: what an index holds (documents, passages, fields, size on disk).
-//! - [`output`]: printers for people and for programs; they never read the environment.
+//! - [`eval`]: retrieval quality of a run against relevance judgments (trec_eval conventions).
+//! - [`output`]: printers for people and for programs (human, JSON Lines, TREC runs); they
+//!   never read the environment.
 //! - [`error`]: the typed errors of the library.
 //!
 //! The binary (`src/main.rs`, `src/cli.rs`, `src/cmd/`) parses arguments, resolves colour and
@@ -35,6 +38,7 @@
 pub mod analyzer;
 pub mod corpus;
 pub mod error;
+pub mod eval;
 pub mod indexer;
 pub mod output;
 pub mod passage;

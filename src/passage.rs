@@ -10,11 +10,13 @@ use std::ops::Range;
 
 use crate::corpus::Document;
 
-/// Longest passage kept whole, in bytes (about 180 English words). Long enough that every
-/// paragraph of an ordinary review stays one passage (the seed's run from 250 to 700 bytes),
-/// short enough that a passage answers one question, that BM25's length normalization still
-/// favours the focused paragraph over a wall of text, and that a hit fits on a terminal screen.
-pub const MAX_PASSAGE_BYTES: usize = 1200;
+/// Longest passage kept whole, in bytes (about 300 English words). Every paragraph of an
+/// ordinary review stays one passage (the seed's run from 250 to 700 bytes), and so does a
+/// typical abstract, while a wall of text is still cut into pieces that answer one question.
+/// Measured on the tuning sets (document ranking by best passage, nDCG@10): SciFact train
+/// 0.678 at 800 bytes, 0.688 at 1,200, 0.691 at 1,600, 0.696 at 2,000, 0.695 at 3,000;
+/// Cranfield 0.360, 0.367, 0.367, 0.370, 0.374. Past 2,000 bytes passages stop being passages.
+pub const MAX_PASSAGE_BYTES: usize = 2000;
 
 /// A line longer than this is taken as a whole paragraph rather than one line of hard-wrapped
 /// text: wrapped prose stays under 80 to 100 columns, paragraph-per-line text does not.
@@ -283,7 +285,7 @@ mod tests {
     #[test]
     fn long_paragraph_is_windowed_at_sentences() {
         let sentence = "This sentence has exactly fifty bytes in it, see. ";
-        let para = sentence.repeat(60); // 3000 bytes
+        let para = sentence.repeat(120); // 6000 bytes
         let text = format!("T\n\n{para}\n");
         let d = doc(&text, 2, "T");
         let ps = split(&d);

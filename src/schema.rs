@@ -15,7 +15,7 @@ use tantivy::Index;
 use crate::error::{Error, Result};
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -26,6 +26,8 @@ pub mod names {
     pub const DOC_ID: &str = "doc_id";
     /// The passage ordinal within its document.
     pub const PASSAGE_ID: &str = "passage_id";
+    /// A number unique to each document of the index (for grouping passages by document).
+    pub const DOC_ORD: &str = "doc_ord";
     /// The source file (exact).
     pub const SOURCE: &str = "source";
     /// The document title.
@@ -55,6 +57,8 @@ pub struct Fields {
     pub doc_id: Field,
     /// See [`names::PASSAGE_ID`].
     pub passage_id: Field,
+    /// See [`names::DOC_ORD`].
+    pub doc_ord: Field,
     /// See [`names::SOURCE`].
     pub source: Field,
     /// See [`names::TITLE`].
@@ -86,6 +90,7 @@ impl Fields {
         Ok(Fields {
             doc_id: get(names::DOC_ID)?,
             passage_id: get(names::PASSAGE_ID)?,
+            doc_ord: get(names::DOC_ORD)?,
             source: get(names::SOURCE)?,
             title: get(names::TITLE)?,
             text: get(names::TEXT)?,
@@ -117,6 +122,7 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         doc_id: b.add_text_field(names::DOC_ID, STRING | STORED),
         passage_id: b.add_u64_field(names::PASSAGE_ID, INDEXED | STORED | FAST),
+        doc_ord: b.add_u64_field(names::DOC_ORD, FAST),
         source: b.add_text_field(names::SOURCE, STRING | STORED),
         title: b.add_text_field(names::TITLE, stored_text.clone()),
         text: b.add_text_field(names::TEXT, stored_text),

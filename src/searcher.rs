@@ -15,10 +15,12 @@ use crate::corpus::Metadata;
 use crate::error::{Error, Result};
 use crate::schema::{self, Fields, Manifest, MetaType};
 
-/// Weight of a title match relative to a passage-text match. Titles are short and name what a
-/// document is about, so a title hit is strong evidence; 2 keeps a passage that discusses the
-/// words ahead of one that merely belongs to a document with the word in its title.
-pub const TITLE_BOOST: f32 = 2.0;
+/// Weight of a title match relative to a passage-text match. The title is also indexed as part
+/// of the first passage's text, so it already counts there; this field adds a little of it to
+/// every passage of the document. Measured (SciFact train nDCG@10, documents by best passage):
+/// 0.685 at 0, 0.689 at 0.2, 0.680 at 0.5; before the title was in the first passage, 2 gave
+/// 0.624 and 1 gave 0.677. Cranfield does not move (its titles repeat the text).
+pub const TITLE_BOOST: f32 = 0.2;
 
 /// Weight of a metadata match (director, year...). Below the text: metadata is repeated on every
 /// passage of a document, so it tells which document, not which passage.
@@ -29,6 +31,23 @@ pub const PROXIMITY_BOOST: f32 = 1.0;
 
 /// How far apart (in words) the query's words may be for the proximity bonus.
 pub const PROXIMITY_SLOP: u32 = 3;
+
+/// In document ranking, the weight of a document's other matching passages next to its best.
+pub const DOC_OTHER_PASSAGES_WEIGHT: f32 = 0.0;
+
+/// Passages read for pseudo-relevance feedback.
+pub const FEEDBACK_PASSAGES: usize = 10;
+
+/// Words added to the query by feedback.
+pub const FEEDBACK_TERMS: usize = 5;
+
+/// Weight of the strongest feedback word, relative to a query word. Measured (nDCG@10, without
+/// -> with feedback): Cranfield 0.359 -> 0.367, SciFact train 0.689 -> 0.688; heavier feedback
+/// (0.5, 10 words) helps Cranfield more and hurts SciFact more.
+pub const FEEDBACK_WEIGHT: f32 = 0.2;
+
+/// Feedback words found in more than this share of passages are left out.
+pub const FEEDBACK_MAX_DF: f32 = 0.1;
 
 /// Queries longer than this are refused before parsing: no real query is this long, and the
 /// parser's work grows with it.
@@ -50,6 +69,113 @@ pub struct SearchOptions {
     pub filters: Vec<Filter>,
     /// Order by a numeric or date field instead of relevance.
     pub sort: Option<Sort>,
+    /// Rank passages, or documents (by their best passage).
+    pub unit: Unit,
+    /// Read the query as plain words: no operators, fields or phrases (for natural-language
+    /// questions, such as a file of test queries).
+    pub literal: bool,
+    /// Expand the query with words from its best passages (pseudo-relevance feedback).
+    pub feedback: bool,
+}
+
+impl Default for SearchOptions {
+    fn default() -> Self {
+        SearchOptions {
+            query: String::new(),
+            limit: 10,
+            per_doc: None,
+            filters: Vec::new(),
+            sort: None,
+            unit: Unit::Passage,
+            literal: false,
+            feedback: false,
+        }
+    }
+}
+
+/// One query of a batch: an id and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchQuery {
+    /// The query id (first column of the queries file).
+    pub id: String,
+    /// The query text.
+    pub text: String,
+}
+
+/// Reads a queries file: one `qid<TAB>query text` per line (blank lines skipped). A line
+/// without a tab is an error naming the file and line.
+pub fn read_queries(path: &Path) -> Result<Vec<BatchQuery>> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((id, q)) = line.split_once('\t') else {
+            return Err(Error::Record {
+                path: path.to_path_buf(),
+                line: i as u64 + 1,
+                message: "expected `qid<TAB>query text`".into(),
+            });
+        };
+        out.push(BatchQuery {
+            id: id.trim().to_string(),
+            text: q.to_string(),
+        });
+    }
+    Ok(out)
+}
+
+/// What is ranked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Unit {
+    /// Passages (several may come from one document).
+    #[default]
+    Passage,
+    /// Documents, each scored by its best passage and shown with it. The best passage (max)
+    /// is what a reader of the hit sees, and unlike a sum it does not favour long documents
+    /// for having many passages.
+    Doc,
+}
+
+/// Turns a natural-language question into a plain query: lower case (so `AND`, `OR`, `NOT`
+/// are words), only letters and digits, English stop words dropped (unless nothing else is
+/// left), and a word the question repeats weighted by its count (`titles^3`), since the parser
+/// would count it once. Measured on CISI's long questions, the counts take nDCG@10 from 0.324
+/// to 0.367; stop words lift CISI by 0.02 and leave SciFact and Cranfield within 0.002.
+pub fn literal_query(q: &str) -> String {
+    let plain = q
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .to_lowercase();
+    let mut words = crate::analyzer::stop_word_splitter();
+    let mut kept: Vec<String> = Vec::new();
+    {
+        let mut stream = words.token_stream(&plain);
+        while stream.advance() {
+            kept.push(stream.token().text.clone());
+        }
+    }
+    if kept.is_empty() {
+        return plain;
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for w in kept {
+        match counts.iter_mut().find(|(k, _)| *k == w) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((w, 1)),
+        }
+    }
+    counts
+        .into_iter()
+        .map(|(w, n)| if n > 1 { format!("{w}^{n}") } else { w })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// A comparison in a `--filter`.
@@ -229,21 +355,38 @@ impl Searcher {
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
         let mut warnings = Vec::new();
-        let parsed = self.parse(&opts.query, &mut warnings)?;
+        let parsed = if opts.literal {
+            self.parse(&literal_query(&opts.query), &mut warnings)?
+        } else {
+            self.parse(&opts.query, &mut warnings)?
+        };
+        let parsed = if opts.feedback {
+            self.with_feedback(parsed)?
+        } else {
+            parsed
+        };
         let query = self.with_filters(parsed, &opts.filters)?;
         let sort = opts.sort.as_ref().map(|s| self.check_sort(s)).transpose()?;
         let searcher = self.reader.searcher();
         let total_matches = searcher.search(&*query, &Count)?;
 
         let limit = opts.limit.max(1);
-        let mut want = match opts.per_doc {
+        let per_doc = match opts.unit {
+            Unit::Doc => Some(1),
+            Unit::Passage => opts.per_doc,
+        };
+        let mut want = match per_doc {
             Some(_) => limit.saturating_mul(8),
             None => limit,
         };
         let top = loop {
             let top = self.collect(&searcher, &*query, want, sort.as_ref())?;
             let exhausted = top.len() < want;
-            let capped = cap_per_doc(&searcher, &self.fields, top, opts.per_doc)?;
+            let capped = if opts.unit == Unit::Doc {
+                best_per_doc(&searcher, top)?
+            } else {
+                cap_per_doc(&searcher, top, per_doc)?
+            };
             if capped.len() >= limit || exhausted {
                 break capped;
             }
@@ -300,6 +443,40 @@ impl Searcher {
             total_matches,
             warnings,
         })
+    }
+
+    /// Runs many queries on `threads` threads; results come back in the order of `queries`.
+    /// Each query gets the options of `opts` with its own text.
+    pub fn search_batch(
+        &self,
+        queries: &[BatchQuery],
+        opts: &SearchOptions,
+        threads: usize,
+    ) -> Vec<Result<SearchResults>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<Result<SearchResults>>> = Vec::new();
+        slots.resize_with(queries.len(), || None);
+        let slots = std::sync::Mutex::new(slots);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1).min(queries.len().max(1)) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(q) = queries.get(i) else { break };
+                    let mut o = opts.clone();
+                    o.query = q.text.clone();
+                    let r = self.search(&o);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(r);
+                    }
+                });
+            }
+        });
+        slots
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Query("a search thread failed".into()))))
+            .collect()
     }
 
     /// The top `want` passages, by score or by a metadata field. Scores are `None` when sorted
@@ -584,12 +761,79 @@ impl Searcher {
         if terms.len() < 2 {
             return query;
         }
-        let phrase = PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP);
+        let phrase = PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP as f32 as u32);
         let bonus = BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST);
         Box::new(BooleanQuery::new(vec![
             (Occur::Must, query),
             (Occur::Should, Box::new(bonus)),
         ]))
+    }
+
+    /// Pseudo-relevance feedback: the words that stand out in the best passages of a first
+    /// search are added to the query with a small weight, so documents that say the same thing
+    /// in other words are found too.
+    fn with_feedback(&self, query: Box<dyn Query>) -> Result<Box<dyn Query>> {
+        let fb_docs = FEEDBACK_PASSAGES as f32 as usize;
+        if fb_docs == 0 {
+            return Ok(query);
+        }
+        let searcher = self.reader.searcher();
+        let top = searcher.search(&*query, &TopDocs::with_limit(fb_docs).order_by_score())?;
+        let Some(&(best, _)) = top.first() else {
+            return Ok(query);
+        };
+        let original = self.text_terms(&*query);
+        let mut analyzer = crate::analyzer::feedback_analyzer();
+        let mut weights: HashMap<String, f32> = HashMap::new();
+        for (score, addr) in &top {
+            let doc: TantivyDocument = searcher.doc(*addr)?;
+            let text = self.str_of(&doc, self.fields.text);
+            let mut counts: HashMap<String, f32> = HashMap::new();
+            let mut len = 0f32;
+            let mut stream = analyzer.token_stream(&text);
+            while stream.advance() {
+                *counts.entry(stream.token().text.clone()).or_insert(0.0) += 1.0;
+                len += 1.0;
+            }
+            // Each passage votes for its words in proportion to its own relevance.
+            let vote = score / best / len.max(1.0);
+            for (t, c) in counts {
+                *weights.entry(t).or_insert(0.0) += c * vote;
+            }
+        }
+        let n = searcher.num_docs().max(1) as f32;
+        let max_df = FEEDBACK_MAX_DF * n;
+        let mut scored: Vec<(String, f32)> = Vec::new();
+        for (t, w) in weights {
+            if original.contains(&t) || t.len() < 2 || t.chars().all(|c| c.is_ascii_digit()) {
+                continue;
+            }
+            let term = Term::from_field_text(self.fields.text, &t);
+            let df = searcher.doc_freq(&term)? as f32;
+            // Words in most passages say nothing; words in one passage are noise.
+            if df < 2.0 || df > max_df {
+                continue;
+            }
+            scored.push((t, w));
+        }
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        scored.truncate(FEEDBACK_TERMS as f32 as usize);
+        let Some(&(_, top_w)) = scored.first() else {
+            return Ok(query);
+        };
+        let weight = FEEDBACK_WEIGHT;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, query)];
+        for (t, w) in scored {
+            let tq = TermQuery::new(
+                Term::from_field_text(self.fields.text, &t),
+                IndexRecordOption::WithFreqs,
+            );
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(tq), weight * w / top_w)),
+            ));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// The analyzed words of the query that target passage text (for highlighting).
@@ -659,27 +903,71 @@ fn numeric_column(
     Box::new(|_| None)
 }
 
-/// Keeps at most `per_doc` hits of any document, in rank order.
+/// Keeps at most `per_doc` hits of any document, in rank order (so with 1, each document is
+/// ranked by its best passage). Documents are told apart by the `doc_ord` fast field.
 fn cap_per_doc(
     searcher: &tantivy::Searcher,
-    fields: &Fields,
     top: Vec<(Option<f32>, DocAddress)>,
     per_doc: Option<usize>,
 ) -> Result<Vec<(Option<f32>, DocAddress)>> {
     let Some(k) = per_doc else { return Ok(top) };
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut columns: HashMap<u32, Option<tantivy::columnar::Column<u64>>> = HashMap::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut out = Vec::new();
     for (score, addr) in top {
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let id = doc
-            .get_first(fields.doc_id)
-            .and_then(|v| v.as_str().map(str::to_string))
-            .unwrap_or_default();
-        let n = seen.entry(id).or_insert(0);
-        if *n < k {
+        let column = columns.entry(addr.segment_ord).or_insert_with(|| {
+            searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64(schema::names::DOC_ORD)
+                .ok()
+        });
+        let ord = column.as_ref().and_then(|c| c.first(addr.doc_id));
+        let n = seen.entry(ord.unwrap_or(u64::MAX)).or_insert(0);
+        if *n < k || ord.is_none() {
             *n += 1;
             out.push((score, addr));
         }
+    }
+    Ok(out)
+}
+
+/// Ranks documents: each is shown with its best passage and scored by it plus
+/// [`DOC_OTHER_PASSAGES_WEIGHT`] times the scores of its other passages among `top`.
+fn best_per_doc(
+    searcher: &tantivy::Searcher,
+    top: Vec<(Option<f32>, DocAddress)>,
+) -> Result<Vec<(Option<f32>, DocAddress)>> {
+    let weight = DOC_OTHER_PASSAGES_WEIGHT;
+    let mut columns: HashMap<u32, Option<tantivy::columnar::Column<u64>>> = HashMap::new();
+    let mut index_of: HashMap<u64, usize> = HashMap::new();
+    let mut out: Vec<(Option<f32>, DocAddress)> = Vec::new();
+    for (score, addr) in top {
+        let column = columns.entry(addr.segment_ord).or_insert_with(|| {
+            searcher
+                .segment_reader(addr.segment_ord)
+                .fast_fields()
+                .u64(schema::names::DOC_ORD)
+                .ok()
+        });
+        let Some(ord) = column.as_ref().and_then(|c| c.first(addr.doc_id)) else {
+            out.push((score, addr));
+            continue;
+        };
+        match index_of.get(&ord) {
+            Some(&i) => {
+                if let (Some(total), Some(s)) = (out[i].0.as_mut(), score) {
+                    *total += weight * s;
+                }
+            }
+            None => {
+                index_of.insert(ord, out.len());
+                out.push((score, addr));
+            }
+        }
+    }
+    if weight > 0.0 {
+        out.sort_by(|a, b| b.0.unwrap_or(0.0).total_cmp(&a.0.unwrap_or(0.0)));
     }
     Ok(out)
 }

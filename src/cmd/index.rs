@@ -12,10 +12,7 @@ use reel::indexer::{self, IndexOptions, Progress};
 use crate::cli::IndexArgs;
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
-    let threads = args
-        .threads
-        .map(usize::from)
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    let threads = super::threads(args.threads);
     let progress = (!args.quiet && std::io::stderr().is_terminal())
         .then(|| Arc::new(Bar::new()) as Arc<dyn Progress>);
     let opts = IndexOptions {

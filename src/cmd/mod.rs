@@ -1,5 +1,6 @@
 //! One file per subcommand: glue from parsed arguments to library calls to a printer.
 
+mod eval;
 mod index;
 mod search;
 mod stats;
@@ -19,7 +20,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Index(args) => index::run(args),
         Command::Search(args) => search::run(args, color),
         Command::Stats(args) => stats::run(args),
+        Command::Eval(args) => eval::run(args),
     }
+}
+
+/// Threads to use: as asked, else one per core.
+pub fn threads(asked: Option<u16>) -> usize {
+    asked
+        .map(usize::from)
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
 /// Colour only on a terminal, never with `NO_COLOR` set or `TERM=dumb`, unless forced.

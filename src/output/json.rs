@@ -14,6 +14,21 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit]) -> io::Result<()> {
     Ok(())
 }
 
+/// Writes the hits of one query of a batch: each object also carries `qid`.
+pub fn write_batch_hits(out: &mut dyn Write, qid: &str, hits: &[Hit]) -> io::Result<()> {
+    #[derive(serde::Serialize)]
+    struct WithQid<'a> {
+        qid: &'a str,
+        #[serde(flatten)]
+        hit: &'a Hit,
+    }
+    for hit in hits {
+        serde_json::to_writer(&mut *out, &WithQid { qid, hit })?;
+        out.write_all(b"\n")?;
+    }
+    Ok(())
+}
+
 /// Writes any serializable value as one pretty JSON document.
 pub fn write_value<T: serde::Serialize>(out: &mut dyn Write, value: &T) -> io::Result<()> {
     serde_json::to_writer_pretty(&mut *out, value)?;

@@ -3,9 +3,11 @@
 //!
 //! - [`human`]: ranked passages for people, trimmed around the matches, optional colour.
 //! - [`json`]: JSON Lines, one object per hit, the documented contract.
+//! - [`trec`]: TREC run lines for evaluation tools.
 
 pub mod human;
 pub mod json;
+pub mod trec;
 
 /// Replaces control characters (which could move the cursor or recolour a terminal) and line
 /// breaks with spaces, so corpus text is safe to print on one line.

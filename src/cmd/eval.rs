@@ -1,0 +1,50 @@
+//! `reel eval`: run a queries file and score it against relevance judgments.
+
+use std::io::{BufWriter, Write};
+use std::process::ExitCode;
+
+use reel::eval::{self, Run};
+use reel::output::json;
+use reel::searcher::{self, SearchOptions, Searcher};
+
+use crate::cli::EvalArgs;
+
+pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
+    let searcher = Searcher::open(&args.index)?;
+    let queries = searcher::read_queries(&args.queries)?;
+    let qrels = eval::read_qrels(&args.qrels)?;
+    let opts = SearchOptions {
+        limit: usize::try_from(args.limit)?,
+        unit: super::search::unit(args.unit),
+        literal: true,
+        feedback: true,
+        ..SearchOptions::default()
+    };
+    let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));
+    let mut run = Run::new();
+    for (q, result) in queries.iter().zip(results) {
+        // Scores as a TREC run file carries them (6 decimals), so ties break the same way as
+        // when the run is written out and scored by another tool.
+        let hits = result?
+            .hits
+            .into_iter()
+            .map(|h| (h.doc_id, format!("{:.6}", h.score).parse().unwrap_or(0.0)))
+            .collect();
+        run.insert(q.id.clone(), hits);
+    }
+    let m = eval::evaluate(&qrels, &run);
+    let stdout = std::io::stdout();
+    let mut out = BufWriter::new(stdout.lock());
+    if args.json {
+        json::write_value(&mut out, &m)?;
+    } else {
+        writeln!(out, "queries     {}", m.num_q)?;
+        writeln!(out, "nDCG@10     {:.4}", m.ndcg10)?;
+        writeln!(out, "MAP         {:.4}", m.map)?;
+        writeln!(out, "Recall@100  {:.4}", m.recall100)?;
+        writeln!(out, "MRR@10      {:.4}", m.mrr10)?;
+        writeln!(out, "P@10        {:.4}", m.p10)?;
+    }
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
