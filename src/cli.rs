@@ -129,6 +129,11 @@ pub struct SearchArgs {
     #[arg(long, value_enum, default_value_t = UnitArg::Passage)]
     pub unit: UnitArg,
 
+    /// Do not expand --queries with words from their best passages (pseudo-relevance
+    /// feedback, on by default for --queries).
+    #[arg(long)]
+    pub no_feedback: bool,
+
     /// Threads for --queries (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
@@ -207,6 +212,10 @@ pub struct EvalArgs {
     /// Threads (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
+
+    /// Do not expand the queries with words from their best passages.
+    #[arg(long)]
+    pub no_feedback: bool,
 
     /// Print one JSON object.
     #[arg(long)]

@@ -15,7 +15,7 @@ use tantivy::Index;
 use crate::error::{Error, Result};
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -120,7 +120,7 @@ pub fn build() -> (Schema, Fields) {
         .set_indexing_options(TextFieldIndexing::default().set_tokenizer("raw"))
         .set_fast("raw");
     let fields = Fields {
-        doc_id: b.add_text_field(names::DOC_ID, STRING | STORED),
+        doc_id: b.add_text_field(names::DOC_ID, STRING | STORED | FAST),
         passage_id: b.add_u64_field(names::PASSAGE_ID, INDEXED | STORED | FAST),
         doc_ord: b.add_u64_field(names::DOC_ORD, FAST),
         source: b.add_text_field(names::SOURCE, STRING | STORED),

@@ -76,6 +76,9 @@ pub struct SearchOptions {
     pub literal: bool,
     /// Expand the query with words from its best passages (pseudo-relevance feedback).
     pub feedback: bool,
+    /// Fill in only rank, score, document id and passage id (for TREC runs and evaluation):
+    /// no text, highlights, title, source or metadata, and no count of all matches.
+    pub ids_only: bool,
 }
 
 impl Default for SearchOptions {
@@ -89,6 +92,7 @@ impl Default for SearchOptions {
             unit: Unit::Passage,
             literal: false,
             feedback: false,
+            ids_only: false,
         }
     }
 }
@@ -356,9 +360,12 @@ impl Searcher {
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
         let mut warnings = Vec::new();
         let parsed = if opts.literal {
-            self.parse(&literal_query(&opts.query), &mut warnings)?
+            // No proximity bonus for questions: on the judged collections' questions it made no
+            // measurable difference (their words are rarely all within a few words of each
+            // other) and it costs a phrase search per query.
+            self.parse(&literal_query(&opts.query), false, &mut warnings)?
         } else {
-            self.parse(&opts.query, &mut warnings)?
+            self.parse(&opts.query, true, &mut warnings)?
         };
         let parsed = if opts.feedback {
             self.with_feedback(parsed)?
@@ -368,15 +375,21 @@ impl Searcher {
         let query = self.with_filters(parsed, &opts.filters)?;
         let sort = opts.sort.as_ref().map(|s| self.check_sort(s)).transpose()?;
         let searcher = self.reader.searcher();
-        let total_matches = searcher.search(&*query, &Count)?;
+        let total_matches = if opts.ids_only {
+            0
+        } else {
+            searcher.search(&*query, &Count)?
+        };
 
         let limit = opts.limit.max(1);
         let per_doc = match opts.unit {
             Unit::Doc => Some(1),
             Unit::Passage => opts.per_doc,
         };
+        // Capping per document needs more passages than hits; start at twice as many (most
+        // documents have one or two matching passages) and ask for more if that falls short.
         let mut want = match per_doc {
-            Some(_) => limit.saturating_mul(8),
+            Some(_) => limit.saturating_mul(2),
             None => limit,
         };
         let top = loop {
@@ -397,6 +410,13 @@ impl Searcher {
         let mut analyzer = crate::analyzer::analyzer();
         let mut metadata_of: HashMap<String, Metadata> = HashMap::new();
         let mut hits = Vec::with_capacity(limit);
+        if opts.ids_only {
+            return Ok(SearchResults {
+                hits: self.id_hits(&searcher, &*query, top.into_iter().take(limit))?,
+                total_matches: 0,
+                warnings,
+            });
+        }
         for (score, addr) in top.into_iter().take(limit) {
             let doc: TantivyDocument = searcher.doc(addr)?;
             let doc_id = self.str_of(&doc, self.fields.doc_id);
@@ -477,6 +497,51 @@ impl Searcher {
             .into_iter()
             .map(|r| r.unwrap_or_else(|| Err(Error::Query("a search thread failed".into()))))
             .collect()
+    }
+
+    /// Hits with only rank, score, document id and passage id, read from fast fields (no
+    /// stored document is decompressed).
+    fn id_hits(
+        &self,
+        searcher: &tantivy::Searcher,
+        query: &dyn Query,
+        top: impl Iterator<Item = (Option<f32>, DocAddress)>,
+    ) -> Result<Vec<Hit>> {
+        let mut hits = Vec::new();
+        let mut bytes = Vec::new();
+        for (score, addr) in top {
+            let ff = searcher.segment_reader(addr.segment_ord).fast_fields();
+            let mut doc_id = String::new();
+            if let Ok(Some(col)) = ff.str(schema::names::DOC_ID) {
+                if let Some(ord) = col.term_ords(addr.doc_id).next() {
+                    bytes.clear();
+                    if col.ord_to_bytes(ord, &mut bytes).unwrap_or(false) {
+                        doc_id = String::from_utf8_lossy(&bytes).into_owned();
+                    }
+                }
+            }
+            let passage_id = ff
+                .u64(schema::names::PASSAGE_ID)
+                .ok()
+                .and_then(|c| c.first(addr.doc_id))
+                .unwrap_or(0);
+            let score = match score {
+                Some(s) => s,
+                None => query.explain(searcher, addr).map_or(0.0, |e| e.value()),
+            };
+            hits.push(Hit {
+                rank: hits.len() + 1,
+                score,
+                title: String::new(),
+                doc_id,
+                passage_id,
+                text: String::new(),
+                highlights: Vec::new(),
+                source: String::new(),
+                metadata: Metadata::new(),
+            });
+        }
+        Ok(hits)
     }
 
     /// The top `want` passages, by score or by a metadata field. Scores are `None` when sorted
@@ -670,8 +735,14 @@ impl Searcher {
             .unwrap_or_default()
     }
 
-    /// Parses the user's query: strictly if it can, leniently (with a warning) if not.
-    fn parse(&self, input: &str, warnings: &mut Vec<String>) -> Result<Box<dyn Query>> {
+    /// Parses the user's query: strictly if it can, leniently (with a warning) if not; with the
+    /// proximity bonus if asked.
+    fn parse(
+        &self,
+        input: &str,
+        proximity: bool,
+        warnings: &mut Vec<String>,
+    ) -> Result<Box<dyn Query>> {
         check_limits(input)?;
         let f = &self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.meta_text]);
@@ -690,7 +761,11 @@ impl Searcher {
                 q
             }
         };
-        Ok(self.with_proximity(input, query))
+        Ok(if proximity {
+            self.with_proximity(input, query)
+        } else {
+            query
+        })
     }
 
     /// Rewrites `name:` prefixes that are not schema fields to `meta.name:`, so metadata keys
@@ -803,21 +878,25 @@ impl Searcher {
         }
         let n = searcher.num_docs().max(1) as f32;
         let max_df = FEEDBACK_MAX_DF * n;
+        let mut candidates: Vec<(String, f32)> = weights
+            .into_iter()
+            .filter(|(t, _)| {
+                !original.contains(t) && t.len() > 1 && !t.chars().all(|c| c.is_ascii_digit())
+            })
+            .collect();
+        candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        // Document frequencies are looked up best candidate first, only until enough words pass.
         let mut scored: Vec<(String, f32)> = Vec::new();
-        for (t, w) in weights {
-            if original.contains(&t) || t.len() < 2 || t.chars().all(|c| c.is_ascii_digit()) {
-                continue;
+        for (t, w) in candidates {
+            if scored.len() == FEEDBACK_TERMS {
+                break;
             }
-            let term = Term::from_field_text(self.fields.text, &t);
-            let df = searcher.doc_freq(&term)? as f32;
+            let df = searcher.doc_freq(&Term::from_field_text(self.fields.text, &t))? as f32;
             // Words in most passages say nothing; words in one passage are noise.
-            if df < 2.0 || df > max_df {
-                continue;
+            if (2.0..=max_df).contains(&df) {
+                scored.push((t, w));
             }
-            scored.push((t, w));
         }
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-        scored.truncate(FEEDBACK_TERMS as f32 as usize);
         let Some(&(_, top_w)) = scored.first() else {
             return Ok(query);
         };

@@ -17,7 +17,8 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         limit: usize::try_from(args.limit)?,
         unit: super::search::unit(args.unit),
         literal: true,
-        feedback: true,
+        feedback: !args.no_feedback,
+        ids_only: true,
         ..SearchOptions::default()
     };
     let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));

@@ -21,7 +21,8 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         sort: args.sort,
         unit: unit(args.unit),
         literal: args.queries.is_some(),
-        feedback: args.queries.is_some(),
+        feedback: args.queries.is_some() && !args.no_feedback,
+        ids_only: format == Format::Trec,
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
