@@ -54,6 +54,10 @@ pub enum Command {
     /// Show what an index holds: documents, passages, fields, size on disk.
     #[command(after_help = AFTER_HELP)]
     Stats(StatsArgs),
+    /// Export the corpus's passages for Quickwit or Elasticsearch/OpenSearch (an index
+    /// configuration and NDJSON files), for when one machine is not enough.
+    #[command(after_help = AFTER_HELP)]
+    Export(ExportArgs),
     /// Measure ranking quality: run a queries file and score it against relevance judgments
     /// (nDCG@10, MAP, Recall@100, MRR@10, P@10).
     #[command(after_help = AFTER_HELP)]
@@ -220,6 +224,55 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Engines `reel export` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExportTarget {
+    /// Quickwit: index-config.yaml and passages-NNNNN.ndjson (at most 100 MB each).
+    Quickwit,
+    /// Elasticsearch or OpenSearch: mapping.json and bulk-NNNNN.ndjson (at most 10 MB each).
+    Elasticsearch,
+}
+
+/// `reel export`.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The engine to export for.
+    #[arg(long, value_enum)]
+    pub to: ExportTarget,
+
+    /// The folder to write into (created if missing).
+    #[arg(value_name = "OUT_DIR")]
+    pub out_dir: PathBuf,
+
+    /// Files or folders to export.
+    #[arg(value_name = "PATH", default_value = "corpus")]
+    pub paths: Vec<PathBuf>,
+
+    /// The index name in the configuration.
+    #[arg(long, value_name = "NAME", default_value = "reel")]
+    pub index_id: String,
+
+    /// One passage per document, no paragraph splitting.
+    #[arg(long)]
+    pub whole_documents: bool,
+
+    /// Column or key holding the document id (CSV/JSON).
+    #[arg(long, value_name = "NAME")]
+    pub id_field: Option<String>,
+
+    /// Column or key holding the title.
+    #[arg(long, value_name = "NAME")]
+    pub title_field: Option<String>,
+
+    /// Column or key holding text; repeat for several.
+    #[arg(long, value_name = "NAME")]
+    pub text_field: Vec<String>,
+
+    /// No progress bar, summary or warnings.
+    #[arg(short, long)]
+    pub quiet: bool,
 }
 
 /// `reel stats`.

@@ -25,6 +25,8 @@
 //! - [`searcher`]: query parsing (lenient on bad syntax), filters, sorting, ranking,
 //!   per-document caps, highlights.
 //! - [`stats`]: what an index holds (documents, passages, fields, size on disk).
+//! - [`export`]: the same passages and fields as NDJSON plus an index configuration for
+//!   Quickwit or Elasticsearch/OpenSearch (corpus -> passage -> export, no index needed).
 //! - [`eval`]: retrieval quality of a run against relevance judgments (trec_eval conventions).
 //! - [`output`]: printers for people and for programs (human, JSON Lines, TREC runs); they
 //!   never read the environment.
@@ -39,6 +41,7 @@ pub mod analyzer;
 pub mod corpus;
 pub mod error;
 pub mod eval;
+pub mod export;
 pub mod indexer;
 pub mod output;
 pub mod passage;

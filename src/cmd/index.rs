@@ -56,7 +56,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn plural(n: u64) -> &'static str {
+pub fn plural(n: u64) -> &'static str {
     if n == 1 {
         ""
     } else {
@@ -65,7 +65,7 @@ fn plural(n: u64) -> &'static str {
 }
 
 /// The progress bar on stderr: bytes read, documents per second, MB per second, elapsed.
-struct Bar {
+pub struct Bar {
     bar: OnceLock<ProgressBar>,
     started: Instant,
 }
@@ -73,7 +73,7 @@ struct Bar {
 static ACTIVE: OnceLock<ProgressBar> = OnceLock::new();
 
 impl Bar {
-    fn new() -> Bar {
+    pub fn new() -> Bar {
         Bar {
             bar: OnceLock::new(),
             started: Instant::now(),
@@ -81,7 +81,7 @@ impl Bar {
     }
 
     /// Prints above the bar without tearing it.
-    fn suspend(f: impl FnOnce()) {
+    pub fn suspend(f: impl FnOnce()) {
         match ACTIVE.get() {
             Some(bar) => bar.suspend(f),
             None => f(),

@@ -1,6 +1,7 @@
 //! One file per subcommand: glue from parsed arguments to library calls to a printer.
 
 mod eval;
+mod export;
 mod index;
 mod search;
 mod stats;
@@ -21,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Search(args) => search::run(args, color),
         Command::Stats(args) => stats::run(args),
         Command::Eval(args) => eval::run(args),
+        Command::Export(args) => export::run(args),
     }
 }
 
