@@ -130,6 +130,10 @@ def bench_indexing(corpora, a, results):
                     runs["tantivy-cli"].append(ix.run_tantivy(a.tantivy, tdocs, threads))
             if not runs["tantivy-cli"]:
                 note("tantivy-cli not found: indexing peer skipped")
+            # Single-threaded peers are measured once per corpus, in the 1-thread rows; Lucene
+            # indexes with as many threads as reel.
+            for peer, fn in other_peers(tdocs, threads, a).items():
+                runs[peer] = [fn() for _ in range(a.repeat)]
             base = statistics.median(w for w, _, _ in runs["tantivy-cli"]) if runs["tantivy-cli"] else None
             for engine, rs in runs.items():
                 if not rs:
@@ -141,6 +145,40 @@ def bench_indexing(corpora, a, results):
                              "index_mb": round(statistics.median(s for _, _, s in rs), 1),
                              "speed_vs_tantivy": round(base / wall, 2) if base else None})
     results["indexing"] = rows
+
+
+def other_peers(tdocs, threads, a):
+    """Index builders of SQLite FTS5, bm25s and Lucene (Anserini), where installed."""
+    peers = {}
+    script = os.path.join(HERE, "peer_index.py")
+    if threads == 1:
+        db = os.path.join(ix.WORK, "fts5.db")
+        peers["SQLite FTS5"] = lambda: (*ix.timed(["python3", script, "sqlite", tdocs, db]), mb(db))
+        probe = subprocess.run([a.peer_py, "-c", "import bm25s, Stemmer"], capture_output=True)
+        if probe.returncode == 0:
+            out = os.path.join(ix.WORK, "bm25s-index")
+            peers["bm25s"] = lambda: (*ix.timed([a.peer_py, script, "bm25s", tdocs, out]), mb(out))
+        else:
+            note("bm25s not installed for PEER_PY: its indexing row skipped")
+    jar = os.environ.get("ANSERINI_JAR")
+    if jar and os.path.exists(jar) and have("java"):
+        coll = os.path.join(ix.WORK, "anserini-input")
+        shutil.rmtree(coll, ignore_errors=True)
+        os.makedirs(coll)
+        shutil.copy(tdocs, os.path.join(coll, "docs.jsonl"))
+        idx = os.path.join(ix.WORK, "anserini-index")
+
+        def lucene():
+            shutil.rmtree(idx, ignore_errors=True)
+            w, r = ix.timed(["java", "-cp", jar, "io.anserini.index.IndexCollection",
+                             "-collection", "JsonCollection", "-input", coll, "-index", idx,
+                             "-generator", "DefaultLuceneDocumentGenerator",
+                             "-threads", str(threads), "-storePositions"])
+            return w, r, mb(idx)
+        peers["Lucene (Anserini)"] = lucene
+    elif threads == 1:
+        note("ANSERINI_JAR or java missing: Lucene skipped")
+    return peers
 
 
 def hyperfine(commands, runs):
