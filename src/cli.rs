@@ -92,8 +92,16 @@ pub struct IndexArgs {
     #[arg(short, long)]
     pub quiet: bool,
 
-    /// Index each document as one passage (no paragraph splitting): for corpora of short
-    /// documents such as abstracts, or to rank whole documents.
+    /// How documents are read and cut.
+    #[command(flatten)]
+    pub read: ReadArgs,
+}
+
+/// How `reel index` and `reel export` read documents and cut passages.
+#[derive(Debug, Args)]
+pub struct ReadArgs {
+    /// One passage per document (no paragraph splitting): for corpora of short documents such
+    /// as abstracts, or to rank whole documents.
     #[arg(long)]
     pub whole_documents: bool,
 
@@ -110,6 +118,17 @@ pub struct IndexArgs {
     /// body, content, contents, description, review, plot, abstract).
     #[arg(long, value_name = "NAME")]
     pub text_field: Vec<String>,
+}
+
+impl ReadArgs {
+    /// The field roles given.
+    pub fn roles(&self) -> reel::corpus::records::Roles {
+        reel::corpus::records::Roles {
+            id: self.id_field.clone(),
+            title: self.title_field.clone(),
+            text: self.text_field.clone(),
+        }
+    }
 }
 
 /// `reel search`.
@@ -254,21 +273,9 @@ pub struct ExportArgs {
     #[arg(long, value_name = "NAME", default_value = "reel")]
     pub index_id: String,
 
-    /// One passage per document, no paragraph splitting.
-    #[arg(long)]
-    pub whole_documents: bool,
-
-    /// Column or key holding the document id (CSV/JSON).
-    #[arg(long, value_name = "NAME")]
-    pub id_field: Option<String>,
-
-    /// Column or key holding the title.
-    #[arg(long, value_name = "NAME")]
-    pub title_field: Option<String>,
-
-    /// Column or key holding text; repeat for several.
-    #[arg(long, value_name = "NAME")]
-    pub text_field: Vec<String>,
+    /// How documents are read and cut.
+    #[command(flatten)]
+    pub read: ReadArgs,
 
     /// No progress bar, summary or warnings.
     #[arg(short, long)]

@@ -85,25 +85,14 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
         source,
     })?;
     let mut stats = ExportStats::default();
-    for (path, reason) in &inputs.skipped {
-        warn(&Error::Record {
-            path: path.clone(),
-            line: 0,
-            message: format!("{reason}, skipped"),
-        });
-        stats.skipped += 1;
-    }
+    stats.skipped += inputs.report_skipped(warn);
     let (prefix, cap) = match opts.target {
         Target::Quickwit => ("passages", QUICKWIT_FILE_BYTES),
         Target::Elasticsearch => ("bulk", BULK_FILE_BYTES),
     };
     let mut out = SplitWriter::new(&opts.out_dir, prefix, cap);
     let mut types: BTreeMap<String, MetaType> = BTreeMap::new();
-    let total: u64 = inputs
-        .files
-        .iter()
-        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .sum();
+    let total = inputs.total_bytes();
     if let Some(p) = &opts.progress {
         p.start(total);
     }
@@ -111,7 +100,7 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
     for file in &inputs.files {
         let mut write_doc = |doc: Document, stats: &mut ExportStats| -> Result<()> {
             for (k, v) in &doc.metadata {
-                let t = meta_type(v);
+                let t = v.meta_type();
                 types
                     .entry(export_key(k))
                     .and_modify(|o| *o = o.merge(t))
@@ -260,16 +249,6 @@ pub fn passage_json(doc: &Document, p: &passage::Passage) -> Value {
         obj.insert(export_key(k), value);
     }
     Value::Object(obj)
-}
-
-fn meta_type(v: &MetaValue) -> MetaType {
-    match v {
-        MetaValue::Int(_) => MetaType::Integer,
-        MetaValue::Float(_) => MetaType::Float,
-        MetaValue::Text(_) => MetaType::Text,
-        MetaValue::List(_) => MetaType::Keywords,
-        MetaValue::Date(_) => MetaType::Date,
-    }
 }
 
 /// The Quickwit index configuration (YAML). Text is tokenized with `en_stem` (split, lower case,

@@ -110,14 +110,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     let started = Instant::now();
     let inputs = corpus::walk(&opts.paths, Some(&opts.index_dir))?;
     let mut stats = IndexStats::default();
-    for (path, reason) in &inputs.skipped {
-        warn(&Error::Record {
-            path: path.clone(),
-            line: 0,
-            message: format!("{reason}, skipped"),
-        });
-        stats.skipped += 1;
-    }
+    stats.skipped += inputs.report_skipped(warn);
 
     let (index, fields) = open_for_writing(&opts.index_dir, opts.rebuild)?;
     let threads = opts.threads.max(1);
@@ -132,11 +125,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         schema_version: schema::SCHEMA_VERSION,
         ..Manifest::default()
     };
-    let total_bytes: u64 = inputs
-        .files
-        .iter()
-        .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
-        .sum();
+    let total_bytes = inputs.total_bytes();
     if let Some(p) = &opts.progress {
         p.start(total_bytes);
     }
@@ -254,7 +243,7 @@ impl Feed<'_> {
             });
         }
         for (key, value) in &doc.metadata {
-            record_type(manifest, key.clone(), meta_type(value));
+            record_type(manifest, key.clone(), value.meta_type());
         }
         Ok(self.send(Job::Document(doc)))
     }
@@ -484,7 +473,7 @@ fn add_document(
     let meta_num = OwnedValue::Object(
         doc.metadata
             .iter()
-            .filter(|(_, v)| meta_type(v).is_numeric())
+            .filter(|(_, v)| v.meta_type().is_numeric())
             .map(|(k, v)| (k.clone(), owned_value(v)))
             .collect(),
     );
@@ -534,16 +523,6 @@ fn owned_value(v: &MetaValue) -> OwnedValue {
             OwnedValue::Array(items.iter().cloned().map(OwnedValue::Str).collect())
         }
         MetaValue::Date(d) => OwnedValue::Date(tantivy::DateTime::from_timestamp_secs(d.secs)),
-    }
-}
-
-fn meta_type(v: &MetaValue) -> MetaType {
-    match v {
-        MetaValue::Int(_) => MetaType::Integer,
-        MetaValue::Float(_) => MetaType::Float,
-        MetaValue::Text(_) => MetaType::Text,
-        MetaValue::List(_) => MetaType::Keywords,
-        MetaValue::Date(_) => MetaType::Date,
     }
 }
 

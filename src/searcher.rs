@@ -982,6 +982,36 @@ fn numeric_column(
     Box::new(|_| None)
 }
 
+/// Reads the `doc_ord` of passages (which document they belong to), one column per segment.
+struct DocOrds<'s> {
+    searcher: &'s tantivy::Searcher,
+    columns: HashMap<u32, Option<tantivy::columnar::Column<u64>>>,
+}
+
+impl<'s> DocOrds<'s> {
+    fn new(searcher: &'s tantivy::Searcher) -> Self {
+        DocOrds {
+            searcher,
+            columns: HashMap::new(),
+        }
+    }
+
+    fn of(&mut self, addr: DocAddress) -> Option<u64> {
+        let searcher = self.searcher;
+        self.columns
+            .entry(addr.segment_ord)
+            .or_insert_with(|| {
+                searcher
+                    .segment_reader(addr.segment_ord)
+                    .fast_fields()
+                    .u64(schema::names::DOC_ORD)
+                    .ok()
+            })
+            .as_ref()
+            .and_then(|c| c.first(addr.doc_id))
+    }
+}
+
 /// Keeps at most `per_doc` hits of any document, in rank order (so with 1, each document is
 /// ranked by its best passage). Documents are told apart by the `doc_ord` fast field.
 fn cap_per_doc(
@@ -990,18 +1020,11 @@ fn cap_per_doc(
     per_doc: Option<usize>,
 ) -> Result<Vec<(Option<f32>, DocAddress)>> {
     let Some(k) = per_doc else { return Ok(top) };
-    let mut columns: HashMap<u32, Option<tantivy::columnar::Column<u64>>> = HashMap::new();
+    let mut doc_ords = DocOrds::new(searcher);
     let mut seen: HashMap<u64, usize> = HashMap::new();
     let mut out = Vec::new();
     for (score, addr) in top {
-        let column = columns.entry(addr.segment_ord).or_insert_with(|| {
-            searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64(schema::names::DOC_ORD)
-                .ok()
-        });
-        let ord = column.as_ref().and_then(|c| c.first(addr.doc_id));
+        let ord = doc_ords.of(addr);
         let n = seen.entry(ord.unwrap_or(u64::MAX)).or_insert(0);
         if *n < k || ord.is_none() {
             *n += 1;
@@ -1018,18 +1041,11 @@ fn best_per_doc(
     top: Vec<(Option<f32>, DocAddress)>,
 ) -> Result<Vec<(Option<f32>, DocAddress)>> {
     let weight = DOC_OTHER_PASSAGES_WEIGHT;
-    let mut columns: HashMap<u32, Option<tantivy::columnar::Column<u64>>> = HashMap::new();
+    let mut doc_ords = DocOrds::new(searcher);
     let mut index_of: HashMap<u64, usize> = HashMap::new();
     let mut out: Vec<(Option<f32>, DocAddress)> = Vec::new();
     for (score, addr) in top {
-        let column = columns.entry(addr.segment_ord).or_insert_with(|| {
-            searcher
-                .segment_reader(addr.segment_ord)
-                .fast_fields()
-                .u64(schema::names::DOC_ORD)
-                .ok()
-        });
-        let Some(ord) = column.as_ref().and_then(|c| c.first(addr.doc_id)) else {
+        let Some(ord) = doc_ords.of(addr) else {
             out.push((score, addr));
             continue;
         };

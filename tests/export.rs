@@ -4,18 +4,14 @@ mod common;
 
 use std::collections::{BTreeMap, HashSet};
 
-use common::{code, repo_path, stderr, Env};
+use common::{code, stderr, Env};
 use serde_json::Value;
 use yaml_rust2::{Yaml, YamlLoader};
 
 /// The seed review plus the structured fixtures (every metadata type).
 fn corpus() -> Env {
     let env = Env::with_seed();
-    for entry in std::fs::read_dir(repo_path("tests/data/structured")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        env.write_bytes(&format!("corpus/{name}"), &std::fs::read(&path).unwrap());
-    }
+    env.copy_fixtures("tests/data/structured");
     env
 }
 

@@ -9,11 +9,7 @@ use serde_json::json;
 /// A folder with the structured fixtures in `corpus/`.
 fn structured() -> Env {
     let env = Env::empty();
-    for entry in std::fs::read_dir(repo_path("tests/data/structured")).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        env.write_bytes(&format!("corpus/{name}"), &std::fs::read(&path).unwrap());
-    }
+    env.copy_fixtures("tests/data/structured");
     env
 }
 

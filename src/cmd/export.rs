@@ -1,21 +1,16 @@
 //! `reel export --to quickwit|elasticsearch OUT_DIR [PATH...]`.
 
-use std::io::IsTerminal;
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::time::Instant;
 
-use reel::corpus::records::Roles;
 use reel::export::{self, ExportOptions, Target};
-use reel::indexer::Progress;
 
-use super::index::{plural, Bar};
+use super::index::{plural, progress_bar, warn};
 use crate::cli::{ExportArgs, ExportTarget};
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
-    let progress = (!args.quiet && std::io::stderr().is_terminal())
-        .then(|| Arc::new(Bar::new()) as Arc<dyn Progress>);
+    let progress = progress_bar(args.quiet);
     let opts = ExportOptions {
         paths: args.paths,
         out_dir: args.out_dir,
@@ -24,21 +19,12 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             ExportTarget::Elasticsearch => Target::Elasticsearch,
         },
         index_id: args.index_id,
-        roles: Roles {
-            id: args.id_field,
-            title: args.title_field,
-            text: args.text_field,
-        },
-        whole_documents: args.whole_documents,
+        roles: args.read.roles(),
+        whole_documents: args.read.whole_documents,
         progress: progress.clone(),
     };
-    let quiet = args.quiet;
-    let stats = export::run(&opts, &mut |w| {
-        if !quiet {
-            Bar::suspend(|| eprintln!("reel: warning: {w}"));
-        }
-    })?;
-    if !quiet {
+    let stats = export::run(&opts, &mut |w| warn(args.quiet, w))?;
+    if !args.quiet {
         let bytes: u64 = stats.files.iter().map(|(_, n)| n).sum();
         let secs = started.elapsed().as_secs_f64();
         eprintln!(

@@ -6,39 +6,25 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use reel::corpus::records::Roles;
 use reel::indexer::{self, IndexOptions, Progress};
 
 use crate::cli::IndexArgs;
 
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = super::threads(args.threads);
-    let progress = (!args.quiet && std::io::stderr().is_terminal())
-        .then(|| Arc::new(Bar::new()) as Arc<dyn Progress>);
+    let progress = progress_bar(args.quiet);
     let opts = IndexOptions {
         paths: args.paths,
         index_dir: args.index,
         rebuild: args.rebuild,
         threads,
         memory_bytes: usize::try_from(args.memory)? * 1024 * 1024,
-        roles: Roles {
-            id: args.id_field,
-            title: args.title_field,
-            text: args.text_field,
-        },
-        whole_documents: args.whole_documents,
+        roles: args.read.roles(),
+        whole_documents: args.read.whole_documents,
         progress: progress.clone(),
     };
-    let quiet = args.quiet;
-    let stats = indexer::run(&opts, &mut |warning| {
-        if !quiet {
-            match &progress {
-                Some(_) => Bar::suspend(|| eprintln!("reel: warning: {warning}")),
-                None => eprintln!("reel: warning: {warning}"),
-            }
-        }
-    })?;
-    if !quiet {
+    let stats = indexer::run(&opts, &mut |w| warn(args.quiet, w))?;
+    if !args.quiet {
         eprintln!(
             "reel: indexed {} document{}, {} passage{} from {} file{} ({:.1} MB) into {} in {:.2} s; {} skipped",
             stats.documents,
@@ -54,6 +40,18 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A progress bar on stderr, when it is a terminal and output is not quieted.
+pub fn progress_bar(quiet: bool) -> Option<Arc<dyn Progress>> {
+    (!quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Bar::new()) as Arc<dyn Progress>)
+}
+
+/// Prints a warning on stderr (above the progress bar, if one is drawn).
+pub fn warn(quiet: bool, w: &reel::Error) {
+    if !quiet {
+        Bar::suspend(|| eprintln!("reel: warning: {w}"));
+    }
 }
 
 pub fn plural(n: u64) -> &'static str {

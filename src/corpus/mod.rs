@@ -37,6 +37,18 @@ pub enum MetaValue {
 }
 
 impl MetaValue {
+    /// The kind of value this is.
+    pub fn meta_type(&self) -> crate::schema::MetaType {
+        use crate::schema::MetaType;
+        match self {
+            MetaValue::Int(_) => MetaType::Integer,
+            MetaValue::Float(_) => MetaType::Float,
+            MetaValue::Text(_) => MetaType::Text,
+            MetaValue::List(_) => MetaType::Keywords,
+            MetaValue::Date(_) => MetaType::Date,
+        }
+    }
+
     /// The value as plain text, for display and for the searchable metadata text.
     pub fn to_text(&self) -> String {
         match self {
@@ -171,6 +183,28 @@ pub struct Inputs {
     pub files: Vec<InputFile>,
     /// Paths not read, each with why (shown as warnings, counted in the summary).
     pub skipped: Vec<(PathBuf, String)>,
+}
+
+impl Inputs {
+    /// Reports each input passed over to `warn`; returns how many there were.
+    pub fn report_skipped(&self, warn: &mut dyn FnMut(&Error)) -> u64 {
+        for (path, reason) in &self.skipped {
+            warn(&Error::Record {
+                path: path.clone(),
+                line: 0,
+                message: format!("{reason}, skipped"),
+            });
+        }
+        self.skipped.len() as u64
+    }
+
+    /// Bytes on disk of the files to read (as stored, compressed or not), for progress.
+    pub fn total_bytes(&self) -> u64 {
+        self.files
+            .iter()
+            .map(|f| std::fs::metadata(&f.path).map_or(0, |m| m.len()))
+            .sum()
+    }
 }
 
 /// Walks the given paths. A missing path is an error; a file of an unknown format inside a

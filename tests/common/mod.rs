@@ -50,12 +50,17 @@ impl Env {
     /// A folder whose `corpus/` holds the seed and the test reviews in `tests/data/reviews`.
     pub fn with_reviews() -> Env {
         let env = Env::with_seed();
-        for entry in std::fs::read_dir(repo_path("tests/data/reviews")).unwrap() {
+        env.copy_fixtures("tests/data/reviews");
+        env
+    }
+
+    /// Copies the files of a fixture folder of the repository into `corpus/`.
+    pub fn copy_fixtures(&self, dir: &str) {
+        for entry in std::fs::read_dir(repo_path(dir)).unwrap() {
             let path = entry.unwrap().path();
             let name = path.file_name().unwrap().to_string_lossy().into_owned();
-            env.write_bytes(&format!("corpus/{name}"), &std::fs::read(&path).unwrap());
+            self.write_bytes(&format!("corpus/{name}"), &std::fs::read(&path).unwrap());
         }
-        env
     }
 
     pub fn path(&self, rel: &str) -> PathBuf {
