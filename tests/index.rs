@@ -16,6 +16,13 @@ fn no_flags_indexes_corpus_into_index_and_reports() {
         "{err}"
     );
     assert!(err.contains("0 skipped"), "{err}");
+    assert!(
+        !err.contains('\x1b') && !err.contains('\r'),
+        "no progress bar when stderr is not a terminal: {err:?}"
+    );
+    let quiet = env.run(&["index", "--quiet"]);
+    assert_eq!(code(&quiet), 0);
+    assert_eq!(stderr(&quiet), "", "--quiet prints nothing");
 }
 
 #[test]
