@@ -58,6 +58,10 @@ pub enum Command {
     /// configuration and NDJSON files), for when one machine is not enough.
     #[command(after_help = AFTER_HELP)]
     Export(ExportArgs),
+    /// Check an index end to end: every file's checksum, the schema version, every stored
+    /// passage read back, counts against the last commit. Exit 2 if anything is damaged.
+    #[command(after_help = AFTER_HELP)]
+    Verify(VerifyArgs),
     /// Measure ranking quality: run a queries file and score it against relevance judgments
     /// (nDCG@10, MAP, Recall@100, MRR@10, P@10).
     #[command(after_help = AFTER_HELP)]
@@ -290,6 +294,18 @@ pub struct StatsArgs {
     pub index: PathBuf,
 
     /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `reel verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index")]
+    pub index: PathBuf,
+
+    /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
 }

@@ -33,11 +33,42 @@ pub enum Error {
         message: String,
     },
 
+    /// Two documents with one id: the first read is kept, the other skipped.
+    #[error(
+        "duplicate document id `{id}`: {dropped} skipped, {kept} kept (the first one read wins)"
+    )]
+    Duplicate {
+        /// The id.
+        id: String,
+        /// Where the kept document is (`path` or `path record N`).
+        kept: String,
+        /// Where the skipped one is.
+        dropped: String,
+    },
+
+    /// Invalid UTF-8 in a file, decoded with replacement characters (reported once per file).
+    #[error("{}:{line}: invalid UTF-8, decoded with replacement characters (first of the file's bad lines)", path.display())]
+    Lossy {
+        /// The file.
+        path: PathBuf,
+        /// The first line with invalid UTF-8.
+        line: u64,
+    },
+
     /// There is no index at the given location.
     #[error("{}: no reel index here (run `reel index` first, or pass --index DIR)", path.display())]
     NoIndex {
         /// The index folder.
         path: PathBuf,
+    },
+
+    /// The index is damaged (a checksum fails, a file is missing or unreadable).
+    #[error("{}: index damaged: {reason} (run `reel verify` for details, `reel index --rebuild` to recreate it)", path.display())]
+    Damaged {
+        /// The index folder.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
     },
 
     /// The index exists but cannot be used by this version of reel.
@@ -74,7 +105,7 @@ pub enum Error {
     },
 
     /// An error reported by tantivy.
-    #[error("index: {0}")]
+    #[error("index: {0} (`reel verify` checks the index, `reel index --rebuild` recreates it)")]
     Tantivy(#[from] tantivy::TantivyError),
 }
 

@@ -131,7 +131,8 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
         let result = if file.format.is_records() {
             for_each_record_document(file, &opts.roles, &read, warn, &mut stats, &mut write_doc)
         } else {
-            corpus::read_text(file, Some(read.clone())).and_then(|doc| write_doc(doc, &mut stats))
+            corpus::read_text(file, Some(read.clone()), warn)
+                .and_then(|doc| write_doc(doc, &mut stats))
         };
         if let Err(e) = result {
             if matches!(e, Error::Io { .. }) {
@@ -193,7 +194,9 @@ fn for_each_record_document(
             Ok(r) => r,
             Err(e) => {
                 warn(&e);
-                stats.skipped += 1;
+                if !matches!(e, Error::Lossy { .. }) {
+                    stats.skipped += 1;
+                }
                 return true;
             }
         };

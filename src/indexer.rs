@@ -1,20 +1,33 @@
-//! Building an index: walk the inputs, read each file into documents, cut passages, write them
-//! through tantivy's writer and commit once. The commit carries the [`Manifest`], so the index on
-//! disk is always at a committed state: a run that fails leaves the previous commit in place.
+//! Building and updating an index: walk the inputs, hash each file, read the new and changed ones
+//! into documents, cut passages, write them through tantivy's writer and commit once.
+//!
+//! An index that exists is updated, not rebuilt: a file whose content hash is unchanged is not
+//! read again; a changed file's documents are deleted and re-added; a removed file's documents are
+//! deleted. All of it lands in one commit that also carries the [`Manifest`] and names the new
+//! [`FileList`], so the index on disk is always at a committed state: a run that fails or is
+//! killed leaves the previous commit in place, and the next run removes what it left behind.
+//!
+//! Duplicate document ids: the first one read wins. Files are read in the order given (folders
+//! in sorted path order), records in file order; on an update, documents of files that did not
+//! change count as read first. Each duplicate skipped is reported with both places.
 
+use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use tantivy::schema::OwnedValue;
-use tantivy::{IndexWriter, TantivyDocument};
+use rustc_hash::FxHashMap;
+use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::schema::{IndexRecordOption, OwnedValue};
+use tantivy::{DocSet, IndexWriter, TantivyDocument, Term, TERMINATED};
 
 use crate::corpus::records::{Plan, RawRecord, Roles, SAMPLE_RECORDS};
 use crate::corpus::{self, Document, InputFile, Item, MetaValue};
 use crate::error::{Error, Result};
-use crate::passage;
+use crate::passage::{self, Passage};
 use crate::schema::{self, Fields, Manifest, MetaType};
+use crate::state::{self, FileList, FileState, ReadOptions};
 
 /// Default memory budget of tantivy's writer, shared by its threads. Big enough that a 100k-review
 /// corpus is written in few segments, small enough to stay far below the machine's memory.
@@ -32,7 +45,7 @@ const QUEUE_PER_WORKER: usize = 2;
 
 /// Receives progress while indexing (the binary draws a bar with it).
 pub trait Progress: Send + Sync {
-    /// Indexing starts; `total_bytes` is the size on disk of all inputs.
+    /// Indexing starts; `total_bytes` is the size on disk of the inputs to read.
     fn start(&self, total_bytes: u64);
     /// Bytes of input read so far (as stored, compressed or not) and documents indexed.
     fn update(&self, bytes_read: u64, documents: u64);
@@ -62,45 +75,83 @@ pub struct IndexOptions {
     pub progress: Option<Arc<dyn Progress>>,
 }
 
+impl IndexOptions {
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            whole_documents: self.whole_documents,
+            id_field: self.roles.id.clone(),
+            title_field: self.roles.title.clone(),
+            text_fields: self.roles.text.clone(),
+        }
+    }
+}
+
 /// What a run did.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct IndexStats {
+    /// Files new to the index.
+    pub added: u64,
+    /// Files whose content changed.
+    pub changed: u64,
+    /// Files gone from the corpus, whose documents were deleted.
+    pub removed: u64,
+    /// Files left as they were.
+    pub unchanged: u64,
     /// Files read.
     pub files: u64,
-    /// Documents indexed.
+    /// Documents indexed by this run.
     pub documents: u64,
-    /// Passages indexed.
+    /// Passages indexed by this run.
     pub passages: u64,
+    /// Documents in the index after the run.
+    pub total_documents: u64,
+    /// Passages in the index after the run.
+    pub total_passages: u64,
     /// Inputs passed over (unreadable, binary, unknown format) and records skipped.
     pub skipped: u64,
     /// Bytes of input read (as stored on disk).
     pub bytes: u64,
+    /// True if the run committed (false when there was nothing to do).
+    pub committed: bool,
     /// Wall time.
     pub elapsed: Duration,
 }
 
 /// Work for an indexing worker.
 enum Job {
-    /// A whole document (text and Markdown files).
-    Document(Document),
+    /// A whole document (text and Markdown files), from the `file`-th file read.
+    Document { file: u32, doc: Document },
     /// Records of a structured file, with the plan that turns them into documents.
     Records {
+        file: u32,
         plan: Arc<Plan>,
         path: Arc<PathBuf>,
         items: Vec<Item>,
     },
 }
 
-#[derive(Default)]
+/// A file to read in this run.
+struct ToRead<'a> {
+    input: &'a InputFile,
+    source: String,
+    size: u64,
+    hash: String,
+}
+
+/// Counts shared by the workers.
 struct Counters {
-    /// Documents indexed; also hands out each document's `doc_ord`.
-    documents: AtomicU64,
-    passages: AtomicU64,
+    /// Hands out each new document's `doc_ord`.
+    next_ord: AtomicU64,
+    /// Documents and passages per file read (duplicates skipped are taken off).
+    documents: Vec<AtomicU64>,
+    passages: Vec<AtomicU64>,
+    indexed: AtomicU64,
     skipped: AtomicU64,
 }
 
-/// Indexes `opts.paths` into `opts.index_dir`, replacing what the index held, in one commit.
-/// Problems with single inputs are passed to `warn` and counted; the run goes on.
+/// Indexes `opts.paths` into `opts.index_dir`: creates the index, or updates it to match the
+/// corpus, in one commit. Problems with single inputs are passed to `warn` and counted; the run
+/// goes on.
 ///
 /// The calling thread reads and decompresses the inputs (and parses CSV); `threads` workers
 /// parse JSON, cut passages and hand documents to tantivy's writer, whose own `threads`
@@ -108,40 +159,162 @@ struct Counters {
 /// `QUEUE_PER_WORKER` batches per worker, and the writer flushes at its memory budget.
 pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexStats> {
     let started = Instant::now();
-    let inputs = corpus::walk(&opts.paths, Some(&opts.index_dir))?;
+    let dir = &opts.index_dir;
+    let inputs = corpus::walk(&opts.paths, Some(dir))?;
     let mut stats = IndexStats::default();
     stats.skipped += inputs.report_skipped(warn);
 
-    let (index, fields) = open_for_writing(&opts.index_dir, opts.rebuild)?;
     let threads = opts.threads.max(1);
     let memory = opts.memory_bytes.max(threads * MIN_MEMORY_PER_THREAD);
-    let mut writer: IndexWriter = index
-        .writer_with_num_threads(threads, memory)
-        .map_err(|e| lock_error(e, &opts.index_dir))?;
+    let Writable {
+        index,
+        fields,
+        mut writer,
+        manifest: old_manifest,
+        mut cleared,
+    } = open_for_writing(dir, opts.rebuild, threads, memory)?;
     writer.set_merge_policy(Box::new(BoundedMergePolicy));
-    writer.delete_all_documents()?;
+    // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists.
+    let _ = writer.garbage_collect_files().wait();
+    let keep = old_manifest.files.as_ref().map(|r| r.name.clone());
+    state::remove_orphans(dir, keep.as_deref())?;
 
-    let mut manifest = Manifest {
-        schema_version: schema::SCHEMA_VERSION,
-        ..Manifest::default()
+    let options = opts.read_options();
+    let mut old = match (&old_manifest.files, cleared) {
+        (Some(r), false) => FileList::read(dir, r)?,
+        _ => FileList::default(),
     };
-    let total_bytes = inputs.total_bytes();
+    if !cleared && old.options != options && (!old.files.is_empty() || old_manifest.documents > 0) {
+        warn(&Error::Record {
+            path: dir.clone(),
+            line: 0,
+            message: "read options differ from the index's, re-indexing every file".into(),
+        });
+        cleared = true;
+    }
+    if cleared || (old_manifest.files.is_none() && old_manifest.documents > 0) {
+        writer.delete_all_documents()?;
+        old = FileList::default();
+        cleared = true;
+    }
+
+    // Which files are new, changed, unchanged, removed.
+    let mut list = FileList {
+        options,
+        files: BTreeMap::new(),
+    };
+    let mut to_read: Vec<ToRead> = Vec::new();
+    let mut seen: HashSet<String> = HashSet::new();
+    for input in &inputs.files {
+        let source = input.path.display().to_string();
+        if !seen.insert(source.clone()) {
+            continue; // named twice: read once
+        }
+        match state::fingerprint(&input.path) {
+            Ok((size, hash)) => match old.files.get(&source) {
+                Some(s) if s.size == size && s.hash == hash => {
+                    stats.unchanged += 1;
+                    list.files.insert(source, s.clone());
+                }
+                prev => {
+                    if prev.is_some() {
+                        stats.changed += 1;
+                    } else {
+                        stats.added += 1;
+                    }
+                    to_read.push(ToRead {
+                        input,
+                        source,
+                        size,
+                        hash,
+                    });
+                }
+            },
+            Err(e) => {
+                stats.skipped += 1;
+                let kept = old.files.get(&source).cloned();
+                let message = match &kept {
+                    Some(_) => format!("{e}; keeping its documents from the last run"),
+                    None => format!("{e}, skipped"),
+                };
+                warn(&Error::Record {
+                    path: input.path.clone(),
+                    line: 0,
+                    message,
+                });
+                if let Some(s) = kept {
+                    list.files.insert(source, s);
+                }
+            }
+        }
+    }
+    let removed: Vec<String> = old
+        .files
+        .keys()
+        .filter(|s| !seen.contains(*s))
+        .cloned()
+        .collect();
+    stats.removed = removed.len() as u64;
+
+    if to_read.is_empty() && removed.is_empty() && !cleared {
+        stats.total_documents = old_manifest.documents;
+        stats.total_passages = old_manifest.passages;
+        stats.elapsed = started.elapsed();
+        return Ok(stats);
+    }
+
+    // Deletes come before the adds, so they do not touch the documents added by this run.
+    for source in removed.iter().chain(to_read.iter().map(|f| &f.source)) {
+        writer.delete_term(Term::from_field_text(fields.source, source));
+    }
+    // Ids held by files that stay as they are, for the duplicate check.
+    let replaced: HashSet<&str> = removed
+        .iter()
+        .chain(to_read.iter().map(|f| &f.source))
+        .map(String::as_str)
+        .collect();
+    let existing = if list.files.values().any(|f| f.documents > 0) {
+        Some(Existing::open(&index, &fields, &replaced)?)
+    } else {
+        None
+    };
+
+    let total_bytes: u64 = to_read.iter().map(|f| f.size).sum();
     if let Some(p) = &opts.progress {
         p.start(total_bytes);
     }
     let bytes_read = Arc::new(AtomicU64::new(0));
-    let counters = Counters::default();
+    let counters = Counters {
+        next_ord: AtomicU64::new(old_manifest.next_doc_ord),
+        documents: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
+        passages: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
+        indexed: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+    };
+    let claims = Claims {
+        sources: to_read.iter().map(|f| f.source.clone()).collect(),
+        map: Mutex::new(FxHashMap::default()),
+        losers: Mutex::new(Vec::new()),
+        existing,
+    };
+    let mut types: Vec<BTreeMap<String, MetaType>> = vec![BTreeMap::new(); to_read.len()];
+    let mut unread: HashSet<usize> = HashSet::new();
     let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * QUEUE_PER_WORKER);
     let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
 
     let worker_result: Result<()> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
+                let worker = Worker {
+                    writer: &writer,
+                    fields: &fields,
+                    whole: opts.whole_documents,
+                    warnings: warn_tx.clone(),
+                    counters: &counters,
+                    claims: &claims,
+                };
                 let rx = job_rx.clone();
-                let warn_tx = warn_tx.clone();
-                let (writer, fields, counters) = (&writer, &fields, &counters);
-                let whole = opts.whole_documents;
-                scope.spawn(move || work(rx, writer, fields, whole, warn_tx, counters))
+                scope.spawn(move || worker.work(rx))
             })
             .collect();
         drop(job_rx);
@@ -153,16 +326,21 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
             bytes_read: &bytes_read,
             counters: &counters,
         };
-        for file in &inputs.files {
-            let ok = if file.format.is_records() {
-                feed.records(file, &opts.roles, &mut manifest)
+        for (i, file) in to_read.iter().enumerate() {
+            let ok = if file.input.format.is_records() {
+                feed.records(i as u32, file.input, &opts.roles, &mut types[i])
             } else {
-                feed.text(file, &mut manifest)
+                feed.text(i as u32, file.input, &mut types[i])
             };
             match ok {
                 Ok(true) => stats.files += 1,
                 Ok(false) => break,
                 Err(e) => {
+                    // An I/O failure is tried again next run; a file that cannot be indexed
+                    // (binary, empty) is remembered so the next run does not read it again.
+                    if matches!(e, Error::Read { .. }) {
+                        unread.insert(i);
+                    }
                     (feed.warn)(&e);
                     counters.skipped.fetch_add(1, Ordering::Relaxed);
                 }
@@ -186,26 +364,316 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         warn(&w);
     }
     worker_result?;
+    // Duplicates found after both were added: the later one read goes. These deletes come after
+    // every add of the run, so they reach the documents they name.
+    for ord in claims.losers.into_inner().unwrap_or_default() {
+        writer.delete_term(Term::from_field_u64(fields.doc_ord, ord));
+    }
     if let Some(p) = &opts.progress {
         p.update(
             bytes_read.load(Ordering::Relaxed),
-            counters.documents.load(Ordering::Relaxed),
+            counters.indexed.load(Ordering::Relaxed),
         );
         p.finish();
     }
-    stats.documents = counters.documents.load(Ordering::Relaxed);
-    stats.passages = counters.passages.load(Ordering::Relaxed);
+    for (i, file) in to_read.into_iter().enumerate() {
+        let documents = counters.documents[i].load(Ordering::Relaxed);
+        let passages = counters.passages[i].load(Ordering::Relaxed);
+        stats.documents += documents;
+        stats.passages += passages;
+        if unread.contains(&i) && documents == 0 {
+            continue;
+        }
+        list.files.insert(
+            file.source,
+            FileState {
+                size: file.size,
+                hash: file.hash,
+                documents,
+                passages,
+                metadata: std::mem::take(&mut types[i]),
+            },
+        );
+    }
     stats.skipped += counters.skipped.load(Ordering::Relaxed);
     stats.bytes = total_bytes;
-    manifest.documents = stats.documents;
 
+    let mut manifest = Manifest {
+        schema_version: schema::SCHEMA_VERSION,
+        next_doc_ord: counters.next_ord.load(Ordering::Relaxed),
+        ..Manifest::default()
+    };
+    for f in list.files.values() {
+        manifest.documents += f.documents;
+        manifest.passages += f.passages;
+        for (key, ty) in &f.metadata {
+            record_type(&mut manifest.metadata_fields, key.clone(), *ty);
+        }
+    }
+    let list_ref = list.write(dir)?;
+    manifest.files = Some(list_ref.clone());
     let payload = serde_json::to_string(&manifest).expect("a manifest always serializes");
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&payload);
     prepared.commit()?;
+    state::sync_dir(dir)?;
     writer.wait_merging_threads()?;
+    state::remove_orphans(dir, Some(&list_ref.name))?;
+    state::sync_dir(dir)?;
+    stats.committed = true;
+    stats.total_documents = manifest.documents;
+    stats.total_passages = manifest.passages;
     stats.elapsed = started.elapsed();
     Ok(stats)
+}
+
+/// An index opened for writing, with the writer lock held.
+struct Writable {
+    index: tantivy::Index,
+    fields: Fields,
+    writer: IndexWriter,
+    /// The manifest of the last commit (default for a new index).
+    manifest: Manifest,
+    /// True if the index starts empty (new or rebuilt).
+    cleared: bool,
+}
+
+/// Opens or creates the index and takes its writer lock before changing anything, so that a
+/// second writer fails at once and a rebuild never removes files under a running writer.
+fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) -> Result<Writable> {
+    let writer_of = |index: &tantivy::Index| -> Result<IndexWriter> {
+        index
+            .writer_with_num_threads(threads, memory)
+            .map_err(|e| lock_error(e, dir))
+    };
+    if schema::exists(dir) {
+        match schema::open(dir) {
+            Ok((index, fields, manifest)) => {
+                if !rebuild {
+                    // Every segment file must open: an update keeps the segments it does not
+                    // touch, so it must not build on a damaged one.
+                    if let Err(e) = index.reader() {
+                        return Err(Error::Damaged {
+                            path: dir.to_path_buf(),
+                            reason: format!("cannot read it: {e}"),
+                        });
+                    }
+                }
+                let writer = writer_of(&index)?;
+                // Read the manifest again under the lock: another writer may have committed.
+                let manifest = if rebuild {
+                    writer.delete_all_documents()?;
+                    Manifest::default()
+                } else {
+                    schema::read_manifest(&index, dir).unwrap_or(manifest)
+                };
+                return Ok(Writable {
+                    index,
+                    fields,
+                    writer,
+                    manifest,
+                    cleared: rebuild,
+                });
+            }
+            Err(e @ (Error::Incompatible { .. } | Error::Damaged { .. })) if !rebuild => {
+                return Err(e)
+            }
+            Err(Error::Incompatible { .. } | Error::Damaged { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // A new index, or one that must be recreated: hold the writer lock while creating it.
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let created = {
+        let directory = MmapDirectory::open(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let _lock = directory
+            .acquire_lock(&INDEX_WRITER_LOCK)
+            .map_err(|_| Error::Locked {
+                path: dir.to_path_buf(),
+            })?;
+        if schema::exists(dir) && !rebuild {
+            // Another run created it meanwhile.
+            let (index, fields, _) = schema::open(dir)?;
+            Err((index, fields))
+        } else {
+            if schema::exists(dir) {
+                remove_index_files(dir)?;
+            }
+            Ok(schema::create(dir)?)
+        }
+    };
+    let ((index, fields), cleared) = match created {
+        Ok(created) => (created, true),
+        Err(opened) => (opened, false),
+    };
+    let writer = writer_of(&index)?;
+    let manifest = if cleared {
+        Manifest::default()
+    } else {
+        schema::read_manifest(&index, dir)?
+    };
+    Ok(Writable {
+        index,
+        fields,
+        writer,
+        manifest,
+        cleared,
+    })
+}
+
+/// Who holds an id among the documents of files that stay as they are in this run.
+struct Existing {
+    segments: Vec<ExistingSegment>,
+}
+
+struct ExistingSegment {
+    reader: tantivy::SegmentReader,
+    ids: Arc<tantivy::InvertedIndexReader>,
+    sources: tantivy::columnar::StrColumn,
+    /// Source ordinals of this segment whose documents this run replaces or removes.
+    replaced: HashSet<u64>,
+}
+
+impl Existing {
+    fn open(index: &tantivy::Index, fields: &Fields, replaced: &HashSet<&str>) -> Result<Existing> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
+        let searcher = reader.searcher();
+        let mut segments = Vec::new();
+        for seg in searcher.segment_readers() {
+            let ids = seg.inverted_index(fields.doc_id)?;
+            let Some(sources) = seg.fast_fields().str(schema::names::SOURCE)? else {
+                continue;
+            };
+            let mut ords = HashSet::new();
+            for s in replaced {
+                let ord = sources
+                    .dictionary()
+                    .term_ord(s.as_bytes())
+                    .map_err(|e| Error::Tantivy(e.into()))?;
+                if let Some(ord) = ord {
+                    ords.insert(ord);
+                }
+            }
+            segments.push(ExistingSegment {
+                reader: seg.clone(),
+                ids,
+                sources,
+                replaced: ords,
+            });
+        }
+        Ok(Existing { segments })
+    }
+
+    /// The source of a live document with this id outside the replaced files, if any.
+    fn holder(&self, term: &Term) -> Option<String> {
+        for seg in &self.segments {
+            let Ok(Some(mut postings)) = seg.ids.read_postings(term, IndexRecordOption::Basic)
+            else {
+                continue;
+            };
+            let alive = seg.reader.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if let Some(ord) = seg.sources.term_ords(doc).next() {
+                        if !seg.replaced.contains(&ord) {
+                            let mut bytes = Vec::new();
+                            let _ = seg.sources.ord_to_bytes(ord, &mut bytes);
+                            return Some(String::from_utf8_lossy(&bytes).into_owned());
+                        }
+                    }
+                }
+                doc = postings.advance();
+            }
+        }
+        None
+    }
+}
+
+/// Where a document came from: the file read (by position) and its record number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Place {
+    file: u32,
+    record: u64,
+}
+
+/// A document id claimed by the first document read with it.
+struct Claim {
+    place: Place,
+    ord: u64,
+    passages: u64,
+}
+
+/// The duplicate check: one claim per id (by a 128-bit hash of it).
+struct Claims {
+    sources: Vec<String>,
+    map: Mutex<FxHashMap<u128, Claim>>,
+    /// `doc_ord`s of documents added and then found to be later duplicates.
+    losers: Mutex<Vec<u64>>,
+    existing: Option<Existing>,
+}
+
+impl Claims {
+    fn describe(&self, place: Place) -> String {
+        let source = &self.sources[place.file as usize];
+        if place.record == 0 {
+            source.clone()
+        } else {
+            format!("{source} record {}", place.record)
+        }
+    }
+
+    /// Decides whether a document is kept. `Ok(None)`: add it. `Ok(Some(loser))`: add it, and
+    /// the document `loser` (added before it, read after it) goes. `Err(warning)`: skip it.
+    fn claim(
+        &self,
+        fields: &Fields,
+        id: &str,
+        place: Place,
+        ord: u64,
+        passages: u64,
+    ) -> std::result::Result<Option<Claim>, Error> {
+        if let Some(existing) = &self.existing {
+            if let Some(holder) = existing.holder(&Term::from_field_text(fields.doc_id, id)) {
+                return Err(Error::Duplicate {
+                    id: id.to_string(),
+                    kept: format!("{holder} (indexed before, unchanged)"),
+                    dropped: self.describe(place),
+                });
+            }
+        }
+        let key = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let new = Claim {
+            place,
+            ord,
+            passages,
+        };
+        match map.get_mut(&key) {
+            None => {
+                map.insert(key, new);
+                Ok(None)
+            }
+            Some(old) if place < old.place => {
+                let loser = std::mem::replace(old, new);
+                Ok(Some(loser))
+            }
+            Some(old) => Err(Error::Duplicate {
+                id: id.to_string(),
+                kept: self.describe(old.place),
+                dropped: self.describe(place),
+            }),
+        }
+    }
 }
 
 /// The reading side of the pipeline: turns files into jobs, relays warnings and progress.
@@ -227,14 +695,19 @@ impl Feed<'_> {
         if let Some(p) = self.progress {
             p.update(
                 self.bytes_read.load(Ordering::Relaxed),
-                self.counters.documents.load(Ordering::Relaxed),
+                self.counters.indexed.load(Ordering::Relaxed),
             );
         }
         self.jobs.send(job).is_ok()
     }
 
-    fn text(&mut self, file: &InputFile, manifest: &mut Manifest) -> Result<bool> {
-        let doc = corpus::read_text(file, Some(self.bytes_read.clone()))?;
+    fn text(
+        &mut self,
+        file_no: u32,
+        file: &InputFile,
+        types: &mut BTreeMap<String, MetaType>,
+    ) -> Result<bool> {
+        let doc = corpus::read_text(file, Some(self.bytes_read.clone()), self.warn)?;
         if doc.text[doc.body_start..].trim().is_empty() && doc.metadata.is_empty() {
             return Err(Error::Record {
                 path: file.path.clone(),
@@ -243,16 +716,17 @@ impl Feed<'_> {
             });
         }
         for (key, value) in &doc.metadata {
-            record_type(manifest, key.clone(), value.meta_type());
+            record_type(types, key.clone(), value.meta_type());
         }
-        Ok(self.send(Job::Document(doc)))
+        Ok(self.send(Job::Document { file: file_no, doc }))
     }
 
     fn records(
         &mut self,
+        file_no: u32,
         file: &InputFile,
         roles: &Roles,
-        manifest: &mut Manifest,
+        types: &mut BTreeMap<String, MetaType>,
     ) -> Result<bool> {
         let path = Arc::new(file.path.clone());
         let source = file.path.display().to_string();
@@ -261,7 +735,7 @@ impl Feed<'_> {
         let mut plan: Option<Arc<Plan>> = None;
         let mut batch: Vec<Item> = Vec::with_capacity(BATCH_RECORDS);
         let mut alive = true;
-        let decide = |sample: &mut Vec<Item>, this: &mut Self, manifest: &mut Manifest| {
+        let decide = |sample: &mut Vec<Item>, this: &mut Self, types: &mut BTreeMap<_, _>| {
             let records: Vec<RawRecord> = std::mem::take(sample)
                 .into_iter()
                 .filter_map(|item| match item.into_record(&path) {
@@ -275,7 +749,7 @@ impl Feed<'_> {
                 .collect();
             let p = Arc::new(Plan::infer(&records, roles, &file_id, &source));
             for (key, ty) in p.metadata_types() {
-                record_type(manifest, key, ty);
+                record_type(types, key, ty);
             }
             (p, records)
         };
@@ -283,6 +757,10 @@ impl Feed<'_> {
         let result = corpus::stream_records(file, counter, &mut |item| {
             let item = match item {
                 Ok(item) => item,
+                Err(e @ Error::Lossy { .. }) => {
+                    (self.warn)(&e);
+                    return true;
+                }
                 Err(e) => {
                     (self.warn)(&e);
                     self.counters.skipped.fetch_add(1, Ordering::Relaxed);
@@ -292,8 +770,8 @@ impl Feed<'_> {
             let Some(p) = &plan else {
                 sample.push(item);
                 if sample.len() >= SAMPLE_RECORDS {
-                    let (p, records) = decide(&mut sample, self, manifest);
-                    alive = self.send_records(&p, &path, records.into_iter().map(Item::Record));
+                    let (p, records) = decide(&mut sample, self, types);
+                    alive = self.send_records(file_no, &p, &path, records);
                     plan = Some(p);
                 }
                 return alive;
@@ -302,6 +780,7 @@ impl Feed<'_> {
             if batch.len() >= BATCH_RECORDS {
                 let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_RECORDS));
                 alive = self.send(Job::Records {
+                    file: file_no,
                     plan: p.clone(),
                     path: path.clone(),
                     items,
@@ -311,12 +790,13 @@ impl Feed<'_> {
         });
         if alive {
             if plan.is_none() {
-                let (p, records) = decide(&mut sample, self, manifest);
-                alive = self.send_records(&p, &path, records.into_iter().map(Item::Record));
+                let (p, records) = decide(&mut sample, self, types);
+                alive = self.send_records(file_no, &p, &path, records);
                 plan = Some(p);
             }
             if let Some(p) = plan.filter(|_| !batch.is_empty() && alive) {
                 alive = self.send(Job::Records {
+                    file: file_no,
                     plan: p,
                     path: path.clone(),
                     items: batch,
@@ -330,14 +810,16 @@ impl Feed<'_> {
 
     fn send_records(
         &mut self,
+        file_no: u32,
         plan: &Arc<Plan>,
         path: &Arc<PathBuf>,
-        items: impl Iterator<Item = Item>,
+        records: Vec<RawRecord>,
     ) -> bool {
-        let mut items = items.peekable();
+        let mut items = records.into_iter().map(Item::Record).peekable();
         while items.peek().is_some() {
             let chunk: Vec<Item> = items.by_ref().take(BATCH_RECORDS).collect();
             if !self.send(Job::Records {
+                file: file_no,
                 plan: plan.clone(),
                 path: path.clone(),
                 items: chunk,
@@ -350,45 +832,85 @@ impl Feed<'_> {
 }
 
 /// A worker: turns jobs into passages in the writer until the queue closes.
-fn work(
-    jobs: crossbeam_channel::Receiver<Job>,
-    writer: &IndexWriter,
-    fields: &Fields,
+struct Worker<'a> {
+    writer: &'a IndexWriter,
+    fields: &'a Fields,
     whole: bool,
     warnings: crossbeam_channel::Sender<Error>,
-    counters: &Counters,
-) -> Result<()> {
-    for job in jobs {
-        match job {
-            Job::Document(doc) => {
-                let ord = counters.documents.fetch_add(1, Ordering::Relaxed);
-                let n = add_document(writer, fields, &doc, whole, ord)?;
-                counters.passages.fetch_add(n, Ordering::Relaxed);
-            }
-            Job::Records { plan, path, items } => {
-                for item in items {
-                    match item.into_record(&path) {
-                        Ok(record) => {
-                            let doc = plan.document(record);
-                            let ord = counters.documents.fetch_add(1, Ordering::Relaxed);
-                            let n = add_document(writer, fields, &doc, whole, ord)?;
-                            counters.passages.fetch_add(n, Ordering::Relaxed);
-                        }
-                        Err(e) => {
-                            counters.skipped.fetch_add(1, Ordering::Relaxed);
-                            let _ = warnings.send(e);
+    counters: &'a Counters,
+    claims: &'a Claims,
+}
+
+impl Worker<'_> {
+    fn work(self, jobs: crossbeam_channel::Receiver<Job>) -> Result<()> {
+        for job in jobs {
+            match job {
+                Job::Document { file, doc } => self.add(file, 0, &doc)?,
+                Job::Records {
+                    file,
+                    plan,
+                    path,
+                    items,
+                } => {
+                    for item in items {
+                        match item.into_record(&path) {
+                            Ok(record) => {
+                                let number = record.number;
+                                let doc = plan.document(record);
+                                self.add(file, number, &doc)?;
+                            }
+                            Err(e) => {
+                                self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                                let _ = self.warnings.send(e);
+                            }
                         }
                     }
                 }
             }
         }
+        Ok(())
     }
-    Ok(())
+
+    /// Adds a document unless an earlier one has its id.
+    fn add(&self, file: u32, record: u64, doc: &Document) -> Result<()> {
+        let passages = cut(doc, self.whole);
+        let n = passages.len() as u64;
+        let ord = self.counters.next_ord.fetch_add(1, Ordering::Relaxed);
+        let place = Place { file, record };
+        match self.claims.claim(self.fields, &doc.id, place, ord, n) {
+            Err(warning) => {
+                self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                let _ = self.warnings.send(warning);
+                return Ok(());
+            }
+            Ok(Some(loser)) => {
+                let f = loser.place.file as usize;
+                self.counters.documents[f].fetch_sub(1, Ordering::Relaxed);
+                self.counters.passages[f].fetch_sub(loser.passages, Ordering::Relaxed);
+                self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                let _ = self.warnings.send(Error::Duplicate {
+                    id: doc.id.clone(),
+                    kept: self.claims.describe(place),
+                    dropped: self.claims.describe(loser.place),
+                });
+                self.claims
+                    .losers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(loser.ord);
+            }
+            Ok(None) => {}
+        }
+        add_document(self.writer, self.fields, doc, &passages, ord)?;
+        self.counters.documents[file as usize].fetch_add(1, Ordering::Relaxed);
+        self.counters.passages[file as usize].fetch_add(n, Ordering::Relaxed);
+        self.counters.indexed.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
 }
 
-fn record_type(manifest: &mut Manifest, key: String, ty: MetaType) {
-    manifest
-        .metadata_fields
+fn record_type(types: &mut BTreeMap<String, MetaType>, key: String, ty: MetaType) {
+    types
         .entry(key)
         .and_modify(|old| *old = old.merge(ty))
         .or_insert(ty);
@@ -439,28 +961,32 @@ impl tantivy::indexer::MergePolicy for BoundedMergePolicy {
     }
 }
 
-/// Adds one document's passages; returns how many.
-fn add_document(
-    writer: &IndexWriter,
-    fields: &Fields,
-    doc: &Document,
-    whole: bool,
-    doc_ord: u64,
-) -> Result<u64> {
+/// A document's passages. A document with a title and metadata but no body still gets one (empty)
+/// passage, so that its title and metadata can be found.
+fn cut(doc: &Document, whole: bool) -> Vec<Passage> {
     let mut passages = if whole {
         passage::whole(doc)
     } else {
         passage::split(doc)
     };
     if passages.is_empty() {
-        // A document with a title and metadata but no body still gets one (empty) passage, so
-        // that its title and metadata can be found.
-        passages.push(passage::Passage {
+        passages.push(Passage {
             ordinal: 0,
             start: doc.body_start,
             end: doc.body_start,
         });
     }
+    passages
+}
+
+/// Adds one document's passages.
+fn add_document(
+    writer: &IndexWriter,
+    fields: &Fields,
+    doc: &Document,
+    passages: &[Passage],
+    doc_ord: u64,
+) -> Result<()> {
     let meta_json = serde_json::to_string(&doc.metadata).expect("metadata always serializes");
     let meta_text: Vec<String> = doc.metadata.values().map(MetaValue::to_text).collect();
     let meta_text = meta_text.join(" \n ");
@@ -479,7 +1005,7 @@ fn add_document(
     );
     // A title that is only the id (records without one) is not indexed: it says nothing.
     let real_title = doc.title != doc.id;
-    for p in &passages {
+    for p in passages {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
         d.add_u64(fields.passage_id, u64::from(p.ordinal));
@@ -511,7 +1037,7 @@ fn add_document(
         d.add_u64(fields.end, p.end as u64);
         writer.add_document(d)?;
     }
-    Ok(passages.len() as u64)
+    Ok(())
 }
 
 fn owned_value(v: &MetaValue) -> OwnedValue {
@@ -526,19 +1052,8 @@ fn owned_value(v: &MetaValue) -> OwnedValue {
     }
 }
 
-fn open_for_writing(dir: &Path, rebuild: bool) -> Result<(tantivy::Index, Fields)> {
-    if schema::exists(dir) {
-        if rebuild {
-            remove_index_files(dir)?;
-        } else {
-            let (index, fields, _) = schema::open(dir)?;
-            return Ok((index, fields));
-        }
-    }
-    schema::create(dir)
-}
-
-/// Removes the files tantivy wrote in `dir` (and only those: the folder may hold other files).
+/// Removes the files tantivy wrote in `dir` (and only those: the folder may hold other files),
+/// except its lock files, which the caller holds.
 fn remove_index_files(dir: &Path) -> Result<()> {
     let io = |source| Error::Io {
         path: dir.to_path_buf(),
@@ -552,7 +1067,7 @@ fn remove_index_files(dir: &Path) -> Result<()> {
             && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
         let tantivy_file = name == "meta.json"
             || name == ".managed.json"
-            || name.starts_with(".tantivy-")
+            || (name.starts_with(".tantivy-") && !name.ends_with(".lock"))
             || segment_file;
         if tantivy_file && entry.file_type().map_err(io)?.is_file() {
             std::fs::remove_file(entry.path()).map_err(io)?;

@@ -20,10 +20,15 @@
 //!   the same at indexing and query time.
 //! - [`schema`]: the only module naming tantivy fields; registers the analyzer; the schema
 //!   version and the manifest each commit carries.
+//! - [`state`]: what the index holds per source file (size, content hash, counts), written
+//!   beside the index and named by each commit, so a run updates only what changed.
 //! - [`indexer`]: a pipeline (reader thread, parsing workers, tantivy's writer threads) that
-//!   writes passages and commits once per run, with a progress hook.
+//!   adds new and changed files, deletes removed ones and commits once per run, with a
+//!   progress hook; duplicate ids (first read wins).
 //! - [`searcher`]: query parsing (lenient on bad syntax), filters, sorting, ranking,
 //!   per-document caps, highlights.
+//! - [`verify`]: checks an index end to end (checksums, schema version, stored documents read
+//!   back, counts against the manifest) and reports each damaged file.
 //! - [`stats`]: what an index holds (documents, passages, fields, size on disk).
 //! - [`export`]: the same passages and fields as NDJSON plus an index configuration for
 //!   Quickwit or Elasticsearch/OpenSearch (corpus -> passage -> export, no index needed).
@@ -47,6 +52,8 @@ pub mod output;
 pub mod passage;
 pub mod schema;
 pub mod searcher;
+pub mod state;
 pub mod stats;
+pub mod verify;
 
 pub use error::{Error, Result};

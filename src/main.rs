@@ -2,6 +2,7 @@
 //! and exit with grep's codes (0 hits or success, 1 no hits, 2 error; a closed pipe is success).
 
 use std::process::ExitCode;
+use std::sync::Mutex;
 
 use clap::Parser;
 
@@ -18,7 +19,34 @@ fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    match cmd::run(cli) {
+    // A panic (a bug, or damage tantivy does not check for) ends the run with one line and exit
+    // 2, never a backtrace; `reel verify` catches its own and reports them as damage.
+    std::panic::set_hook(Box::new(|info| {
+        let message = info
+            .payload()
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_default();
+        let place = info
+            .location()
+            .map(|l| format!(" at {l}"))
+            .unwrap_or_default();
+        *PANIC.lock().unwrap_or_else(|p| p.into_inner()) = Some(format!("{message}{place}"));
+    }));
+    let result = match std::panic::catch_unwind(|| cmd::run(cli)) {
+        Ok(result) => result,
+        Err(_) => {
+            let message = PANIC.lock().unwrap_or_else(|p| p.into_inner()).take();
+            eprintln!(
+                "reel: internal error: {} (if the index is damaged, `reel verify` reports it and \
+                 `reel index --rebuild` recreates it)",
+                message.unwrap_or_default()
+            );
+            return ExitCode::from(2);
+        }
+    };
+    match result {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
@@ -27,6 +55,9 @@ fn main() -> ExitCode {
         }
     }
 }
+
+/// The message of the last panic, for the one-line report.
+static PANIC: Mutex<Option<String>> = Mutex::new(None);
 
 fn is_broken_pipe(e: &anyhow::Error) -> bool {
     e.chain().any(|cause| {

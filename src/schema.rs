@@ -15,7 +15,7 @@ use tantivy::Index;
 use crate::error::{Error, Result};
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -122,8 +122,8 @@ pub fn build() -> (Schema, Fields) {
     let fields = Fields {
         doc_id: b.add_text_field(names::DOC_ID, STRING | STORED | FAST),
         passage_id: b.add_u64_field(names::PASSAGE_ID, INDEXED | STORED | FAST),
-        doc_ord: b.add_u64_field(names::DOC_ORD, FAST),
-        source: b.add_text_field(names::SOURCE, STRING | STORED),
+        doc_ord: b.add_u64_field(names::DOC_ORD, INDEXED | FAST),
+        source: b.add_text_field(names::SOURCE, STRING | STORED | FAST),
         title: b.add_text_field(names::TITLE, stored_text.clone()),
         text: b.add_text_field(names::TEXT, stored_text),
         meta_text: b.add_text_field(names::META_TEXT, unstored_text),
@@ -186,6 +186,15 @@ pub struct Manifest {
     pub documents: u64,
     /// Metadata fields seen, with their types.
     pub metadata_fields: BTreeMap<String, MetaType>,
+    /// Number of passages.
+    #[serde(default)]
+    pub passages: u64,
+    /// The next document's `doc_ord` (an update numbers new documents after the old ones).
+    #[serde(default)]
+    pub next_doc_ord: u64,
+    /// The list of source files this commit holds (see [`crate::state`]).
+    #[serde(default)]
+    pub files: Option<crate::state::FileListRef>,
 }
 
 /// True if `dir` holds an index (committed or not).
@@ -207,6 +216,17 @@ pub fn open(dir: &Path) -> Result<(Index, Fields, Manifest)> {
     let index = Index::open_in_dir(dir).map_err(|e| incompatible(format!("cannot open: {e}")))?;
     let fields = Fields::from_schema(&index.schema())
         .map_err(|e| incompatible(format!("not a reel index: {e}")))?;
+    let manifest = read_manifest(&index, dir)?;
+    register_tokenizers(&index);
+    Ok((index, fields, manifest))
+}
+
+/// Reads the manifest of the last commit, checking the schema version.
+pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
+    let incompatible = |reason: String| Error::Incompatible {
+        path: dir.to_path_buf(),
+        reason,
+    };
     let metas = index
         .load_metas()
         .map_err(|e| incompatible(format!("cannot read meta.json: {e}")))?;
@@ -224,8 +244,7 @@ pub fn open(dir: &Path) -> Result<(Index, Fields, Manifest)> {
             manifest.schema_version
         )));
     }
-    register_tokenizers(&index);
-    Ok((index, fields, manifest))
+    Ok(manifest)
 }
 
 /// Creates a new, empty index in `dir` (which is created if missing).

@@ -331,24 +331,46 @@ pub struct Searcher {
     manifest: Manifest,
 }
 
+/// Times opening an index is retried when a concurrent commit removed a file it named.
+const OPEN_ATTEMPTS: u64 = 20;
+
 impl Searcher {
     /// Opens the index in `dir` at its last commit.
+    ///
+    /// A `reel index` running meanwhile may commit and remove the files of the commit being
+    /// opened between reading `meta.json` and opening them; the open is then retried on the new
+    /// commit (files already open stay readable).
     pub fn open(dir: &Path) -> Result<Searcher> {
-        let (index, fields, manifest) = schema::open(dir)?;
-        let reader = index
-            .reader_builder()
-            .reload_policy(ReloadPolicy::Manual)
-            .try_into()
-            .map_err(|e| Error::Incompatible {
-                path: dir.to_path_buf(),
-                reason: format!("cannot read the index: {e}"),
-            })?;
-        Ok(Searcher {
-            index,
-            reader,
-            fields,
-            manifest,
-        })
+        let mut attempt = 0;
+        loop {
+            let (index, fields, manifest) = schema::open(dir)?;
+            let reader = match index
+                .reader_builder()
+                .reload_policy(ReloadPolicy::Manual)
+                .try_into()
+            {
+                Ok(reader) => reader,
+                Err(tantivy::TantivyError::OpenReadError(
+                    tantivy::directory::error::OpenReadError::FileDoesNotExist(_),
+                )) if attempt < OPEN_ATTEMPTS => {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                    continue;
+                }
+                Err(e) => {
+                    return Err(Error::Damaged {
+                        path: dir.to_path_buf(),
+                        reason: format!("cannot read it: {e}"),
+                    })
+                }
+            };
+            return Ok(Searcher {
+                index,
+                reader,
+                fields,
+                manifest,
+            });
+        }
     }
 
     /// The manifest of the commit this searcher reads.

@@ -109,12 +109,17 @@ fn quickwit_config_holds_every_field_with_reels_types() {
 
 #[test]
 fn reindexing_the_quickwit_ndjson_gives_the_same_passages_and_top_results() {
+    // One passage per document, so that each NDJSON line has its own doc_id: lines of one
+    // document's passages share their doc_id, and reel keeps only the first of a duplicate id.
     let env = corpus();
-    let out = env.run(&["export", "--to", "quickwit", "qw"]);
+    let whole = "--whole-documents";
+    let out = env.run(&["export", "--to", "quickwit", "qw", whole]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
-    env.index();
-    let out = env.run(&["index", "qw", "--index", "from-export"]);
+    let out = env.run(&["index", whole]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["index", "qw", "--index", "from-export", whole]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("duplicate"), "{}", stderr(&out));
     for q in [
         "drug court",
         "Huntington",
@@ -132,6 +137,17 @@ fn reindexing_the_quickwit_ndjson_gives_the_same_passages_and_top_results() {
         hits.into_iter().map(|h| h.text).collect()
     };
     assert_eq!(texts("index"), texts("from-export"), "the same passages");
+
+    // Passage-level lines repeat their document's id: each repeat is reported.
+    let out = env.run(&["export", "--to", "quickwit", "qw-passages"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["index", "qw-passages", "--index", "from-passages"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("duplicate document id `heroine-review`"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

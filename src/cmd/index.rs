@@ -26,16 +26,35 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let stats = indexer::run(&opts, &mut |w| warn(args.quiet, w))?;
     if !args.quiet {
         eprintln!(
-            "reel: indexed {} document{}, {} passage{} from {} file{} ({:.1} MB) into {} in {:.2} s; {} skipped",
-            stats.documents,
-            plural(stats.documents),
-            stats.passages,
-            plural(stats.passages),
-            stats.files,
-            plural(stats.files),
-            stats.bytes as f64 / 1e6,
-            opts.index_dir.display(),
+            "reel: {} added, {} changed, {} removed, {} unchanged file{}",
+            stats.added,
+            stats.changed,
+            stats.removed,
+            stats.unchanged,
+            plural(stats.unchanged),
+        );
+        let work = if stats.committed {
+            format!(
+                "indexed {} document{}, {} passage{} from {} file{} ({:.1} MB)",
+                stats.documents,
+                plural(stats.documents),
+                stats.passages,
+                plural(stats.passages),
+                stats.files,
+                plural(stats.files),
+                stats.bytes as f64 / 1e6,
+            )
+        } else {
+            "nothing to index".to_string()
+        };
+        eprintln!(
+            "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
             stats.elapsed.as_secs_f64(),
+            opts.index_dir.display(),
+            stats.total_documents,
+            plural(stats.total_documents),
+            stats.total_passages,
+            plural(stats.total_passages),
             stats.skipped,
         );
     }

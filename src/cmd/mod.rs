@@ -5,6 +5,7 @@ mod export;
 mod index;
 mod search;
 mod stats;
+mod verify;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -23,6 +24,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Stats(args) => stats::run(args),
         Command::Eval(args) => eval::run(args),
         Command::Export(args) => export::run(args),
+        Command::Verify(args) => verify::run(args),
     }
 }
 

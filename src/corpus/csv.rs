@@ -41,6 +41,7 @@ pub fn stream(
     // Rows are numbered from 1 after the header, counting skipped rows, so a row's number does
     // not depend on which other rows were good.
     let mut row = 0u64;
+    let mut lossy = false;
     loop {
         // Where this row starts: just past the previous one (the csv parser's own positions
         // for bad rows miss newlines inside quoted fields).
@@ -51,6 +52,16 @@ pub fn stream(
             Ok(false) => return Ok(()),
             Ok(true) => {
                 let number = row;
+                if !lossy && record.iter().any(|v| std::str::from_utf8(v).is_err()) {
+                    lossy = true;
+                    let warning = Error::Lossy {
+                        path: file.path.clone(),
+                        line: lines.line_at(start),
+                    };
+                    if !f(Err(warning)) {
+                        return Ok(());
+                    }
+                }
                 let fields = headers
                     .iter()
                     .zip(record.iter())

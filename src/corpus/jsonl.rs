@@ -21,6 +21,7 @@ pub fn stream_lines(
 ) -> Result<()> {
     let mut buf = Vec::new();
     let mut number = 0u64;
+    let mut lossy = false;
     loop {
         buf.clear();
         let n = reader
@@ -38,7 +39,19 @@ pub fn stream_lines(
         }
         let line = match String::from_utf8(std::mem::take(&mut buf)) {
             Ok(s) => s,
-            Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            Err(e) => {
+                if !lossy {
+                    lossy = true;
+                    let warning = Error::Lossy {
+                        path: file.path.clone(),
+                        line: number,
+                    };
+                    if !f(Err(warning)) {
+                        return Ok(());
+                    }
+                }
+                String::from_utf8_lossy(e.as_bytes()).into_owned()
+            }
         };
         if !f(Ok(Item::JsonLine { number, line })) {
             return Ok(());

@@ -345,7 +345,20 @@ pub fn stream_records(
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
     f: &mut dyn FnMut(Result<Item>) -> bool,
 ) -> Result<()> {
-    let reader = open(file, counter)?;
+    let mut reader = open(file, counter)?;
+    // A NUL byte near the start (after decompression) means this is not text: skip the file
+    // rather than index garbage records.
+    let head = reader.fill_buf().map_err(|source| Error::Read {
+        path: file.path.clone(),
+        source,
+    })?;
+    if head[..head.len().min(text::BINARY_SNIFF_BYTES)].contains(&0) {
+        return Err(Error::Record {
+            path: file.path.clone(),
+            line: 1,
+            message: "binary file, skipped".into(),
+        });
+    }
     match file.format {
         Format::Csv { delimiter } => csv::stream(file, reader, delimiter, f),
         Format::JsonLines => jsonl::stream_lines(file, reader, f),
@@ -377,10 +390,12 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Reads a whole text or Markdown file (through its decompression) into its document.
+/// Reads a whole text or Markdown file (through its decompression) into its document. Invalid
+/// UTF-8 is decoded lossily and reported to `warn` once.
 pub fn read_text(
     file: &InputFile,
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    warn: &mut dyn FnMut(&Error),
 ) -> Result<Document> {
     let mut bytes = Vec::new();
     open(file, counter)?
@@ -389,5 +404,13 @@ pub fn read_text(
             path: file.path.clone(),
             source,
         })?;
-    text::read(file, &bytes)
+    let doc = text::read(file, &bytes)?;
+    if let Err(e) = std::str::from_utf8(&bytes) {
+        let before = &bytes[..e.valid_up_to()];
+        warn(&Error::Lossy {
+            path: file.path.clone(),
+            line: before.iter().filter(|&&b| b == b'\n').count() as u64 + 1,
+        });
+    }
+    Ok(doc)
 }

@@ -8,7 +8,7 @@ use super::{facts, records, Document, Format, InputFile, MetaValue};
 use crate::error::{Error, Result};
 
 /// How many leading bytes are checked for NUL to tell a binary file from text.
-const BINARY_SNIFF_BYTES: usize = 8192;
+pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
 
 /// Reads one text or Markdown file. Invalid UTF-8 is decoded lossily; a file that looks binary
 /// (a NUL byte near the start) is refused.

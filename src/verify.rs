@@ -1,0 +1,308 @@
+//! Checking an index end to end: `reel verify`. Every file of the last commit is checked against
+//! its checksum, the schema version is checked, every stored passage is read back, and the counts
+//! the manifest records are compared with what the index holds (no passage twice, none missing).
+//!
+//! Damage is reported, never a panic: a check that panics inside tantivy is caught and reported
+//! as a problem with the file it was reading.
+
+use std::collections::HashSet;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::path::{Path, PathBuf};
+
+use serde::Serialize;
+use tantivy::index::SegmentComponent;
+use tantivy::schema::Value;
+use tantivy::{Index, TantivyDocument};
+
+use crate::error::{Error, Result};
+use crate::schema::{self, Fields, Manifest};
+use crate::state::FileList;
+
+/// One thing wrong with an index.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    /// The damaged file, relative to the index folder (none when the damage is not one file's).
+    pub file: Option<PathBuf>,
+    /// What is wrong.
+    pub message: String,
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Report {
+    /// Files whose checksum was checked.
+    pub files_checked: u64,
+    /// Their bytes.
+    pub bytes_checked: u64,
+    /// Segments.
+    pub segments: u64,
+    /// Documents found (distinct documents among the live passages).
+    pub documents: u64,
+    /// Live passages read back from the store.
+    pub passages: u64,
+    /// Everything found wrong; empty for a sound index.
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// True if no problem was found.
+    pub fn ok(&self) -> bool {
+        self.problems.is_empty()
+    }
+
+    fn problem(&mut self, file: Option<PathBuf>, message: impl Into<String>) {
+        let message = message.into();
+        if !self
+            .problems
+            .iter()
+            .any(|p| p.file == file && p.message == message)
+        {
+            self.problems.push(Problem { file, message });
+        }
+    }
+}
+
+/// Verifies the index in `dir`. Returns an error only when there is no index there at all;
+/// everything else found wrong is in the report.
+pub fn verify(dir: &Path) -> Result<Report> {
+    if !schema::exists(dir) {
+        return Err(Error::NoIndex {
+            path: dir.to_path_buf(),
+        });
+    }
+    let mut report = Report::default();
+    let meta = Some(PathBuf::from("meta.json"));
+    let index = match guarded(|| Index::open_in_dir(dir)) {
+        Ok(Ok(index)) => index,
+        Ok(Err(e)) => {
+            report.problem(meta, format!("cannot open the index: {e}"));
+            return Ok(report);
+        }
+        Err(panic) => {
+            report.problem(meta, format!("cannot open the index: {panic}"));
+            return Ok(report);
+        }
+    };
+    let fields = match Fields::from_schema(&index.schema()) {
+        Ok(f) => f,
+        Err(e) => {
+            report.problem(meta, format!("not a reel index: {e}"));
+            return Ok(report);
+        }
+    };
+    let manifest = match schema::read_manifest(&index, dir) {
+        Ok(m) => Some(m),
+        Err(e) => {
+            report.problem(meta.clone(), manifest_message(&e));
+            None
+        }
+    };
+    let metas = match index.load_metas() {
+        Ok(m) => m,
+        Err(e) => {
+            report.problem(meta, format!("cannot read the commit: {e}"));
+            return Ok(report);
+        }
+    };
+
+    // Every file of every segment: present, and matching its checksum.
+    let mut sound_files = true;
+    for segment in &metas.segments {
+        report.segments += 1;
+        let mut components = vec![
+            SegmentComponent::Postings,
+            SegmentComponent::Positions,
+            SegmentComponent::FastFields,
+            SegmentComponent::FieldNorms,
+            SegmentComponent::Terms,
+            SegmentComponent::Store,
+        ];
+        if segment.has_deletes() {
+            components.push(SegmentComponent::Delete);
+        }
+        for component in components {
+            let rel = segment.relative_path(component);
+            let full = dir.join(&rel);
+            match std::fs::metadata(&full) {
+                Err(e) => {
+                    sound_files = false;
+                    report.problem(Some(rel), format!("missing or unreadable: {e}"));
+                    continue;
+                }
+                Ok(m) => {
+                    report.files_checked += 1;
+                    report.bytes_checked += m.len();
+                }
+            }
+            match guarded(|| index.directory().validate_checksum(&rel)) {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => {
+                    sound_files = false;
+                    report.problem(Some(rel), "checksum mismatch: the file is damaged");
+                }
+                Ok(Err(e)) => {
+                    sound_files = false;
+                    report.problem(Some(rel), format!("cannot be checked: {e}"));
+                }
+                Err(panic) => {
+                    sound_files = false;
+                    report.problem(Some(rel), format!("cannot be checked: {panic}"));
+                }
+            }
+        }
+    }
+
+    // The file list the manifest names.
+    let list = match manifest.as_ref().and_then(|m| m.files.as_ref()) {
+        Some(r) => match FileList::read(dir, r) {
+            Ok(list) => Some(list),
+            Err(e) => {
+                report.problem(Some(PathBuf::from(&r.name)), list_message(&e));
+                None
+            }
+        },
+        None => None,
+    };
+
+    // Read every live passage back; damaged segment files are not opened (tantivy trusts them).
+    if sound_files {
+        match guarded(|| read_back(&index, &fields)) {
+            Ok(Ok(counts)) => {
+                report.documents = counts.documents;
+                report.passages = counts.passages;
+                for (file, message) in counts.problems {
+                    report.problem(file, message);
+                }
+                if let Some(m) = &manifest {
+                    check_counts(&mut report, m, list.as_ref());
+                }
+            }
+            Ok(Err(e)) => report.problem(None, format!("cannot read the index: {e}")),
+            Err(panic) => report.problem(None, format!("cannot read the index: {panic}")),
+        }
+    }
+    Ok(report)
+}
+
+fn manifest_message(e: &Error) -> String {
+    match e {
+        Error::Incompatible { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+fn list_message(e: &Error) -> String {
+    match e {
+        Error::Incompatible { reason, .. } => reason.clone(),
+        other => other.to_string(),
+    }
+}
+
+/// The manifest's counts against what was read back.
+fn check_counts(report: &mut Report, m: &Manifest, list: Option<&FileList>) {
+    let meta = Some(PathBuf::from("meta.json"));
+    if m.documents != report.documents || m.passages != report.passages {
+        report.problem(
+            meta,
+            format!(
+                "the commit records {} documents and {} passages, the index holds {} and {}",
+                m.documents, m.passages, report.documents, report.passages
+            ),
+        );
+    }
+    if let (Some(list), Some(r)) = (list, &m.files) {
+        let docs: u64 = list.files.values().map(|f| f.documents).sum();
+        let passages: u64 = list.files.values().map(|f| f.passages).sum();
+        if docs != m.documents || passages != m.passages {
+            report.problem(
+                Some(PathBuf::from(&r.name)),
+                format!(
+                    "the file list adds up to {docs} documents and {passages} passages, the \
+                     commit records {} and {}",
+                    m.documents, m.passages
+                ),
+            );
+        }
+    }
+}
+
+struct Counts {
+    documents: u64,
+    passages: u64,
+    problems: Vec<(Option<PathBuf>, String)>,
+}
+
+/// Reads every live stored passage and the fast fields of each, checking that no passage of a
+/// document appears twice.
+fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
+    let reader = index
+        .reader_builder()
+        .reload_policy(tantivy::ReloadPolicy::Manual)
+        .try_into()?;
+    let searcher = reader.searcher();
+    let mut documents: HashSet<u64> = HashSet::new();
+    let mut passages_seen: HashSet<u128> = HashSet::new();
+    let mut counts = Counts {
+        documents: 0,
+        passages: 0,
+        problems: Vec::new(),
+    };
+    for seg in searcher.segment_readers() {
+        let store_file = Some(seg.segment_id().uuid_string() + ".store");
+        let store = seg
+            .get_store_reader(1)
+            .map_err(|e| Error::Tantivy(e.into()))?;
+        let ords = seg.fast_fields().u64(schema::names::DOC_ORD)?;
+        let alive = seg.alive_bitset();
+        for doc_id in 0..seg.max_doc() {
+            if alive.is_some_and(|a| !a.is_alive(doc_id)) {
+                continue;
+            }
+            let doc: TantivyDocument = match store.get(doc_id) {
+                Ok(d) => d,
+                Err(e) => {
+                    counts.problems.push((
+                        store_file.clone().map(PathBuf::from),
+                        format!("stored passage {doc_id} unreadable: {e}"),
+                    ));
+                    continue;
+                }
+            };
+            counts.passages += 1;
+            let id = doc
+                .get_first(fields.doc_id)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default()
+                .to_string();
+            let passage = doc
+                .get_first(fields.passage_id)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(u64::MAX);
+            let mut key = id.into_bytes();
+            key.extend_from_slice(&passage.to_le_bytes());
+            if !passages_seen.insert(xxhash_rust::xxh3::xxh3_128(&key)) {
+                let id = String::from_utf8_lossy(&key[..key.len() - 8]).into_owned();
+                counts.problems.push((
+                    None,
+                    format!("passage {passage} of document `{id}` is in the index twice"),
+                ));
+            }
+            if let Some(ord) = ords.first(doc_id) {
+                documents.insert(ord);
+            }
+        }
+    }
+    counts.documents = documents.len() as u64;
+    Ok(counts)
+}
+
+/// Runs `f`, turning a panic into its message.
+fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
+        payload
+            .downcast_ref::<String>()
+            .cloned()
+            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+            .unwrap_or_else(|| "unexpected failure".into())
+    })
+}

@@ -1,0 +1,351 @@
+//! Updating an index: unchanged runs do nothing, added/changed/removed files are reflected,
+//! duplicate ids follow the first-read rule, one writer at a time, damage is found by
+//! `reel verify`, and a killed run loses nothing.
+
+mod common;
+
+use std::process::{Command as StdCommand, Stdio};
+use std::time::{Duration, Instant};
+
+use common::{code, stderr, stdout, Env};
+use serde_json::Value;
+
+fn stats(env: &Env, index: &str) -> (u64, u64) {
+    let out = env.run(&["stats", "--json", "--index", index]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let v: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    (
+        v["documents"].as_u64().unwrap(),
+        v["passages"].as_u64().unwrap(),
+    )
+}
+
+fn verify_ok(env: &Env, index: &str) {
+    let out = env.run(&["verify", "--index", index]);
+    assert_eq!(code(&out), 0, "{}{}", stdout(&out), stderr(&out));
+    assert!(stdout(&out).ends_with("ok\n"), "{}", stdout(&out));
+}
+
+#[test]
+fn an_unchanged_corpus_is_not_indexed_again() {
+    let env = Env::with_reviews();
+    env.index();
+    let meta = std::fs::read(env.path("index/meta.json")).unwrap();
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(err.contains("0 added, 0 changed, 0 removed"), "{err}");
+    assert!(err.contains("nothing to index"), "{err}");
+    assert_eq!(std::fs::read(env.path("index/meta.json")).unwrap(), meta);
+}
+
+#[test]
+fn added_changed_and_removed_files_are_reflected_in_one_update() {
+    let env = Env::with_reviews();
+    env.index();
+    let (docs, _) = stats(&env, "index");
+    let names: Vec<String> = std::fs::read_dir(env.path("corpus"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n != "heroine-review.txt")
+        .collect();
+    assert!(names.len() >= 2, "{names:?}");
+    // Remove one review, change another, add a new one.
+    std::fs::remove_file(env.path(&format!("corpus/{}", names[0]))).unwrap();
+    env.write(
+        &format!("corpus/{}", names[1]),
+        "Changed Title\n\nA review now about quokkas on Rottnest Island.\n",
+    );
+    env.write(
+        "corpus/new-review.txt",
+        "Zanzibar Nights\n\nA documentary about the spice markets of Stone Town.\n",
+    );
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(err.contains("1 added, 1 changed, 1 removed"), "{err}");
+    assert_eq!(stats(&env, "index").0, docs);
+    let (hits, _) = env.search("quokkas", &[]);
+    assert_eq!(hits[0].title, "Changed Title");
+    let (hits, _) = env.search("spice markets", &[]);
+    assert_eq!(hits[0].doc_id, "new-review");
+    // Nothing of the removed or the old version of the changed file is left.
+    let removed_id = names[0].rsplit_once('.').unwrap().0.to_string();
+    let changed_id = names[1].rsplit_once('.').unwrap().0.to_string();
+    for id in [removed_id.as_str(), changed_id.as_str()] {
+        let (hits, _) = env.search("*", &["-n", "1000"]);
+        let passages = hits.iter().filter(|h| h.doc_id == id).count();
+        let expected = usize::from(id == changed_id);
+        assert_eq!(passages, expected, "{id}");
+    }
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn a_change_that_keeps_size_and_time_is_found_by_content() {
+    let env = Env::with_seed();
+    env.write("corpus/film.txt", "Film\n\nA story about owls.\n");
+    env.index();
+    let path = env.path("corpus/film.txt");
+    let mtime = std::fs::metadata(&path).unwrap().modified().unwrap();
+    env.write("corpus/film.txt", "Film\n\nA story about elks.\n");
+    std::fs::File::options()
+        .write(true)
+        .open(&path)
+        .unwrap()
+        .set_modified(mtime)
+        .unwrap();
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("0 added, 1 changed"),
+        "{}",
+        stderr(&out)
+    );
+    let (hits, _) = env.search("elks", &[]);
+    assert_eq!(hits[0].doc_id, "film");
+    let out = env.run(&["search", "owls"]);
+    assert_eq!(code(&out), 1);
+}
+
+#[test]
+fn a_changed_csv_replaces_all_its_rows() {
+    let env = Env::empty();
+    env.write(
+        "corpus/films.csv",
+        "id,title,description\na1,Alpha,about alpacas\nb2,Beta,about beavers\nc3,Gamma,about cranes\n",
+    );
+    env.index();
+    assert_eq!(stats(&env, "index").0, 3);
+    env.write(
+        "corpus/films.csv",
+        "id,title,description\na1,Alpha,about alpacas\nc3,Gamma,about crows\n",
+    );
+    env.index();
+    assert_eq!(stats(&env, "index").0, 2);
+    assert_eq!(code(&env.run(&["search", "beavers"])), 1);
+    assert_eq!(code(&env.run(&["search", "cranes"])), 1);
+    let (hits, _) = env.search("crows", &[]);
+    assert_eq!(hits[0].doc_id, "c3");
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn duplicate_ids_keep_the_first_read_and_name_both_places() {
+    let env = Env::empty();
+    env.write(
+        "corpus/a.jsonl",
+        "{\"id\":\"x1\",\"text\":\"first copy about herons\"}\n{\"id\":\"x2\",\"text\":\"other\"}\n{\"id\":\"x1\",\"text\":\"second copy about ibises\"}\n",
+    );
+    env.write(
+        "corpus/b.jsonl",
+        "{\"id\":\"x2\",\"text\":\"third copy about storks\"}\n",
+    );
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains("duplicate document id `x1`: corpus/a.jsonl record 3 skipped, corpus/a.jsonl record 1 kept"),
+        "{err}"
+    );
+    assert!(
+        err.contains("duplicate document id `x2`: corpus/b.jsonl record 1 skipped, corpus/a.jsonl record 2 kept"),
+        "{err}"
+    );
+    assert_eq!(stats(&env, "index").0, 2);
+    assert_eq!(env.search("herons", &[]).0[0].doc_id, "x1");
+    assert_eq!(code(&env.run(&["search", "ibises"])), 1);
+    assert_eq!(code(&env.run(&["search", "storks"])), 1);
+    verify_ok(&env, "index");
+
+    // On an update, documents of unchanged files were read first.
+    env.write(
+        "corpus/0-early.jsonl",
+        "{\"id\":\"x1\",\"text\":\"a late copy about egrets\"}\n",
+    );
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains("duplicate document id `x1`: corpus/0-early.jsonl record 1 skipped, corpus/a.jsonl (indexed before, unchanged) kept"),
+        "{err}"
+    );
+    assert_eq!(code(&env.run(&["search", "egrets"])), 1);
+    assert_eq!(env.search("herons", &[]).0[0].doc_id, "x1");
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn other_read_options_rebuild_every_file() {
+    let env = Env::with_reviews();
+    env.index();
+    let out = env.run(&["index", "--whole-documents"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("read options differ from the index's, re-indexing every file"),
+        "{}",
+        stderr(&out)
+    );
+    let (docs, passages) = stats(&env, "index");
+    assert_eq!(docs, passages);
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn a_second_writer_fails_at_once_and_search_still_answers() {
+    let env = Env::with_seed();
+    env.index();
+    // Hold the writer lock the way a running `reel index` does.
+    let lock = std::fs::File::options()
+        .write(true)
+        .create(true)
+        .truncate(false)
+        .open(env.path("index/.tantivy-writer.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    env.write("corpus/new.txt", "New\n\nA new review about ferries.\n");
+    let started = Instant::now();
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim_end(),
+        "reel: another reel index is writing to index"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30), "it waited");
+    let (hits, out) = env.search("drug court", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits[0].passage_id, 2);
+    // A rebuild waits its turn too: nothing is removed under the running writer.
+    let out = env.run(&["index", "--rebuild"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(env.search("drug court", &[]).0[0].passage_id, 2);
+    lock.unlock().unwrap();
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(env.search("ferries", &[]).0[0].doc_id, "new");
+}
+
+#[test]
+fn verify_finds_damage_and_search_says_rebuild_without_a_panic() {
+    let env = Env::with_reviews();
+    env.index();
+    verify_ok(&env, "index");
+    let store = std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .find(|p| p.extension().is_some_and(|e| e == "store"))
+        .unwrap();
+    let mut bytes = std::fs::read(&store).unwrap();
+    let middle = bytes.len() / 2;
+    bytes[middle] ^= 0x40;
+    std::fs::write(&store, &bytes).unwrap();
+    let out = env.run(&["verify"]);
+    assert_eq!(code(&out), 2);
+    let name = store.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(
+        stdout(&out).contains(&format!("{name}: checksum mismatch")),
+        "{}",
+        stdout(&out)
+    );
+    let out = env.run(&["verify", "--json"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(report["problems"].as_array().unwrap().len(), 1);
+
+    // A missing file: search fails in one line that suggests a rebuild.
+    let term = store.with_extension("term");
+    std::fs::remove_file(&term).unwrap();
+    let out = env.run(&["search", "drug court"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(err.contains("reel index --rebuild"), "{err}");
+    assert!(!err.contains("panicked"), "{err}");
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(code(&env.run(&["index"])), 2);
+    let out = env.run(&["index", "--rebuild"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn an_index_of_another_version_is_refused_until_rebuilt() {
+    let env = Env::with_seed();
+    env.index();
+    let meta_path = env.path("index/meta.json");
+    let meta = std::fs::read_to_string(&meta_path).unwrap();
+    let mut v: Value = serde_json::from_str(&meta).unwrap();
+    let payload = v["payload"].as_str().unwrap().to_string();
+    let mut manifest: Value = serde_json::from_str(&payload).unwrap();
+    manifest["schema_version"] = Value::from(3);
+    v["payload"] = Value::from(manifest.to_string());
+    std::fs::write(&meta_path, v.to_string()).unwrap();
+    for args in [&["search", "drug court"][..], &["index"][..]] {
+        let out = env.run(args);
+        assert_eq!(code(&out), 2);
+        let err = stderr(&out);
+        assert!(err.contains("schema version 3"), "{err}");
+        assert!(err.contains("reel index --rebuild"), "{err}");
+    }
+    assert_eq!(code(&env.run(&["verify"])), 2);
+    let out = env.run(&["index", "--rebuild"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(env.search("drug court", &[]).0[0].passage_id, 2);
+}
+
+/// Writes a CSV of `rows` reviews, big enough that indexing it takes a while.
+fn write_big_csv(env: &Env, rel: &str, rows: usize, tag: &str) {
+    let mut csv = String::from("id,title,review\n");
+    for i in 0..rows {
+        csv.push_str(&format!(
+            "{tag}{i},Film {i},\"A {tag} review number {i} about rivers, bridges and the people who cross them every day. \
+             The second sentence mentions lighthouse keepers and ferry captains.\n\nA second paragraph, for passages.\"\n"
+        ));
+    }
+    env.write(rel, &csv);
+}
+
+#[test]
+fn a_killed_run_leaves_the_last_commit_and_a_rerun_completes_it() {
+    let env = Env::empty();
+    write_big_csv(&env, "corpus/a.csv", 20_000, "a");
+    env.index();
+    let before = stats(&env, "index");
+    write_big_csv(&env, "corpus/b.csv", 60_000, "b");
+    let bin = assert_cmd::cargo::cargo_bin("reel");
+    for delay_ms in [50u64, 300, 900] {
+        let mut child = StdCommand::new(&bin)
+            .args(["index", "--threads", "2"])
+            .current_dir(env.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(delay_ms));
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        let after = stats(&env, "index");
+        if status.success() {
+            // It finished first: then it is complete.
+            assert_eq!(after.0, 80_000);
+            break;
+        }
+        assert_eq!(after, before, "killed after {delay_ms} ms");
+        let out = env.run(&["search", "lighthouse"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        verify_ok(&env, "index");
+    }
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("holds 80000 documents"),
+        "{}",
+        stderr(&out)
+    );
+    verify_ok(&env, "index");
+    // Nothing left behind: every file is the commit's, its file list or tantivy's bookkeeping.
+    // (Segment ids appear with dashes in meta.json, without in file names.)
+    let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap();
+    let segments = meta.replace('-', "");
+    for entry in std::fs::read_dir(env.path("index")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let known = name == "meta.json"
+            || name == ".managed.json"
+            || name.starts_with(".tantivy-")
+            || (name.starts_with("reel-files-") && meta.contains(&name))
+            || segments.contains(name.split('.').next().unwrap());
+        assert!(known, "left behind: {name}");
+    }
+}
