@@ -23,11 +23,11 @@ pub enum Error {
     },
 
     /// A record inside a file is malformed (a bad row or line).
-    #[error("{}:{line}: {message}", path.display())]
+    #[error("{}{}: {message}", path.display(), at_line(*line))]
     Record {
         /// The file.
         path: PathBuf,
-        /// 1-based line (or row) number.
+        /// 1-based line (or row) number; 0 when the problem is the whole file's.
         line: u64,
         /// What is wrong with it.
         message: String,
@@ -107,6 +107,15 @@ pub enum Error {
     /// An error reported by tantivy.
     #[error("index: {0} (`reel verify` checks the index, `reel index --rebuild` recreates it)")]
     Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// `:N` for a line number, nothing for 0 (the whole file).
+fn at_line(line: u64) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
+    }
 }
 
 /// The library's result type.

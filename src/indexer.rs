@@ -327,7 +327,13 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
             counters: &counters,
         };
         for (i, file) in to_read.iter().enumerate() {
-            let ok = if file.input.format.is_records() {
+            let ok = if file.size == 0 {
+                Err(Error::Record {
+                    path: file.input.path.clone(),
+                    line: 0,
+                    message: "empty file, skipped".into(),
+                })
+            } else if file.input.format.is_records() {
                 feed.records(i as u32, file.input, &opts.roles, &mut types[i])
             } else {
                 feed.text(i as u32, file.input, &mut types[i])

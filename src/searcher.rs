@@ -380,6 +380,16 @@ impl Searcher {
 
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
+        self.search_inner(opts).map_err(|e| match e {
+            // What the lenient parser let through but tantivy cannot run is the query's fault.
+            Error::Tantivy(tantivy::TantivyError::InvalidArgument(m)) => {
+                Error::Query(format!("cannot be run: {m}"))
+            }
+            other => other,
+        })
+    }
+
+    fn search_inner(&self, opts: &SearchOptions) -> Result<SearchResults> {
         let mut warnings = Vec::new();
         let parsed = if opts.literal {
             // No proximity bonus for questions: on the judged collections' questions it made no
@@ -766,6 +776,17 @@ impl Searcher {
         warnings: &mut Vec<String>,
     ) -> Result<Box<dyn Query>> {
         check_limits(input)?;
+        let cleaned;
+        let input = if input.chars().any(char::is_control) {
+            warnings.push("control characters in the query read as spaces".into());
+            cleaned = input
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect::<String>();
+            cleaned.as_str()
+        } else {
+            input
+        };
         let f = &self.fields;
         let mut parser = QueryParser::for_index(&self.index, vec![f.title, f.text, f.meta_text]);
         parser.set_field_boost(f.title, TITLE_BOOST);

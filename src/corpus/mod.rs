@@ -116,7 +116,7 @@ impl Format {
     /// The format and compression of a path, from its extensions (`reviews.jsonl.zst`); `None`
     /// for files reel does not read.
     pub fn of(path: &Path) -> Option<(Format, Compression)> {
-        let name = path.file_name()?.to_str()?.to_ascii_lowercase();
+        let name = path.file_name()?.to_string_lossy().to_ascii_lowercase();
         let (name, compression) = if let Some(n) = name.strip_suffix(".gz") {
             (n, Compression::Gzip)
         } else if let Some(n) = name.strip_suffix(".zst") {
@@ -271,7 +271,21 @@ fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
                 continue;
             }
         };
-        if !entry.file_type().is_file() {
+        let kind = entry.file_type();
+        if kind.is_symlink() {
+            inputs.skipped.push((
+                entry.path().to_path_buf(),
+                "symbolic link (not followed)".into(),
+            ));
+            continue;
+        }
+        if !kind.is_file() {
+            if !kind.is_dir() {
+                inputs.skipped.push((
+                    entry.path().to_path_buf(),
+                    "not a regular file (FIFO, socket or device; not opened)".into(),
+                ));
+            }
             continue;
         }
         if let Some((format, compression)) = Format::of(entry.path()) {
