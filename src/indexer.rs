@@ -171,13 +171,14 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         fields,
         mut writer,
         manifest: old_manifest,
+        committed_list,
         mut cleared,
     } = open_for_writing(dir, opts.rebuild, threads, memory)?;
     writer.set_merge_policy(Box::new(BoundedMergePolicy));
-    // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists.
+    // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists
+    // (the committed one stays, even for a rebuild: it is the last commit's until the next).
     let _ = writer.garbage_collect_files().wait();
-    let keep = old_manifest.files.as_ref().map(|r| r.name.clone());
-    state::remove_orphans(dir, keep.as_deref())?;
+    state::remove_orphans(dir, committed_list.as_deref())?;
 
     let options = opts.read_options();
     let mut old = match (&old_manifest.files, cleared) {
@@ -438,8 +439,10 @@ struct Writable {
     index: tantivy::Index,
     fields: Fields,
     writer: IndexWriter,
-    /// The manifest of the last commit (default for a new index).
+    /// The manifest this run starts from: the last commit's, or empty for a new or rebuilt index.
     manifest: Manifest,
+    /// The file list the last commit names, if any (kept until the next commit).
+    committed_list: Option<String>,
     /// True if the index starts empty (new or rebuilt).
     cleared: bool,
 }
@@ -467,17 +470,20 @@ fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) ->
                 }
                 let writer = writer_of(&index)?;
                 // Read the manifest again under the lock: another writer may have committed.
+                let committed = schema::read_manifest(&index, dir).unwrap_or(manifest);
+                let committed_list = committed.files.as_ref().map(|r| r.name.clone());
                 let manifest = if rebuild {
                     writer.delete_all_documents()?;
                     Manifest::default()
                 } else {
-                    schema::read_manifest(&index, dir).unwrap_or(manifest)
+                    committed
                 };
                 return Ok(Writable {
                     index,
                     fields,
                     writer,
                     manifest,
+                    committed_list,
                     cleared: rebuild,
                 });
             }
@@ -524,11 +530,13 @@ fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) ->
     } else {
         schema::read_manifest(&index, dir)?
     };
+    let committed_list = manifest.files.as_ref().map(|r| r.name.clone());
     Ok(Writable {
         index,
         fields,
         writer,
         manifest,
+        committed_list,
         cleared,
     })
 }

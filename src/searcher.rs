@@ -382,9 +382,11 @@ impl Searcher {
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
         self.search_inner(opts).map_err(|e| match e {
             // What the lenient parser let through but tantivy cannot run is the query's fault.
-            Error::Tantivy(tantivy::TantivyError::InvalidArgument(m)) => {
-                Error::Query(format!("cannot be run: {m}"))
-            }
+            Error::Tantivy(
+                tantivy::TantivyError::InvalidArgument(m)
+                | tantivy::TantivyError::SchemaError(m)
+                | tantivy::TantivyError::FieldNotFound(m),
+            ) => Error::Query(format!("cannot be run: {m}")),
             other => other,
         })
     }

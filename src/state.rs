@@ -100,9 +100,13 @@ impl FileList {
             path: path.clone(),
             source,
         };
-        let mut file = std::fs::File::create(&path).map_err(io)?;
+        // Written aside and renamed into place: the committed list may have this very name (a
+        // run that gives the same list), and must never be seen half written.
+        let temp = dir.join(format!("{name}.tmp"));
+        let mut file = std::fs::File::create(&temp).map_err(io)?;
         file.write_all(&bytes).map_err(io)?;
         file.sync_all().map_err(io)?;
+        std::fs::rename(&temp, &path).map_err(io)?;
         sync_dir(dir)?;
         Ok(FileListRef { name, hash })
     }

@@ -349,3 +349,20 @@ fn a_killed_run_leaves_the_last_commit_and_a_rerun_completes_it() {
         assert!(known, "left behind: {name}");
     }
 }
+
+#[test]
+fn a_rebuild_giving_the_same_file_list_keeps_a_sound_index() {
+    let env = Env::with_reviews();
+    env.index();
+    for _ in 0..2 {
+        let out = env.run(&["index", "--rebuild"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        verify_ok(&env, "index");
+    }
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("0 added, 0 changed, 0 removed"),
+        "{}",
+        stderr(&out)
+    );
+}

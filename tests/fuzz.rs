@@ -1,0 +1,366 @@
+//! Property-based fuzzing of the two places untrusted bytes enter reel: the query path (parsing,
+//! filters, sorting, feedback, highlighting) and the corpus readers (every format, compressed or
+//! not). The property is the same everywhere: an answer or a typed error, never a panic.
+//!
+//! By default each test runs a few hundred random cases. `REEL_FUZZ_SECS=600` keeps generating
+//! fresh cases for that long (the reliability script does this); a failure is shrunk to a minimal
+//! input by proptest and reported.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestCaseError, TestRunner};
+use reel::corpus::{self, records::Plan, records::Roles};
+use reel::indexer::{self, IndexOptions};
+use reel::searcher::{Filter, SearchOptions, Searcher, Sort, Unit};
+
+const CASES_PER_ROUND: u32 = 256;
+
+/// Runs `check` on cases from `strategy`: one round, or rounds until `REEL_FUZZ_SECS` pass.
+fn fuzz<S: Strategy>(name: &str, strategy: S, check: impl Fn(S::Value) -> Result<(), TestCaseError>)
+where
+    S::Value: std::fmt::Debug,
+{
+    let secs: Option<u64> = std::env::var("REEL_FUZZ_SECS")
+        .ok()
+        .and_then(|s| s.parse().ok());
+    let deadline = Instant::now() + Duration::from_secs(secs.unwrap_or(0));
+    let mut cases = 0u64;
+    loop {
+        let mut runner = TestRunner::new(Config {
+            cases: CASES_PER_ROUND,
+            failure_persistence: None,
+            ..Config::default()
+        });
+        if let Err(e) = runner.run(&strategy, &check) {
+            panic!("{name}: {e}");
+        }
+        cases += u64::from(CASES_PER_ROUND);
+        if Instant::now() >= deadline {
+            break;
+        }
+    }
+    println!("fuzz {name}: {cases} cases, 0 failures");
+}
+
+fn repo(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// An index of the seed and the test reviews and structured fixtures, built once.
+fn searcher() -> &'static Searcher {
+    static SEARCHER: OnceLock<(tempfile::TempDir, Searcher)> = OnceLock::new();
+    &SEARCHER
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let opts = IndexOptions {
+                paths: vec![
+                    repo("corpus"),
+                    repo("tests/data/reviews"),
+                    repo("tests/data/structured"),
+                ],
+                index_dir: dir.path().join("index"),
+                rebuild: false,
+                threads: 1,
+                memory_bytes: indexer::DEFAULT_MEMORY_BYTES,
+                roles: Roles::default(),
+                whole_documents: false,
+                progress: None,
+            };
+            indexer::run(&opts, &mut |_| {}).unwrap();
+            let s = Searcher::open(&dir.path().join("index")).unwrap();
+            (dir, s)
+        })
+        .1
+}
+
+/// Pieces of query syntax, words of the corpus and junk, glued in random order.
+fn query() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("drug".to_string()),
+        Just("court".to_string()),
+        Just("Huntington".to_string()),
+        Just("the".to_string()),
+        Just("AND".to_string()),
+        Just("OR".to_string()),
+        Just("NOT".to_string()),
+        Just("TO".to_string()),
+        "[-+\"():^~*\\[\\]{}<>=!\\\\/.,'`|&?]{1,3}",
+        Just("title:".to_string()),
+        Just("year:".to_string()),
+        Just("director:".to_string()),
+        Just("meta.year:".to_string()),
+        Just("meta_num.year:".to_string()),
+        Just("doc_id:".to_string()),
+        Just("passage_id:".to_string()),
+        Just("nosuch:".to_string()),
+        "[0-9]{1,6}",
+        "-?[0-9]{1,3}\\.[0-9]{1,3}",
+        "[a-zé漢\u{1f600}]{1,8}",
+        any::<String>(),
+        "[\u{0}-\u{1f}\u{7f}]{1,3}",
+    ];
+    let sep = prop_oneof![Just(" "), Just(""), Just("  "), Just("\t")];
+    proptest::collection::vec((piece, sep), 0..24)
+        .prop_map(|parts| parts.into_iter().map(|(p, s)| p + s).collect::<String>())
+}
+
+fn filter() -> impl Strategy<Value = String> {
+    let name = prop_oneof![
+        Just("year"),
+        Just("imdb_rating"),
+        Just("director"),
+        Just("date_added"),
+        Just("nosuch"),
+        Just(""),
+    ];
+    let op = prop_oneof![
+        Just("="),
+        Just("!="),
+        Just(">"),
+        Just(">="),
+        Just("<"),
+        Just("<="),
+        Just("=="),
+        Just(""),
+    ];
+    let value = prop_oneof![
+        "[0-9]{1,5}",
+        "-?[0-9]{1,3}\\.[0-9]{0,3}",
+        "[0-9]{4}-[0-9]{2}-[0-9]{2}",
+        "[a-zA-Z ]{0,12}",
+        any::<String>(),
+    ];
+    (name, op, value).prop_map(|(n, o, v)| format!("{n}{o}{v}"))
+}
+
+#[test]
+fn fuzz_the_query_path() {
+    let s = searcher();
+    let options = (
+        query(),
+        proptest::collection::vec(filter(), 0..3),
+        proptest::option::of(prop_oneof![
+            Just("year"),
+            Just("year:asc"),
+            Just("imdb_rating:desc"),
+            Just("director"),
+            Just("nosuch:up"),
+        ]),
+        any::<(bool, bool, bool, bool)>(),
+        0usize..30,
+    );
+    fuzz("queries", options, |(q, filters, sort, flags, limit)| {
+        let (literal, feedback, doc_unit, per_doc) = flags;
+        let filters: Vec<Filter> = filters
+            .iter()
+            .filter_map(|f| Filter::from_str(f).ok())
+            .collect();
+        let sort = sort.and_then(|s| Sort::from_str(s).ok());
+        let opts = SearchOptions {
+            query: q.clone(),
+            limit,
+            per_doc: per_doc.then_some(1),
+            filters,
+            sort,
+            unit: if doc_unit { Unit::Doc } else { Unit::Passage },
+            literal,
+            feedback,
+            ids_only: false,
+        };
+        match s.search(&opts) {
+            Ok(results) => {
+                prop_assert!(results.hits.len() <= limit.max(1));
+                for h in &results.hits {
+                    for [a, b] in &h.highlights {
+                        prop_assert!(a <= b && *b <= h.text.len(), "highlight out of the text");
+                        prop_assert!(h.text.is_char_boundary(*a) && h.text.is_char_boundary(*b));
+                    }
+                }
+            }
+            Err(reel::Error::Query(_) | reel::Error::Filter(_)) => {}
+            Err(other) => prop_assert!(false, "unexpected error for {q:?}: {other}"),
+        }
+        Ok(())
+    });
+}
+
+/// The fixture files: real examples of every format, as seeds for mutation.
+fn fixtures() -> &'static Vec<(String, Vec<u8>)> {
+    static FIXTURES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
+    FIXTURES.get_or_init(|| {
+        let mut out = Vec::new();
+        for dir in ["corpus", "tests/data/reviews", "tests/data/structured"] {
+            for entry in std::fs::read_dir(repo(dir)).unwrap() {
+                let path = entry.unwrap().path();
+                let name = path.file_name().unwrap().to_string_lossy().into_owned();
+                out.push((name, std::fs::read(&path).unwrap()));
+            }
+        }
+        out.sort();
+        out
+    })
+}
+
+#[derive(Debug, Clone)]
+enum Mutation {
+    Flip(usize, u8),
+    Insert(usize, Vec<u8>),
+    Delete(usize, usize),
+    Truncate(usize),
+    Repeat(usize, usize),
+}
+
+fn apply(bytes: &mut Vec<u8>, m: &Mutation) {
+    let n = bytes.len().max(1);
+    match m {
+        Mutation::Flip(at, mask) => {
+            if !bytes.is_empty() {
+                bytes[at % n] ^= mask;
+            }
+        }
+        Mutation::Insert(at, junk) => {
+            let at = at % (bytes.len() + 1);
+            bytes.splice(at..at, junk.iter().copied());
+        }
+        Mutation::Delete(at, len) => {
+            let at = at % n;
+            let end = (at + len).min(bytes.len());
+            if at < end {
+                bytes.drain(at..end);
+            }
+        }
+        Mutation::Truncate(at) => bytes.truncate(at % n),
+        Mutation::Repeat(at, len) => {
+            let at = at % n;
+            let end = (at + len).min(bytes.len());
+            if at < end {
+                let copy = bytes[at..end].to_vec();
+                bytes.splice(at..at, copy);
+            }
+        }
+    }
+}
+
+fn mutation() -> impl Strategy<Value = Mutation> {
+    let junk = prop_oneof![
+        proptest::collection::vec(any::<u8>(), 1..16),
+        prop_oneof![
+            Just(b"\"".to_vec()),
+            Just(b",".to_vec()),
+            Just(b"\n".to_vec()),
+            Just(b"\r\n".to_vec()),
+            Just(b"{".to_vec()),
+            Just(b"}".to_vec()),
+            Just(b"[".to_vec()),
+            Just(b"---\n".to_vec()),
+            Just(b"\t".to_vec()),
+            Just(b"\xff\xfe".to_vec()),
+            Just("\u{feff}".as_bytes().to_vec()),
+            Just(b"\x00".to_vec()),
+        ],
+    ];
+    prop_oneof![
+        (any::<usize>(), 1u8..=255).prop_map(|(a, m)| Mutation::Flip(a, m)),
+        (any::<usize>(), junk).prop_map(|(a, j)| Mutation::Insert(a, j)),
+        (any::<usize>(), 1usize..64).prop_map(|(a, l)| Mutation::Delete(a, l)),
+        any::<usize>().prop_map(Mutation::Truncate),
+        (any::<usize>(), 1usize..256).prop_map(|(a, l)| Mutation::Repeat(a, l)),
+    ]
+}
+
+const EXTENSIONS: &[&str] = &[
+    "txt", "md", "csv", "tsv", "jsonl", "json", "csv.gz", "jsonl.gz", "csv.zst", "txt.zst",
+];
+
+/// Reads a file the way `reel index` does, down to documents and passages.
+fn read_all(path: &Path) -> Result<u64, TestCaseError> {
+    let inputs = corpus::walk(&[path.to_path_buf()], None)
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let mut documents = 0u64;
+    for file in &inputs.files {
+        let mut docs = Vec::new();
+        if file.format.is_records() {
+            let mut records = Vec::new();
+            let _ = corpus::stream_records(file, None, &mut |item| {
+                if let Ok(r) = item.and_then(|i| i.into_record(&file.path)) {
+                    records.push(r);
+                }
+                records.len() < 2000
+            });
+            let plan = Plan::infer(&records, &Roles::default(), &file.file_id(), "fuzz");
+            docs.extend(records.into_iter().map(|r| plan.document(r)));
+        } else if let Ok(doc) = corpus::read_text(file, None, &mut |_| {}) {
+            docs.push(doc);
+        }
+        for doc in &docs {
+            for p in reel::passage::split(doc)
+                .iter()
+                .chain(&reel::passage::whole(doc))
+            {
+                prop_assert!(p.start <= p.end && p.end <= doc.text.len());
+                let _ = p.text(doc);
+            }
+            documents += 1;
+        }
+    }
+    Ok(documents)
+}
+
+#[test]
+fn fuzz_the_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let n = fixtures().len();
+    let case = (
+        0..n,
+        proptest::collection::vec(mutation(), 0..8),
+        proptest::option::of(0..EXTENSIONS.len()),
+        any::<bool>(),
+    );
+    fuzz(
+        "readers",
+        case,
+        |(which, mutations, ext, compress_after)| {
+            let (name, original) = &fixtures()[which];
+            let mut bytes = original.clone();
+            for m in &mutations {
+                apply(&mut bytes, m);
+            }
+            let ext = match ext {
+                Some(i) => EXTENSIONS[i].to_string(),
+                None => name.split_once('.').map_or("txt", |(_, e)| e).to_string(),
+            };
+            // Mutate plain bytes and then compress them, or mutate the compressed stream itself.
+            if compress_after {
+                if ext.ends_with(".gz") {
+                    let mut enc =
+                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+                    enc.write_all(&bytes).unwrap();
+                    bytes = enc.finish().unwrap();
+                } else if ext.ends_with(".zst") {
+                    bytes = zstd::encode_all(&bytes[..], 1).unwrap();
+                }
+            }
+            let path = dir.path().join(format!("case.{ext}"));
+            std::fs::write(&path, &bytes).unwrap();
+            read_all(&path)?;
+            Ok(())
+        },
+    );
+}
+
+#[test]
+fn fuzzing_finds_what_it_is_looking_for() {
+    // The harness itself: a property that is false must fail, or the runs above prove nothing.
+    let result = std::panic::catch_unwind(|| {
+        fuzz("self-check", any::<u8>(), |b| {
+            prop_assert!(b < 128);
+            Ok(())
+        })
+    });
+    assert!(result.is_err());
+}
