@@ -49,6 +49,17 @@ def reel(*args, cwd, timeout=600):
     return p.returncode, p.stdout, p.stderr
 
 
+def run_measured(args, cwd):
+    """Runs a command; returns exit code, stderr, wall seconds and its peak RSS in MB."""
+    t0 = time.time()
+    p = subprocess.Popen(args, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                         text=True)
+    err = p.stderr.read()
+    _, status, usage = os.wait4(p.pid, 0)
+    p.returncode = os.waitstatus_to_exitcode(status)
+    return p.returncode, err, time.time() - t0, usage.ru_maxrss / 1024
+
+
 def verify(cwd, index="index"):
     rc, out, err = reel("verify", "--index", index, "--json", cwd=cwd)
     report = json.loads(out) if out.strip().startswith("{") else None
@@ -433,13 +444,11 @@ def big_inputs(work, quick):
             written += len(para)
     with open(d / "corpus" / "one-line.txt", "w") as f:
         f.write("One Line\n\n" + " ".join(rng.choice(words) for _ in range(200_000)) + "\n")
-    t0 = time.time()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", REEL, "index"], cwd=d,
-                       capture_output=True, text=True)
+    rc, _, secs, rss = run_measured([REEL, "index"], d)
     res["huge_file_mb"] = mb
-    res["huge_file_exit"] = p.returncode
-    res["huge_file_seconds"] = round(time.time() - t0, 1)
-    res["huge_file_peak_rss_mb"] = round(int(p.stderr.strip().splitlines()[-1]) / 1024)
+    res["huge_file_exit"] = rc
+    res["huge_file_seconds"] = round(secs, 1)
+    res["huge_file_peak_rss_mb"] = round(rss)
     rc, _, _ = verify(d)
     res["huge_file_verify"] = rc
     n = 2_000 if quick else 100_000
@@ -449,13 +458,11 @@ def big_inputs(work, quick):
         if i < 1000:
             sub.mkdir(parents=True, exist_ok=True)
         (sub / f"r{i}.txt").write_text(f"Tiny {i}\n\nReview number {i} about puffins.\n")
-    t0 = time.time()
-    p = subprocess.run(["/usr/bin/time", "-f", "%M", REEL, "index", "tiny", "--index", "tiny-index"],
-                       cwd=d, capture_output=True, text=True)
+    rc, _, secs, rss = run_measured([REEL, "index", "tiny", "--index", "tiny-index"], d)
     res["tiny_files"] = n
-    res["tiny_files_exit"] = p.returncode
-    res["tiny_files_seconds"] = round(time.time() - t0, 1)
-    res["tiny_files_peak_rss_mb"] = round(int(p.stderr.strip().splitlines()[-1]) / 1024)
+    res["tiny_files_exit"] = rc
+    res["tiny_files_seconds"] = round(secs, 1)
+    res["tiny_files_peak_rss_mb"] = round(rss)
     t0 = time.time()
     p = subprocess.run([REEL, "index", "tiny", "--index", "tiny-index"], cwd=d,
                        capture_output=True, text=True)

@@ -194,7 +194,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         cleared = true;
     }
     if cleared || (old_manifest.files.is_none() && old_manifest.documents > 0) {
-        writer.delete_all_documents()?;
+        delete_everything(&writer)?;
         old = FileList::default();
         cleared = true;
     }
@@ -456,24 +456,23 @@ fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) ->
             .map_err(|e| lock_error(e, dir))
     };
     if schema::exists(dir) {
-        match schema::open(dir) {
+        // Every segment file must open: an update keeps the segments it does not touch, so it
+        // must not build on a damaged one; a damaged index is rebuilt from nothing.
+        let opened = schema::open(dir).and_then(|(index, fields, manifest)| match index.reader() {
+            Ok(_) => Ok((index, fields, manifest)),
+            Err(e) => Err(Error::Damaged {
+                path: dir.to_path_buf(),
+                reason: format!("cannot read it: {e}"),
+            }),
+        });
+        match opened {
             Ok((index, fields, manifest)) => {
-                if !rebuild {
-                    // Every segment file must open: an update keeps the segments it does not
-                    // touch, so it must not build on a damaged one.
-                    if let Err(e) = index.reader() {
-                        return Err(Error::Damaged {
-                            path: dir.to_path_buf(),
-                            reason: format!("cannot read it: {e}"),
-                        });
-                    }
-                }
                 let writer = writer_of(&index)?;
                 // Read the manifest again under the lock: another writer may have committed.
                 let committed = schema::read_manifest(&index, dir).unwrap_or(manifest);
                 let committed_list = committed.files.as_ref().map(|r| r.name.clone());
                 let manifest = if rebuild {
-                    writer.delete_all_documents()?;
+                    delete_everything(&writer)?;
                     Manifest::default()
                 } else {
                     committed
@@ -1087,6 +1086,17 @@ fn remove_index_files(dir: &Path) -> Result<()> {
             std::fs::remove_file(entry.path()).map_err(io)?;
         }
     }
+    Ok(())
+}
+
+/// Deletes every document committed so far, as one operation of this run (applied at its commit).
+///
+/// Not tantivy's `delete_all_documents`: that drops the committed segments from the writer's
+/// memory at once, and a merge of committed segments finishing meanwhile then saves a `meta.json`
+/// holding only the merged segment under the last commit's manifest, an index at no commit
+/// (found by the kill -9 trials: a killed `--rebuild` left an index missing a document).
+fn delete_everything(writer: &IndexWriter) -> Result<()> {
+    writer.delete_query(Box::new(tantivy::query::AllQuery))?;
     Ok(())
 }
 
