@@ -79,7 +79,9 @@ def imdb_lines(n):
     if IMDB.exists() and shutil.which("zstd"):
         p = subprocess.run(["zstd", "-dc", str(IMDB)], capture_output=True, check=False)
         if p.returncode == 0:
-            return p.stdout.decode("utf-8", "replace").splitlines()[:n]
+            # Split on newlines only: reviews hold U+2028 and other characters that
+            # str.splitlines() would also split on.
+            return p.stdout.decode("utf-8", "replace").split("\n")[:n]
     rng = random.Random(7)
     words = ("film story actor scene director plot camera music ending character drama "
              "documentary river bridge lighthouse keeper ferry captain war love family").split()
@@ -172,7 +174,7 @@ def leftovers(index):
 # 1. kill -9 at random moments
 
 
-def kill_trials(work, corpus, expected, trials, rng):
+def kill_trials(work, corpus, expected, trials, rng, kinds=("update", "update", "update", "rebuild", "first build")):
     d = work / "kill"
     d.mkdir(parents=True, exist_ok=True)
     corpus.write(d / "corpus", "A")
@@ -190,7 +192,7 @@ def kill_trials(work, corpus, expected, trials, rng):
                verify_failures=0, wrong_after_kill=0, rerun_failures=0, lost=0, duplicated=0,
                recovered=0, leftover_files=0, full_run_seconds=round(full, 2), kinds={})
     for i in range(trials):
-        kind = rng.choice(["update", "update", "update", "rebuild", "first build"])
+        kind = rng.choice(list(kinds))
         res["kinds"][kind] = res["kinds"].get(kind, 0) + 1
         target = "A" if state == "B" else "B"
         corpus.write(d / "corpus", target)
@@ -230,7 +232,8 @@ def kill_trials(work, corpus, expected, trials, rng):
             allowed.add(before if before else (0, 0))
             if now not in allowed:
                 res["wrong_after_kill"] += 1
-                log(f"  trial {i}: {now} after kill, expected one of {allowed}")
+                log(f"  trial {i} ({kind} {state}->{target}, killed after {delay:.2f} s): {now} "
+                    f"after kill, expected one of {allowed}")
             elif not finished and now == expected[target] and now != before:
                 res["killed_after_commit"] += 1
         # Re-running completes the update: exactly the corpus, none lost, none twice.
@@ -564,6 +567,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="a small version of every part")
     ap.add_argument("--parts", default="kill,writers,searching,corruption,big,fuzz")
     ap.add_argument("--seed", type=int, default=None)
+    ap.add_argument("--kill-trials", type=int, default=None, help="number of kill -9 trials")
+    ap.add_argument("--kinds", default="update,update,update,rebuild,first build",
+                    help="kinds of killed runs, drawn at random")
     ap.add_argument("--work", default=str(ROOT / "bench" / "work" / "reliability"))
     args = ap.parse_args()
     REEL = reel_bin()
@@ -585,7 +591,8 @@ def main():
              corpus="real" if IMDB.exists() else "generated", expected=expected)
     if "kill" in parts:
         log("kill -9 trials ...")
-        r["kill"] = kill_trials(work, corpus, expected, 10 if q else 120, rng)
+        n = args.kill_trials or (10 if q else 120)
+        r["kill"] = kill_trials(work, corpus, expected, n, rng, args.kinds.split(","))
         log(json.dumps(r["kill"]))
     if "writers" in parts:
         log("concurrent writers ...")

@@ -451,9 +451,20 @@ struct Writable {
 /// second writer fails at once and a rebuild never removes files under a running writer.
 fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) -> Result<Writable> {
     let writer_of = |index: &tantivy::Index| -> Result<IndexWriter> {
-        index
+        let writer = index
             .writer_with_num_threads(threads, memory)
-            .map_err(|e| lock_error(e, dir))
+            .map_err(|e| lock_error(e, dir))?;
+        // A reopened writer gives its first operation the last commit's own opstamp, and a merge
+        // of committed segments applies deletes up to that opstamp, saving them under the last
+        // commit's manifest: the first delete of a run could land without its commit (found by
+        // the kill -9 trials). So the first operation is a delete that matches nothing.
+        let fields =
+            Fields::from_schema(&index.schema()).map_err(|reason| Error::Incompatible {
+                path: dir.to_path_buf(),
+                reason,
+            })?;
+        writer.delete_term(Term::from_field_u64(fields.doc_ord, u64::MAX));
+        Ok(writer)
     };
     if schema::exists(dir) {
         // Every segment file must open: an update keeps the segments it does not touch, so it
