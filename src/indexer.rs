@@ -482,8 +482,8 @@ fn open_for_writing(dir: &Path, rebuild: bool, threads: usize, memory: usize) ->
                 // Read the manifest again under the lock: another writer may have committed.
                 let committed = schema::read_manifest(&index, dir).unwrap_or(manifest);
                 let committed_list = committed.files.as_ref().map(|r| r.name.clone());
+                // A rebuild starts from nothing; `run` deletes the old documents in its commit.
                 let manifest = if rebuild {
-                    delete_everything(&writer)?;
                     Manifest::default()
                 } else {
                     committed
