@@ -174,37 +174,45 @@ def leftovers(index):
 # 1. kill -9 at random moments
 
 
-def kill_trials(work, corpus, expected, trials, rng, kinds=("update", "update", "update", "rebuild", "first build")):
+def kill_trials(work, corpus, expected, kills, rng,
+                kinds=("update", "update", "update", "rebuild", "first build")):
+    """Trials until `kills` runs were killed (runs that finish first are counted apart)."""
     d = work / "kill"
     d.mkdir(parents=True, exist_ok=True)
-    corpus.write(d / "corpus", "A")
-    rc, _, err = reel("index", "--threads", "2", cwd=d)
-    assert rc == 0, err
-    state = "A"
-    # How long a full run takes, to spread the kills over it (and a little past it: merges and
-    # clean-up run after the commit).
-    corpus.write(d / "corpus", "B")
-    t0 = time.time()
-    reel("index", "--threads", "2", "--memory", "30", cwd=d)
-    full = time.time() - t0
-    state = "B"
-    res = dict(trials=0, killed=0, killed_after_commit=0, finished_first=0, search_errors=0,
-               verify_failures=0, wrong_after_kill=0, rerun_failures=0, lost=0, duplicated=0,
-               recovered=0, leftover_files=0, full_run_seconds=round(full, 2), kinds={})
-    for i in range(trials):
-        kind = rng.choice(list(kinds))
-        res["kinds"][kind] = res["kinds"].get(kind, 0) + 1
-        target = "A" if state == "B" else "B"
+
+    def start(kind, target):
         corpus.write(d / "corpus", target)
         args = ["index", "--threads", "2", "--memory", "30"]
         if kind == "rebuild":
             args.append("--rebuild")
         if kind == "first build":
             shutil.rmtree(d / "index", ignore_errors=True)
+        return subprocess.Popen([REEL, *args], cwd=d, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL)
+
+    # How long each kind of run takes to each state, to spread the kills over it (and a little
+    # past it: merges and clean-up run after the commit).
+    state = "B"
+    duration = {}
+    for kind in ("first build", "update", "rebuild"):
+        for target in "AB" if state == "B" else "BA":
+            t0 = time.time()
+            start(kind, target).wait()
+            duration[(kind, target)] = time.time() - t0
+            state = target
+    res = dict(trials=0, killed=0, killed_after_commit=0, finished_first=0, search_errors=0,
+               verify_failures=0, wrong_after_kill=0, rerun_failures=0, lost=0, duplicated=0,
+               recovered=0, leftover_files=0, kinds={},
+               run_seconds={f"{k} to {t}": round(v, 2) for (k, t), v in duration.items()})
+    i = -1
+    while res["killed"] < kills and res["trials"] < 2 * kills:
+        i += 1
+        kind = rng.choice(list(kinds))
+        res["kinds"][kind] = res["kinds"].get(kind, 0) + 1
+        target = "A" if state == "B" else "B"
+        delay = rng.uniform(0.0, duration[(kind, target)] * 1.1)
+        p = start(kind, target)
         before = None if kind == "first build" else expected[state]
-        delay = rng.uniform(0.0, full * 1.15)
-        p = subprocess.Popen([REEL, *args], cwd=d, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL)
         time.sleep(delay)
         finished = p.poll() is not None
         if not finished:
@@ -258,7 +266,7 @@ def kill_trials(work, corpus, expected, trials, rng, kinds=("update", "update", 
             log(f"  trial {i}: left behind {left}")
         state = target
         if (i + 1) % 10 == 0:
-            log(f"  kill trials: {i + 1}/{trials}")
+            log(f"  kill trials: {i + 1}, killed {res['killed']}/{kills}")
     return res
 
 
@@ -505,8 +513,10 @@ def markdown(r):
     k = r.get("kill")
     if k:
         lines += ["## kill -9 during indexing", "",
-                  f"{k['trials']} trials ({k['kinds']}), each killed at a random moment of a run "
-                  f"(a full run takes {k['full_run_seconds']} s; {k['killed']} killed, "
+                  f"{k['trials']} trials ({', '.join(f'{v} {n}' for n, v in k['kinds'].items())}), "
+                  f"each killed at a random moment of a run "
+                  f"(uninterrupted: {', '.join(f'{n} {v} s' for n, v in k['run_seconds'].items())}; "
+                  f"{k['killed']} killed, "
                   f"{k['killed_after_commit']} of them after the commit while merging or cleaning "
                   f"up, {k['finished_first']} finished first).", "",
                   "| recovered | lost | duplicated | search errors after kill | verify failures "
@@ -561,13 +571,17 @@ def markdown(r):
     return "\n".join(lines)
 
 
+ALL_PARTS = "kill,writers,searching,corruption,big,fuzz"
+
+
 def main():
     global REEL
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--quick", action="store_true", help="a small version of every part")
-    ap.add_argument("--parts", default="kill,writers,searching,corruption,big,fuzz")
+    ap.add_argument("--parts", default=ALL_PARTS, help=f"some of {ALL_PARTS}")
     ap.add_argument("--seed", type=int, default=None)
-    ap.add_argument("--kill-trials", type=int, default=None, help="number of kill -9 trials")
+    ap.add_argument("--kill-trials", type=int, default=None,
+                    help="runs to kill (default 120, 8 with --quick)")
     ap.add_argument("--kinds", default="update,update,update,rebuild,first build",
                     help="kinds of killed runs, drawn at random")
     ap.add_argument("--work", default=str(ROOT / "bench" / "work" / "reliability"))
@@ -591,7 +605,7 @@ def main():
              corpus="real" if IMDB.exists() else "generated", expected=expected)
     if "kill" in parts:
         log("kill -9 trials ...")
-        n = args.kill_trials or (10 if q else 120)
+        n = args.kill_trials or (8 if q else 120)
         r["kill"] = kill_trials(work, corpus, expected, n, rng, args.kinds.split(","))
         log(json.dumps(r["kill"]))
     if "writers" in parts:
@@ -617,7 +631,13 @@ def main():
     results = ROOT / "bench" / "results"
     results.mkdir(parents=True, exist_ok=True)
     name = "reliability-quick" if q else "reliability"
-    (results / f"{name}.json").write_text(json.dumps(r, indent=2) + "\n")
+    path = results / f"{name}.json"
+    if path.exists() and parts != set(ALL_PARTS.split(",")):
+        # Some parts only: keep the other parts' figures from the last run.
+        merged = json.loads(path.read_text())
+        merged.update(r)
+        r = merged
+    path.write_text(json.dumps(r, indent=2) + "\n")
     md = markdown(r)
     (results / f"{name}.md").write_text(md + "\n")
     print(md)
