@@ -281,7 +281,8 @@ def kill_trials(work, corpus, expected, kills, rng,
         left = leftovers(d / "index")
         res["leftover_files"] += len(left)
         if left:
-            log(f"  trial {i}: left behind {left}")
+            log(f"  trial {i} ({kind} {state}->{target}, killed after {delay:.2f} s, "
+                f"{'finished first' if finished else 'killed'}): left behind {left}")
         state = target
         if (i + 1) % 10 == 0:
             log(f"  kill trials: {i + 1}, killed {res['killed']}/{kills}")

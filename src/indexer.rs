@@ -178,6 +178,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists
     // (the committed one stays, even for a rebuild: it is the last commit's until the next).
     let _ = writer.garbage_collect_files().wait();
+    remove_unused_segment_files(dir, &index)?;
     state::remove_orphans(dir, committed_list.as_deref())?;
 
     let options = opts.read_options();
@@ -373,9 +374,15 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     worker_result?;
     // Duplicates found after both were added: the later one read goes. These deletes come after
     // every add of the run, so they reach the documents they name.
-    for ord in claims.losers.into_inner().unwrap_or_default() {
+    let Claims {
+        losers, existing, ..
+    } = claims;
+    for ord in losers.into_inner().unwrap_or_default() {
         writer.delete_term(Term::from_field_u64(fields.doc_ord, ord));
     }
+    // Close the last commit's searcher before committing: tantivy keeps the files of every
+    // segment still open in this process, so the old segments would outlive the commit.
+    drop(existing);
     if let Some(p) = &opts.progress {
         p.update(
             bytes_read.load(Ordering::Relaxed),
@@ -1086,18 +1093,57 @@ fn remove_index_files(dir: &Path) -> Result<()> {
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name().to_string_lossy().into_owned();
-        let segment_file = name.len() > 33
-            && name.as_bytes()[32] == b'.'
-            && name[..32].bytes().all(|b| b.is_ascii_hexdigit());
         let tantivy_file = name == "meta.json"
             || name == ".managed.json"
             || (name.starts_with(".tantivy-") && !name.ends_with(".lock"))
-            || segment_file;
+            || is_segment_file(&name);
         if tantivy_file && entry.file_type().map_err(io)?.is_file() {
             std::fs::remove_file(entry.path()).map_err(io)?;
         }
     }
     Ok(())
+}
+
+/// Removes segment files the last commit does not use: tantivy's own clean-up only knows the
+/// files its bookkeeping lists, and a run killed at the wrong moment can leave others (the kill
+/// trials found a killed run's merged-away segments surviving the next run). Only the writer,
+/// which holds the lock, creates segment files, so with the lock held every such file is an
+/// orphan.
+fn remove_unused_segment_files(dir: &Path, index: &tantivy::Index) -> Result<()> {
+    let metas = index.load_metas()?;
+    let mut live: HashSet<String> = HashSet::new();
+    let mut live_deletes: HashSet<String> = HashSet::new();
+    for segment in &metas.segments {
+        live.insert(segment.id().uuid_string());
+        if segment.has_deletes() {
+            let path = segment.relative_path(tantivy::index::SegmentComponent::Delete);
+            live_deletes.insert(path.to_string_lossy().into_owned());
+        }
+    }
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if !is_segment_file(&name) {
+            continue;
+        }
+        let used =
+            live.contains(&name[..32]) && (!name.ends_with(".del") || live_deletes.contains(&name));
+        if !used && entry.file_type().map_err(io)?.is_file() {
+            std::fs::remove_file(entry.path()).map_err(io)?;
+        }
+    }
+    Ok(())
+}
+
+/// True for the name of a segment file: 32 hex digits (the segment id), a dot, an extension.
+fn is_segment_file(name: &str) -> bool {
+    name.len() > 33
+        && name.as_bytes()[32] == b'.'
+        && name[..32].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Deletes every document committed so far, as one operation of this run (applied at its commit).

@@ -380,7 +380,19 @@ impl Searcher {
 
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
-        self.search_inner(opts).map_err(|e| match e {
+        // tantivy panics on some queries its parser lets through (a range whose bounds are an
+        // integer and a decimal, found by fuzzing): the query fails, not the program.
+        let run =
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.search_inner(opts)));
+        let result = run.unwrap_or_else(|payload| {
+            let message = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            Err(Error::Query(format!("cannot be run: {message}")))
+        });
+        result.map_err(|e| match e {
             // What the lenient parser let through but tantivy cannot run is the query's fault.
             Error::Tantivy(
                 tantivy::TantivyError::InvalidArgument(m)

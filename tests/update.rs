@@ -366,3 +366,64 @@ fn a_rebuild_giving_the_same_file_list_keeps_a_sound_index() {
         stderr(&out)
     );
 }
+
+#[test]
+fn an_update_leaves_no_file_the_commit_does_not_use() {
+    let env = Env::empty();
+    env.write("corpus/a.txt", "A\n\nA review about alpacas.\n");
+    env.index();
+    // A second run: b's passages go into a segment of their own.
+    env.write("corpus/b.txt", "B\n\nA review about bison.\n");
+    env.index();
+    // Changing b empties that segment; a stays, so its old documents are looked up meanwhile.
+    env.write("corpus/b.txt", "B\n\nA review about buffalo.\n");
+    env.index();
+    let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap();
+    let segments = meta.replace('-', "");
+    for entry in std::fs::read_dir(env.path("index")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let known = name == "meta.json"
+            || name == ".managed.json"
+            || name.starts_with(".tantivy-")
+            || (name.starts_with("reel-files-") && meta.contains(&name))
+            || segments.contains(name.split('.').next().unwrap());
+        assert!(known, "left behind: {name}");
+    }
+    verify_ok(&env, "index");
+}
+
+#[test]
+fn segment_files_the_commit_does_not_use_are_removed_by_the_next_run() {
+    let env = Env::with_seed();
+    env.index();
+    // What a killed run can leave: a segment nobody names, a stale delete file.
+    let orphan = "0123456789abcdef0123456789abcdef";
+    for ext in ["idx", "term", "store", "7.del"] {
+        env.write(&format!("index/{orphan}.{ext}"), "left by a killed run");
+    }
+    let live = std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with(".store") && !n.starts_with(orphan))
+        .unwrap();
+    let stale_delete = format!("{}.3.del", &live[..32]);
+    env.write(&format!("index/{stale_delete}"), "stale");
+    env.write(
+        "index/reel-files-00000000000000000000000000000000.json",
+        "{}",
+    );
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("nothing to index"),
+        "{}",
+        stderr(&out)
+    );
+    for name in std::fs::read_dir(env.path("index")).unwrap() {
+        let name = name.unwrap().file_name().to_string_lossy().into_owned();
+        assert!(!name.starts_with(orphan), "{name} left");
+        assert_ne!(name, stale_delete);
+        assert!(!name.starts_with("reel-files-0000"), "{name} left");
+    }
+    verify_ok(&env, "index");
+    assert_eq!(env.search("drug court", &[]).0[0].passage_id, 2);
+}
