@@ -432,8 +432,10 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     prepared.commit()?;
     state::sync_dir(dir)?;
     writer.wait_merging_threads()?;
-    state::remove_orphans(dir, Some(&list_ref.name))?;
-    state::sync_dir(dir)?;
+    // The writer and its lock are gone; clean up under the lock again, unless another run took it
+    // meanwhile (its own start cleans up): tantivy's clean-up can miss files of segments that
+    // were merged away (the kill trials found them after complete runs).
+    clean_up_after(dir, &index, &list_ref.name)?;
     stats.committed = true;
     stats.total_documents = manifest.documents;
     stats.total_passages = manifest.passages;
@@ -1135,6 +1137,19 @@ fn remove_unused_segment_files(dir: &Path, index: &tantivy::Index) -> Result<()>
         if !used && entry.file_type().map_err(io)?.is_file() {
             std::fs::remove_file(entry.path()).map_err(io)?;
         }
+    }
+    Ok(())
+}
+
+/// Removes unused segment files and file lists, if the writer lock is free.
+fn clean_up_after(dir: &Path, index: &tantivy::Index, list: &str) -> Result<()> {
+    let Ok(directory) = MmapDirectory::open(dir) else {
+        return Ok(());
+    };
+    if let Ok(_lock) = directory.acquire_lock(&INDEX_WRITER_LOCK) {
+        remove_unused_segment_files(dir, index)?;
+        state::remove_orphans(dir, Some(list))?;
+        state::sync_dir(dir)?;
     }
     Ok(())
 }
