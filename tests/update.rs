@@ -26,6 +26,22 @@ fn verify_ok(env: &Env, index: &str) {
     assert!(stdout(&out).ends_with("ok\n"), "{}", stdout(&out));
 }
 
+/// Every file in the index folder is the last commit's, its file list or tantivy's bookkeeping.
+/// (Segment ids appear with dashes in meta.json, without in file names.)
+fn assert_nothing_left_behind(env: &Env) {
+    let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap();
+    let segments = meta.replace('-', "");
+    for entry in std::fs::read_dir(env.path("index")).unwrap() {
+        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
+        let known = name == "meta.json"
+            || name == ".managed.json"
+            || name.starts_with(".tantivy-")
+            || (name.starts_with("reel-files-") && meta.contains(&name))
+            || segments.contains(name.split('.').next().unwrap());
+        assert!(known, "left behind: {name}");
+    }
+}
+
 #[test]
 fn an_unchanged_corpus_is_not_indexed_again() {
     let env = Env::with_reviews();
@@ -335,19 +351,7 @@ fn a_killed_run_leaves_the_last_commit_and_a_rerun_completes_it() {
         stderr(&out)
     );
     verify_ok(&env, "index");
-    // Nothing left behind: every file is the commit's, its file list or tantivy's bookkeeping.
-    // (Segment ids appear with dashes in meta.json, without in file names.)
-    let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap();
-    let segments = meta.replace('-', "");
-    for entry in std::fs::read_dir(env.path("index")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let known = name == "meta.json"
-            || name == ".managed.json"
-            || name.starts_with(".tantivy-")
-            || (name.starts_with("reel-files-") && meta.contains(&name))
-            || segments.contains(name.split('.').next().unwrap());
-        assert!(known, "left behind: {name}");
-    }
+    assert_nothing_left_behind(&env);
 }
 
 #[test]
@@ -378,17 +382,7 @@ fn an_update_leaves_no_file_the_commit_does_not_use() {
     // Changing b empties that segment; a stays, so its old documents are looked up meanwhile.
     env.write("corpus/b.txt", "B\n\nA review about buffalo.\n");
     env.index();
-    let meta = std::fs::read_to_string(env.path("index/meta.json")).unwrap();
-    let segments = meta.replace('-', "");
-    for entry in std::fs::read_dir(env.path("index")).unwrap() {
-        let name = entry.unwrap().file_name().to_string_lossy().into_owned();
-        let known = name == "meta.json"
-            || name == ".managed.json"
-            || name.starts_with(".tantivy-")
-            || (name.starts_with("reel-files-") && meta.contains(&name))
-            || segments.contains(name.split('.').next().unwrap());
-        assert!(known, "left behind: {name}");
-    }
+    assert_nothing_left_behind(&env);
     verify_ok(&env, "index");
 }
 
