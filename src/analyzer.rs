@@ -29,6 +29,12 @@ pub fn analyzer() -> TextAnalyzer {
         .build()
 }
 
+/// A keyword-list item as it is indexed for exact matching and as a filter value is compared:
+/// trimmed and lower-cased, nothing else (`TV Dramas` stays one value, apart from `Dramas`).
+pub fn keyword(item: &str) -> String {
+    item.trim().to_lowercase()
+}
+
 /// reel's analyzer without English stop words: for picking the words of a passage that say
 /// what it is about (pseudo-relevance feedback).
 pub fn feedback_analyzer() -> TextAnalyzer {

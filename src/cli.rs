@@ -71,9 +71,14 @@ pub enum Command {
 /// `reel index`.
 #[derive(Debug, Args)]
 pub struct IndexArgs {
-    /// Files or folders to index.
-    #[arg(value_name = "PATH", default_value = "corpus")]
+    /// Files or folders to add to the ones the index follows. Without a path, every followed
+    /// path is brought up to date (a new index reads ./corpus).
+    #[arg(value_name = "PATH")]
     pub paths: Vec<PathBuf>,
+
+    /// Stop following a file or folder: its documents leave the index. Repeat for several.
+    #[arg(long, value_name = "PATH")]
+    pub forget: Vec<PathBuf>,
 
     /// The index folder.
     #[arg(long, value_name = "DIR", default_value = "index")]
@@ -93,8 +98,12 @@ pub struct IndexArgs {
     pub memory: u64,
 
     /// No progress bar, summary or warnings on stderr, only errors.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Name every file passed over (files of unsupported types are otherwise only counted).
+    #[arg(short, long)]
+    pub verbose: bool,
 
     /// How documents are read and cut.
     #[command(flatten)]
@@ -152,9 +161,11 @@ pub struct SearchArgs {
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
 
-    /// Rank passages, or documents by their best passage (one line per document).
-    #[arg(long, value_enum, default_value_t = UnitArg::Passage)]
-    pub unit: UnitArg,
+    /// Rank passages, or documents by their best passage (one line per document). Default:
+    /// passage, except for --format trec, which ranks documents (a TREC run lists each document
+    /// once); `--format trec --unit passage` writes `doc_id#passage_id` ids.
+    #[arg(long, value_enum)]
+    pub unit: Option<UnitArg>,
 
     /// Do not expand --queries with words from their best passages (pseudo-relevance
     /// feedback, on by default for --queries).
@@ -273,9 +284,14 @@ pub struct ExportArgs {
     #[arg(value_name = "PATH", default_value = "corpus")]
     pub paths: Vec<PathBuf>,
 
-    /// The index name in the configuration.
+    /// The index name in the configuration (checked against the engine's naming rules).
     #[arg(long, value_name = "NAME", default_value = "reel")]
     pub index_id: String,
+
+    /// Replace an earlier export in OUT_DIR (its files are removed first; other files are never
+    /// touched, and a folder holding them is refused).
+    #[arg(long)]
+    pub force: bool,
 
     /// How documents are read and cut.
     #[command(flatten)]

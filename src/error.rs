@@ -80,12 +80,51 @@ pub enum Error {
         reason: String,
     },
 
+    /// `--index` names a folder that is being indexed.
+    #[error("{}: this folder is being indexed; give the index a folder of its own (--index DIR)", path.display())]
+    IndexIsInput {
+        /// The index folder.
+        path: PathBuf,
+    },
+
+    /// `--index` names a file.
+    #[error("{}: a file, not a folder (--index names the folder the index lives in)", path.display())]
+    IndexNotFolder {
+        /// The path.
+        path: PathBuf,
+    },
+
+    /// `--index` names a folder that holds other files and no reel index.
+    #[error("{}: not a reel index and not empty; reel writes an index only into a new or empty folder (choose another --index, nothing was written)", path.display())]
+    NotAnIndex {
+        /// The folder.
+        path: PathBuf,
+    },
+
+    /// An index that follows no path (every one was forgotten) was asked to update.
+    #[error("{}: the index follows no file or folder (give one: reel index PATH)", path.display())]
+    NothingFollowed {
+        /// The index folder.
+        path: PathBuf,
+    },
+
+    /// The paths hold no document at all.
+    #[error("no document to index in {paths} (no readable file of a supported type); the index is unchanged")]
+    NoDocuments {
+        /// The paths read, comma-separated.
+        paths: String,
+    },
+
     /// Another process holds the index writer lock.
     #[error("another reel index is writing to {}", path.display())]
     Locked {
         /// The index folder.
         path: PathBuf,
     },
+
+    /// An export that cannot be written as asked.
+    #[error("export: {0}")]
+    Export(String),
 
     /// A query that cannot be run at all.
     #[error("query: {0}")]
@@ -104,9 +143,198 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// An error reported by tantivy.
-    #[error("index: {0} (`reel verify` checks the index, `reel index --rebuild` recreates it)")]
+    /// A bug: a worker thread that stopped unexpectedly, an invariant that did not hold.
+    #[error("internal error: {0}")]
+    Internal(String),
+
+    /// The process may not read or write a file of the index (another user's index).
+    #[error("{}: permission denied {doing} (the index's files belong to another user or group: give this user access, for example `chmod -R a+rX` on the index folder for reading)", path.display())]
+    PermissionDenied {
+        /// The file or folder.
+        path: PathBuf,
+        /// `reading` or `writing`.
+        doing: &'static str,
+    },
+
+    /// The index is on a read-only file system and the command must write.
+    #[error("{}: read-only file system; searching works, but indexing needs a writable folder (copy the index to one)", path.display())]
+    ReadOnly {
+        /// The index folder.
+        path: PathBuf,
+    },
+
+    /// The disk filled up while writing the index.
+    #[error("no space left on device writing {}{}; the index is unchanged at its last commit (free some space and run reel index again)", path.display(), needed.map(|n| format!(" (the run had written {} so far)", human_bytes(n))).unwrap_or_default())]
+    NoSpace {
+        /// The index folder.
+        path: PathBuf,
+        /// Bytes the run had written when it failed, if known.
+        needed: Option<u64>,
+    },
+
+    /// An error reported by tantivy that is none of the above.
+    #[error("{}", tantivy_text(.0))]
     Tantivy(#[from] tantivy::TantivyError),
+}
+
+/// What an I/O failure says about its cause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IoCause {
+    /// No permission (EACCES, EPERM).
+    Permission,
+    /// A read-only file system (EROFS).
+    ReadOnly,
+    /// The disk or quota is full (ENOSPC, EDQUOT).
+    NoSpace,
+    /// Anything else.
+    Other,
+}
+
+/// The cause of an I/O error, by its OS code first (the kinds are newer than some codes).
+pub fn io_cause(e: &std::io::Error) -> IoCause {
+    match e.raw_os_error() {
+        Some(1 | 13) => IoCause::Permission,
+        Some(30) => IoCause::ReadOnly,
+        Some(28 | 122) => IoCause::NoSpace,
+        _ => match e.kind() {
+            std::io::ErrorKind::PermissionDenied => IoCause::Permission,
+            std::io::ErrorKind::ReadOnlyFilesystem => IoCause::ReadOnly,
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => IoCause::NoSpace,
+            _ => IoCause::Other,
+        },
+    }
+}
+
+/// The I/O error under a tantivy error, with the file it concerns when tantivy says.
+pub fn tantivy_io(e: &tantivy::TantivyError) -> Option<(&std::io::Error, Option<PathBuf>)> {
+    use tantivy::directory::error::{LockError, OpenDirectoryError, OpenReadError, OpenWriteError};
+    use tantivy::TantivyError as T;
+    match e {
+        T::IoError(io) => Some((io, None)),
+        T::OpenReadError(OpenReadError::IoError { io_error, filepath })
+        | T::OpenWriteError(OpenWriteError::IoError { io_error, filepath }) => {
+            Some((io_error, Some(filepath.clone())))
+        }
+        T::OpenDirectoryError(OpenDirectoryError::IoError {
+            io_error,
+            directory_path,
+        }) => Some((io_error, Some(directory_path.clone()))),
+        T::LockFailure(LockError::IoError(io), _) => Some((io, None)),
+        _ => None,
+    }
+}
+
+/// A tantivy error in plain words: what happened and to which file, without tantivy's debug
+/// formatting.
+pub fn tantivy_text(e: &tantivy::TantivyError) -> String {
+    use tantivy::directory::error::{OpenReadError, OpenWriteError};
+    use tantivy::TantivyError as T;
+    if let Some((io, file)) = tantivy_io(e) {
+        // tantivy reports a file that fails its own checks (footer, length) as invalid data.
+        let what = match io.kind() {
+            std::io::ErrorKind::InvalidData | std::io::ErrorKind::UnexpectedEof => {
+                "damaged or truncated".to_string()
+            }
+            _ => io.to_string(),
+        };
+        return match file {
+            Some(f) => format!("{}: {what}", f.display()),
+            None => what,
+        };
+    }
+    let text = match e {
+        T::OpenReadError(OpenReadError::FileDoesNotExist(p)) => {
+            format!("{}: missing", p.display())
+        }
+        T::OpenReadError(OpenReadError::IncompatibleIndex(i)) => {
+            format!("written by an incompatible version ({i:?})")
+        }
+        T::OpenWriteError(OpenWriteError::FileAlreadyExists(p)) => {
+            format!("{}: already exists", p.display())
+        }
+        T::DataCorruption(d) => format!("{d:?}"),
+        T::DeserializeError(d) => format!("a stored passage cannot be read ({d})"),
+        other => other.to_string(),
+    };
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+impl Error {
+    /// A tantivy error met on the index in `dir`: access problems by their cause, anything else
+    /// as damage (with `reel verify` and `--rebuild` as the remedy).
+    pub fn from_tantivy(dir: &std::path::Path, e: tantivy::TantivyError, writing: bool) -> Error {
+        if let Some((io, file)) = tantivy_io(&e) {
+            let file = file
+                .map(|f| if f.is_relative() { dir.join(f) } else { f })
+                .unwrap_or_else(|| dir.to_path_buf());
+            match io_cause(io) {
+                IoCause::Permission => {
+                    return Error::PermissionDenied {
+                        path: file,
+                        doing: if writing { "writing" } else { "reading" },
+                    }
+                }
+                IoCause::ReadOnly => {
+                    return Error::ReadOnly {
+                        path: dir.to_path_buf(),
+                    }
+                }
+                IoCause::NoSpace => {
+                    return Error::NoSpace {
+                        path: dir.to_path_buf(),
+                        needed: None,
+                    }
+                }
+                IoCause::Other => {}
+            }
+        }
+        Error::Damaged {
+            path: dir.to_path_buf(),
+            reason: tantivy_text(&e),
+        }
+    }
+
+    /// An I/O error on the index folder, by its cause.
+    pub fn from_io(
+        path: &std::path::Path,
+        dir: &std::path::Path,
+        source: std::io::Error,
+        writing: bool,
+    ) -> Error {
+        match io_cause(&source) {
+            IoCause::Permission => Error::PermissionDenied {
+                path: path.to_path_buf(),
+                doing: if writing { "writing" } else { "reading" },
+            },
+            IoCause::ReadOnly => Error::ReadOnly {
+                path: dir.to_path_buf(),
+            },
+            IoCause::NoSpace => Error::NoSpace {
+                path: dir.to_path_buf(),
+                needed: None,
+            },
+            IoCause::Other => Error::Io {
+                path: path.to_path_buf(),
+                source,
+            },
+        }
+    }
+}
+
+/// Bytes as people read them (`1.5 MiB`), the unit system of every size reel prints.
+pub fn human_bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.2} {}", UNITS[unit])
+    }
 }
 
 /// `:N` for a line number, nothing for 0 (the whole file).
@@ -116,6 +344,15 @@ fn at_line(line: u64) -> String {
     } else {
         format!(":{line}")
     }
+}
+
+/// The message of a panic payload (what `panic!` was given), for a one-line report.
+pub fn panic_message(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "unexpected failure".into())
 }
 
 /// The library's result type.

@@ -138,6 +138,16 @@ pub fn evaluate_query(judged: &HashMap<String, i64>, ranking: &[&str]) -> Metric
     }
 }
 
+/// True if at least one document of the run is judged (at any grade) for its query: a run with
+/// none comes from another collection, or from ids that do not match the judgments'.
+pub fn run_meets_judgments(qrels: &Qrels, run: &Run) -> bool {
+    run.iter().any(|(qid, results)| {
+        qrels
+            .get(qid)
+            .is_some_and(|judged| results.iter().any(|(d, _)| judged.contains_key(d)))
+    })
+}
+
 /// Averages over every query of `qrels` that has a relevant document.
 pub fn evaluate(qrels: &Qrels, run: &Run) -> Metrics {
     let empty = Vec::new();

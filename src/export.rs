@@ -3,7 +3,7 @@
 //! configuration and NDJSON files split for parallel ingestion. Streams from the corpus, so it
 //! needs no index and holds one document at a time.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -60,6 +60,8 @@ pub struct ExportOptions {
     pub roles: Roles,
     /// One passage per document.
     pub whole_documents: bool,
+    /// Write into a folder that holds an earlier export, removing that export's files first.
+    pub force: bool,
     /// Where progress goes.
     pub progress: Option<Arc<dyn Progress>>,
 }
@@ -79,11 +81,9 @@ pub struct ExportStats {
 
 /// Exports `opts.paths` into `opts.out_dir`. Bad inputs go to `warn` and are counted.
 pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportStats> {
+    check_index_id(opts.target, &opts.index_id)?;
     let inputs = corpus::walk(&opts.paths, None)?;
-    std::fs::create_dir_all(&opts.out_dir).map_err(|source| Error::Io {
-        path: opts.out_dir.clone(),
-        source,
-    })?;
+    prepare_out_dir(&opts.out_dir, opts.force)?;
     let mut stats = ExportStats::default();
     stats.skipped += inputs.report_skipped(warn);
     let (prefix, cap) = match opts.target {
@@ -97,8 +97,23 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
         p.start(total);
     }
     let read = Arc::new(AtomicU64::new(0));
+    // Duplicate ids: the first one read wins, as in the index.
+    let mut ids: HashMap<u128, String> = HashMap::new();
     for file in &inputs.files {
+        let mut duplicates: Vec<Error> = Vec::new();
         let mut write_doc = |doc: Document, stats: &mut ExportStats| -> Result<()> {
+            let key = xxhash_rust::xxh3::xxh3_128(doc.id.as_bytes());
+            let here = doc.source.clone();
+            if let Some(first) = ids.get(&key) {
+                stats.skipped += 1;
+                duplicates.push(Error::Duplicate {
+                    id: doc.id.clone(),
+                    kept: first.clone(),
+                    dropped: here,
+                });
+                return Ok(());
+            }
+            ids.insert(key, here);
             for (k, v) in &doc.metadata {
                 let t = v.meta_type();
                 types
@@ -107,11 +122,7 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
                     .or_insert(t);
             }
             stats.documents += 1;
-            let passages = if opts.whole_documents {
-                passage::whole(&doc)
-            } else {
-                passage::split(&doc)
-            };
+            let passages = passage::cut(&doc, opts.whole_documents);
             for p in passages {
                 let line = passage_json(&doc, &p);
                 match opts.target {
@@ -134,6 +145,9 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
             corpus::read_text(file, Some(read.clone()), warn)
                 .and_then(|doc| write_doc(doc, &mut stats))
         };
+        for d in &duplicates {
+            warn(d);
+        }
         if let Err(e) = result {
             if matches!(e, Error::Io { .. }) {
                 return Err(e);
@@ -162,6 +176,95 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
     })?;
     stats.files.insert(0, (path, config.len() as u64));
     Ok(stats)
+}
+
+/// The files an export writes into its folder (`--force` removes exactly these).
+fn is_export_file(name: &str) -> bool {
+    let numbered = |prefix: &str| {
+        name.strip_prefix(prefix)
+            .and_then(|r| r.strip_suffix(".ndjson"))
+            .is_some_and(|n| n.len() == 5 && n.bytes().all(|b| b.is_ascii_digit()))
+    };
+    name == "index-config.yaml"
+        || name == "mapping.json"
+        || numbered("passages-")
+        || numbered("bulk-")
+}
+
+/// Creates the output folder, or checks it is empty: an earlier export's extra files would be
+/// ingested with the new ones. With `force`, an earlier export's files are removed first, and
+/// anything else in the folder is still refused.
+fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    std::fs::create_dir_all(dir).map_err(io)?;
+    let mut ours = Vec::new();
+    let mut others = Vec::new();
+    for entry in std::fs::read_dir(dir).map_err(io)? {
+        let entry = entry.map_err(io)?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        if is_export_file(&name) && entry.file_type().map_err(io)?.is_file() {
+            ours.push(entry.path());
+        } else {
+            others.push(name);
+        }
+    }
+    if !others.is_empty() {
+        others.sort();
+        return Err(Error::Export(format!(
+            "{}: the folder holds other files ({}); export into an empty or new folder",
+            dir.display(),
+            others.join(", ")
+        )));
+    }
+    if !ours.is_empty() && !force {
+        return Err(Error::Export(format!(
+            "{}: the folder holds an earlier export ({} files); pass --force to replace it",
+            dir.display(),
+            ours.len()
+        )));
+    }
+    for path in ours {
+        std::fs::remove_file(&path).map_err(|source| Error::Io { path, source })?;
+    }
+    Ok(())
+}
+
+/// Checks an index name against the engine's rules, which refuse others at ingestion.
+pub fn check_index_id(target: Target, id: &str) -> Result<()> {
+    let bad = |why: &str| Err(Error::Export(format!("--index-id `{id}`: {why}")));
+    match target {
+        Target::Quickwit => {
+            // Quickwit: ^[a-zA-Z][a-zA-Z0-9-_\.]{2,254}$
+            let mut chars = id.chars();
+            let first_ok = chars.next().is_some_and(|c| c.is_ascii_alphabetic());
+            let rest_ok = chars.all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c));
+            if !first_ok || !rest_ok || !(3..=255).contains(&id.len()) {
+                return bad(
+                    "Quickwit index ids start with a letter, then 2 to 254 letters, digits, \
+                     `-`, `_` or `.`",
+                );
+            }
+        }
+        Target::Elasticsearch => {
+            let forbidden = ['\\', '/', '*', '?', '"', '<', '>', '|', ' ', ',', '#', ':'];
+            if id.is_empty() || id.len() > 255 {
+                return bad("Elasticsearch index names have 1 to 255 bytes");
+            }
+            if id.chars().any(|c| c.is_uppercase()) {
+                return bad("Elasticsearch index names are lower case");
+            }
+            if let Some(c) = id.chars().find(|c| forbidden.contains(c)) {
+                return bad(&format!("Elasticsearch index names cannot hold `{c}`"));
+            }
+            if id.starts_with(['-', '_', '+']) || id == "." || id == ".." {
+                return bad("Elasticsearch index names cannot start with `-`, `_` or `+`, or be `.` or `..`");
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Streams a structured file's documents, typing its columns from a first sample as
@@ -436,6 +539,34 @@ impl SplitWriter {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_ids_follow_each_engines_rules() {
+        assert!(check_index_id(Target::Quickwit, "reel").is_ok());
+        assert!(check_index_id(Target::Quickwit, "Reel-2.x_y").is_ok());
+        for bad in ["re", "1reel", "re el", "reel/x", ""] {
+            assert!(check_index_id(Target::Quickwit, bad).is_err(), "{bad}");
+        }
+        assert!(check_index_id(Target::Elasticsearch, "reel-2024.x").is_ok());
+        for bad in ["Reel", "re el", "a:b", "-x", "_x", "a#b", "a*b", "", ".."] {
+            assert!(check_index_id(Target::Elasticsearch, bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn export_files_are_known_by_name() {
+        for name in [
+            "index-config.yaml",
+            "mapping.json",
+            "passages-00001.ndjson",
+            "bulk-00012.ndjson",
+        ] {
+            assert!(is_export_file(name), "{name}");
+        }
+        for name in ["notes.txt", "bulk-1.ndjson", "passages-00001.json"] {
+            assert!(!is_export_file(name), "{name}");
+        }
+    }
 
     #[test]
     fn yaml_scalars_are_quoted_when_needed() {

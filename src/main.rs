@@ -50,10 +50,27 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reel: {e:#}");
+            eprintln!("reel: {}", one_line(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes as one line, each cause said once: a cause whose text the message
+/// already holds (an I/O error a message quotes) is not repeated.
+fn one_line(e: &anyhow::Error) -> String {
+    let mut out = String::new();
+    for cause in e.chain() {
+        let text = cause.to_string();
+        if out.contains(&text) {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push_str(": ");
+        }
+        out.push_str(&text);
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The message of the last panic, for the one-line report.

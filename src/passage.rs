@@ -53,12 +53,18 @@ impl Passage {
     }
 }
 
-/// Splits a document's body into passages, in order.
+/// Splits a document's body into passages, in order. A paragraph that repeats the title is
+/// left out, unless it is the document's only text (a one-line file).
 pub fn split(doc: &Document) -> Vec<Passage> {
     let mut passages = Vec::new();
-    for para in paragraphs(&doc.text, doc.body_start) {
+    let paras: Vec<Range<usize>> = paragraphs(&doc.text, doc.body_start)
+        .into_iter()
+        .filter(|p| !is_boilerplate(&doc.text[p.clone()]))
+        .collect();
+    let only_one = paras.len() == 1;
+    for para in paras {
         let slice = &doc.text[para.clone()];
-        if slice.trim_start_matches('#').trim() == doc.title || is_boilerplate(slice) {
+        if slice.trim_start_matches('#').trim() == doc.title && !only_one {
             continue;
         }
         for window in windows(&doc.text, para, MAX_PASSAGE_BYTES) {
@@ -68,6 +74,25 @@ pub fn split(doc: &Document) -> Vec<Passage> {
                 end: window.end,
             });
         }
+    }
+    passages
+}
+
+/// A document's passages as they are indexed and exported: paragraphs, or the whole body as
+/// one passage. A document with a title and no body still gets one (empty) passage, so that its
+/// title and metadata can be found.
+pub fn cut(doc: &Document, whole_documents: bool) -> Vec<Passage> {
+    let mut passages = if whole_documents {
+        whole(doc)
+    } else {
+        split(doc)
+    };
+    if passages.is_empty() {
+        passages.push(Passage {
+            ordinal: 0,
+            start: doc.body_start,
+            end: doc.body_start,
+        });
     }
     passages
 }

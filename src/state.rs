@@ -18,6 +18,9 @@ use crate::schema::MetaType;
 /// Prefix of the file-list files in an index folder.
 const PREFIX: &str = "reel-files-";
 
+/// How every file list starts (its first field), to know a half-written one.
+const LIST_START: &[u8] = b"{\"options\":";
+
 /// How documents were read and cut: an index updated with other options is rebuilt instead.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReadOptions {
@@ -47,13 +50,56 @@ pub struct FileState {
     pub metadata: BTreeMap<String, MetaType>,
 }
 
-/// Every source file of an index, by its `source` (the path as the user named it).
+/// Every source file of an index, by its `source` (the path as the user named it), and the paths
+/// the index follows (a plain `reel index` brings them all up to date).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileList {
     /// The options the files were read with.
     pub options: ReadOptions,
     /// The files.
     pub files: BTreeMap<String, FileState>,
+    /// The files and folders the index was built from, as given (relative to where reel runs),
+    /// in the order they were first given.
+    #[serde(default, with = "paths")]
+    pub followed: Vec<PathBuf>,
+}
+
+/// Paths in JSON: a string when the path is UTF-8, else its bytes (a name need not be UTF-8).
+mod paths {
+    use std::path::PathBuf;
+
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+    #[derive(Serialize, Deserialize)]
+    #[serde(untagged)]
+    enum Stored {
+        Text(String),
+        Bytes(Vec<u8>),
+    }
+
+    pub fn serialize<S: Serializer>(paths: &[PathBuf], s: S) -> Result<S::Ok, S::Error> {
+        use std::os::unix::ffi::OsStrExt;
+        let stored: Vec<Stored> = paths
+            .iter()
+            .map(|p| match p.to_str() {
+                Some(t) => Stored::Text(t.to_string()),
+                None => Stored::Bytes(p.as_os_str().as_bytes().to_vec()),
+            })
+            .collect();
+        stored.serialize(s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PathBuf>, D::Error> {
+        use std::os::unix::ffi::OsStrExt;
+        let stored = Vec::<Stored>::deserialize(d)?;
+        Ok(stored
+            .into_iter()
+            .map(|s| match s {
+                Stored::Text(t) => PathBuf::from(t),
+                Stored::Bytes(b) => PathBuf::from(std::ffi::OsStr::from_bytes(&b)),
+            })
+            .collect())
+    }
 }
 
 /// Where the manifest finds the file list: its name in the index folder and its hash.
@@ -131,25 +177,33 @@ impl FileList {
     }
 }
 
-/// Removes what a killed run may have left in the index folder: file lists other than `keep`, and
-/// temporary files of an interrupted atomic write. Call only while holding the writer lock.
-pub fn remove_orphans(dir: &Path, keep: Option<&str>) -> Result<Vec<PathBuf>> {
-    let io = |source| Error::Io {
-        path: dir.to_path_buf(),
-        source,
-    };
-    let mut removed = Vec::new();
-    for entry in std::fs::read_dir(dir).map_err(io)? {
-        let entry = entry.map_err(io)?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let orphan_list = name.starts_with(PREFIX) && Some(name.as_str()) != keep;
-        let temp = name.starts_with(".tmp");
-        if (orphan_list || temp) && entry.file_type().map_err(io)?.is_file() {
-            std::fs::remove_file(entry.path()).map_err(io)?;
-            removed.push(entry.path());
-        }
+/// True for a file list of reel's other than `keep` (by name and by content: a complete list,
+/// or the start of one a killed run was writing), which a run may remove.
+pub fn is_orphan_list(path: &Path, name: &str, keep: Option<&str>) -> bool {
+    if Some(name) == keep {
+        return false;
     }
-    Ok(removed)
+    let Some(rest) = name.strip_prefix(PREFIX) else {
+        return false;
+    };
+    let (hash, temp) = match rest.strip_suffix(".json.tmp") {
+        Some(h) => (h, true),
+        None => match rest.strip_suffix(".json") {
+            Some(h) => (h, false),
+            None => return false,
+        },
+    };
+    if hash.len() != 32 || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return false;
+    }
+    let Ok(bytes) = std::fs::read(path) else {
+        return false;
+    };
+    if temp {
+        bytes.is_empty() || bytes.starts_with(LIST_START)
+    } else {
+        serde_json::from_slice::<FileList>(&bytes).is_ok()
+    }
 }
 
 /// Flushes a folder's entries (new, renamed and removed files) to disk.
@@ -186,10 +240,17 @@ mod tests {
         bytes[5] ^= 1;
         std::fs::write(&path, bytes).unwrap();
         assert!(FileList::read(dir.path(), &r).is_err());
+        // Another complete list is an orphan; the committed one and a look-alike are not.
+        let other = FileList::default().write(dir.path()).unwrap();
+        let other_path = dir.path().join(&other.name);
+        assert!(is_orphan_list(&other_path, &other.name, Some(&r.name)));
+        assert!(!is_orphan_list(&path, &r.name, Some(&r.name)));
         std::fs::write(dir.path().join("reel-files-old.json"), "{}").unwrap();
-        let removed = remove_orphans(dir.path(), Some(&r.name)).unwrap();
-        assert_eq!(removed.len(), 1);
-        assert!(path.exists());
+        let lookalike = dir.path().join("reel-files-old.json");
+        assert!(!is_orphan_list(&lookalike, "reel-files-old.json", None));
+        let fake = format!("{PREFIX}{}.json", "0".repeat(32));
+        std::fs::write(dir.path().join(&fake), "not a list").unwrap();
+        assert!(!is_orphan_list(&dir.path().join(&fake), &fake, None));
     }
 
     #[test]

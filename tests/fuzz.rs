@@ -13,6 +13,7 @@ use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 use proptest::prelude::*;
+use proptest::strategy::ValueTree;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use reel::corpus::{self, records::Plan, records::Roles};
 use reel::indexer::{self, IndexOptions};
@@ -57,20 +58,14 @@ fn searcher() -> &'static Searcher {
     &SEARCHER
         .get_or_init(|| {
             let dir = tempfile::tempdir().unwrap();
-            let opts = IndexOptions {
-                paths: vec![
+            let opts = IndexOptions::new(
+                vec![
                     repo("corpus"),
                     repo("tests/data/reviews"),
                     repo("tests/data/structured"),
                 ],
-                index_dir: dir.path().join("index"),
-                rebuild: false,
-                threads: 1,
-                memory_bytes: indexer::DEFAULT_MEMORY_BYTES,
-                roles: Roles::default(),
-                whole_documents: false,
-                progress: None,
-            };
+                dir.path().join("index"),
+            );
             indexer::run(&opts, &mut |_| {}).unwrap();
             let s = Searcher::open(&dir.path().join("index")).unwrap();
             (dir, s)
@@ -187,6 +182,161 @@ fn fuzz_the_query_path() {
         }
         Ok(())
     });
+}
+
+/// Text a user's reviews hold: curly quotes, accents, CJK, emoji, combining marks, control
+/// characters, and plain words, glued in random order.
+fn user_text() -> impl Strategy<Value = String> {
+    let piece = prop_oneof![
+        Just("“é’ ".to_string()),
+        Just("‘Best Documentary Short Subject,’ ".to_string()),
+        Just("“Brown Bags of Hope” ".to_string()),
+        Just("target ".to_string()),
+        Just("Huntington's ".to_string()),
+        Just("Heroin(e) ".to_string()),
+        Just("drug court ".to_string()),
+        "[a-zé漢字\u{1f600}\u{301} ]{1,12}",
+        "[\u{0}-\u{1f}\u{7f}\u{2028}]{1,2}",
+        any::<String>(),
+    ];
+    proptest::collection::vec(piece, 0..120).prop_map(|p| p.concat())
+}
+
+/// Every printer, with random (also out-of-range and mid-character) highlight ranges: no panic,
+/// and JSON reads back as it was written.
+#[test]
+fn fuzz_the_printers() {
+    use reel::output::{human, json, trec};
+    use reel::searcher::Hit;
+    let case = (
+        user_text(),
+        user_text(),
+        proptest::collection::vec((0usize..4000, 0usize..4000), 0..6),
+        any::<(bool, f32)>(),
+    );
+    fuzz("printers", case, |(text, title, ranges, (color, score))| {
+        let mut metadata = reel::corpus::Metadata::new();
+        metadata.insert(
+            "director".into(),
+            reel::corpus::MetaValue::Text(title.clone()),
+        );
+        metadata.insert(
+            "cast".into(),
+            reel::corpus::MetaValue::List(vec![text.chars().take(30).collect(), "Ángel".into()]),
+        );
+        let hit = Hit {
+            rank: 1,
+            score,
+            doc_id: title.chars().take(20).collect(),
+            title,
+            passage_id: 3,
+            highlights: ranges.iter().map(|(a, b)| [*a, *b]).collect(),
+            text,
+            source: "corpus/“review”.txt".into(),
+            metadata,
+        };
+        let mut out = Vec::new();
+        human::write_hits(&mut out, std::slice::from_ref(&hit), human::Style { color })
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let shown = String::from_utf8(out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        prop_assert!(shown.starts_with(" 1. "));
+        if !color {
+            prop_assert!(!shown.contains('\x1b'), "escape in uncoloured output");
+        }
+        let mut out = Vec::new();
+        json::write_hits(&mut out, std::slice::from_ref(&hit))
+            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let back: serde_json::Value = serde_json::from_slice(&out)
+            .map_err(|e| TestCaseError::fail(format!("JSON does not read back: {e}")))?;
+        prop_assert_eq!(back["text"].as_str(), Some(hit.text.as_str()));
+        for ids in [trec::Ids::Documents, trec::Ids::Passages] {
+            let mut out = Vec::new();
+            trec::write_hits(&mut out, "q “1”", std::slice::from_ref(&hit), ids)
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            let line = String::from_utf8(out).map_err(|e| TestCaseError::fail(e.to_string()))?;
+            prop_assert_eq!(line.split_whitespace().count(), 6, "{}", line);
+        }
+        Ok(())
+    });
+}
+
+/// Non-ASCII reviews indexed for real, searched with non-ASCII queries, printed by every printer.
+#[test]
+fn fuzz_search_and_print_non_ascii_reviews() {
+    use reel::output::{human, json, trec};
+    static INDEX: OnceLock<(tempfile::TempDir, Searcher)> = OnceLock::new();
+    let s = &INDEX
+        .get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let corpus = dir.path().join("corpus");
+            std::fs::create_dir_all(&corpus).unwrap();
+            let runner_text = |seed: u64| {
+                let mut runner = TestRunner::new_with_rng(
+                    Config::default(),
+                    proptest::test_runner::TestRng::deterministic_rng(
+                        proptest::test_runner::RngAlgorithm::ChaCha,
+                    ),
+                );
+                for _ in 0..seed {
+                    let _ = user_text().new_tree(&mut runner);
+                }
+                user_text().new_tree(&mut runner).unwrap().current()
+            };
+            for i in 0..40u64 {
+                let body = format!(
+                    "{}\n\n{}\n\n{}",
+                    runner_text(i),
+                    runner_text(i + 100),
+                    "“é’ ".repeat(40) + "target"
+                );
+                std::fs::write(
+                    corpus.join(format!("r{i}.txt")),
+                    format!("Review {i} “é”\n\n{body}\n"),
+                )
+                .unwrap();
+            }
+            let opts = IndexOptions::new(vec![corpus], dir.path().join("index"));
+            indexer::run(&opts, &mut |_| {}).unwrap();
+            let s = Searcher::open(&dir.path().join("index")).unwrap();
+            (dir, s)
+        })
+        .1;
+    let query = prop_oneof![
+        user_text().prop_map(|t| t.chars().take(60).collect::<String>()),
+        query()
+    ];
+    fuzz("search and print", (query, any::<bool>()), |(q, color)| {
+        let opts = SearchOptions {
+            query: q.clone(),
+            limit: 5,
+            ..SearchOptions::default()
+        };
+        match s.search(&opts) {
+            Ok(results) => {
+                let mut out = Vec::new();
+                human::write_hits(&mut out, &results.hits, human::Style { color })
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                json::write_hits(&mut out, &results.hits)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                trec::write_hits(&mut out, "1", &results.hits, trec::Ids::Passages)
+                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+            }
+            Err(reel::Error::Query(_) | reel::Error::Filter(_)) => {}
+            Err(other) => prop_assert!(false, "unexpected error for {q:?}: {other}"),
+        }
+        Ok(())
+    });
+    // The case that crashed the human printer: a match after many curly quotes and accents.
+    let results = s
+        .search(&SearchOptions {
+            query: "target".into(),
+            ..SearchOptions::default()
+        })
+        .unwrap();
+    assert!(!results.hits.is_empty());
+    let mut out = Vec::new();
+    human::write_hits(&mut out, &results.hits, human::Style { color: true }).unwrap();
+    assert!(String::from_utf8(out).unwrap().contains("target"));
 }
 
 /// The fixture files: real examples of every format, as seeds for mutation.

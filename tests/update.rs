@@ -390,20 +390,36 @@ fn an_update_leaves_no_file_the_commit_does_not_use() {
 fn segment_files_the_commit_does_not_use_are_removed_by_the_next_run() {
     let env = Env::with_seed();
     env.index();
-    // What a killed run can leave: a segment nobody names, a stale delete file.
+    let names = || -> Vec<String> {
+        std::fs::read_dir(env.path("index"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
+    };
+    let live = names().into_iter().find(|n| n.ends_with(".store")).unwrap();
+    let live_bytes = std::fs::read(env.path(&format!("index/{live}"))).unwrap();
+    // What a killed run can leave: a segment nobody names, a stale delete file, a file list
+    // nobody names. They are tantivy's and reel's by their content (a tantivy footer, a list).
     let orphan = "0123456789abcdef0123456789abcdef";
     for ext in ["idx", "term", "store", "7.del"] {
-        env.write(&format!("index/{orphan}.{ext}"), "left by a killed run");
+        env.write_bytes(&format!("index/{orphan}.{ext}"), &live_bytes);
     }
-    let live = std::fs::read_dir(env.path("index"))
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .find(|n| n.ends_with(".store") && !n.starts_with(orphan))
-        .unwrap();
     let stale_delete = format!("{}.3.del", &live[..32]);
-    env.write(&format!("index/{stale_delete}"), "stale");
-    env.write(
+    env.write_bytes(&format!("index/{stale_delete}"), &live_bytes);
+    let committed_list = names()
+        .into_iter()
+        .find(|n| n.starts_with("reel-files-"))
+        .unwrap();
+    let list = std::fs::read(env.path(&format!("index/{committed_list}"))).unwrap();
+    env.write_bytes(
         "index/reel-files-00000000000000000000000000000000.json",
+        &list,
+    );
+    // Look-alikes of the user's: the same kinds of names, other content. They stay.
+    let user = "fedcba9876543210fedcba9876543210";
+    env.write(&format!("index/{user}.idx"), "my notes");
+    env.write(
+        "index/reel-files-11111111111111111111111111111111.json",
         "{}",
     );
     let out = env.index();
@@ -412,12 +428,20 @@ fn segment_files_the_commit_does_not_use_are_removed_by_the_next_run() {
         "{}",
         stderr(&out)
     );
-    for name in std::fs::read_dir(env.path("index")).unwrap() {
-        let name = name.unwrap().file_name().to_string_lossy().into_owned();
+    let left = names();
+    for name in &left {
         assert!(!name.starts_with(orphan), "{name} left");
-        assert_ne!(name, stale_delete);
+        assert_ne!(name, &stale_delete);
         assert!(!name.starts_with("reel-files-0000"), "{name} left");
     }
+    assert!(left.contains(&format!("{user}.idx")), "{left:?}");
+    assert!(
+        left.contains(&"reel-files-11111111111111111111111111111111.json".to_string()),
+        "{left:?}"
+    );
+    std::fs::remove_file(env.path(&format!("index/{user}.idx"))).unwrap();
+    std::fs::remove_file(env.path("index/reel-files-11111111111111111111111111111111.json"))
+        .unwrap();
     verify_ok(&env, "index");
     assert_eq!(env.search("drug court", &[]).0[0].passage_id, 2);
 }

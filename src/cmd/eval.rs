@@ -11,7 +11,10 @@ use crate::cli::EvalArgs;
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let searcher = Searcher::open(&args.index)?;
-    let queries = searcher::read_queries(&args.queries)?;
+    let (queries, warnings) = searcher::read_queries(&args.queries)?;
+    for w in &warnings {
+        eprintln!("reel: warning: {w}");
+    }
     let qrels = eval::read_qrels(&args.qrels)?;
     let opts = SearchOptions {
         limit: usize::try_from(args.limit)?,
@@ -32,6 +35,14 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
             .map(|h| (h.doc_id, format!("{:.6}", h.score).parse().unwrap_or(0.0)))
             .collect();
         run.insert(q.id.clone(), hits);
+    }
+    if !eval::run_meets_judgments(&qrels, &run) {
+        anyhow::bail!(
+            "{}: no document this index returned is judged in {} (is this the index of the \
+             judged collection, and do its ids match the judgments'?)",
+            args.index.display(),
+            args.qrels.display()
+        );
     }
     let m = eval::evaluate(&qrels, &run);
     let stdout = std::io::stdout();

@@ -21,6 +21,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         index_id: args.index_id,
         roles: args.read.roles(),
         whole_documents: args.read.whole_documents,
+        force: args.force,
         progress: progress.clone(),
     };
     let stats = export::run(&opts, &mut |w| warn(args.quiet, w))?;
@@ -28,19 +29,19 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         let bytes: u64 = stats.files.iter().map(|(_, n)| n).sum();
         let secs = started.elapsed().as_secs_f64();
         eprintln!(
-            "reel: exported {} document{}, {} passage{} into {} file{} ({:.1} MB) in {:.2} s; {} skipped",
+            "reel: exported {} document{}, {} passage{} into {} file{} ({}) in {:.2} s; {} skipped",
             stats.documents,
             plural(stats.documents),
             stats.passages,
             plural(stats.passages),
             stats.files.len(),
             plural(stats.files.len() as u64),
-            bytes as f64 / 1e6,
+            indicatif::HumanBytes(bytes),
             secs,
             stats.skipped
         );
         for (path, size) in &stats.files {
-            eprintln!("  {}  {:.1} MB", path.display(), *size as f64 / 1e6);
+            eprintln!("  {}  {}", path.display(), indicatif::HumanBytes(*size));
         }
     }
     Ok(ExitCode::SUCCESS)

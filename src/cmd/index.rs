@@ -1,4 +1,4 @@
-//! `reel index [PATH...]`: build the index and print a summary on stderr.
+//! `reel index [PATH...]`: build or update the index and print a summary on stderr.
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -6,7 +6,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use reel::indexer::{self, IndexOptions, Progress};
+use reel::indexer::{self, IndexOptions, IndexStats, Progress};
 
 use crate::cli::IndexArgs;
 
@@ -15,6 +15,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let progress = progress_bar(args.quiet);
     let opts = IndexOptions {
         paths: args.paths,
+        forget: args.forget,
         index_dir: args.index,
         rebuild: args.rebuild,
         threads,
@@ -24,41 +25,77 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         progress: progress.clone(),
     };
     let stats = indexer::run(&opts, &mut |w| warn(args.quiet, w))?;
+    if args.verbose {
+        for path in &stats.unsupported_files {
+            warn(
+                false,
+                &reel::Error::Record {
+                    path: path.clone(),
+                    line: 0,
+                    message: "unsupported file type, skipped".into(),
+                },
+            );
+        }
+    }
     if !args.quiet {
-        eprintln!(
-            "reel: {} added, {} changed, {} removed, {} unchanged file{}",
-            stats.added,
-            stats.changed,
-            stats.removed,
-            stats.unchanged,
-            plural(stats.unchanged),
-        );
-        let work = if stats.committed {
-            format!(
-                "indexed {} document{}, {} passage{} from {} file{} ({:.1} MB)",
-                stats.documents,
-                plural(stats.documents),
-                stats.passages,
-                plural(stats.passages),
-                stats.files,
-                plural(stats.files),
-                stats.bytes as f64 / 1e6,
-            )
-        } else {
-            "nothing to index".to_string()
-        };
-        eprintln!(
-            "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
-            stats.elapsed.as_secs_f64(),
-            opts.index_dir.display(),
-            stats.total_documents,
-            plural(stats.total_documents),
-            stats.total_passages,
-            plural(stats.total_passages),
-            stats.skipped,
-        );
+        summary(&opts, &stats);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The summary lines: what changed, what was indexed, what the index follows, what was skipped.
+fn summary(opts: &IndexOptions, stats: &IndexStats) {
+    eprintln!(
+        "reel: {} added, {} changed, {} removed, {} unchanged file{}",
+        stats.added,
+        stats.changed,
+        stats.removed,
+        stats.unchanged,
+        plural(stats.unchanged),
+    );
+    let work = if stats.committed {
+        format!(
+            "indexed {} document{}, {} passage{} from {} file{} ({})",
+            stats.documents,
+            plural(stats.documents),
+            stats.passages,
+            plural(stats.passages),
+            stats.files,
+            plural(stats.files),
+            indicatif::HumanBytes(stats.bytes),
+        )
+    } else {
+        "nothing to index".to_string()
+    };
+    eprintln!(
+        "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
+        stats.elapsed.as_secs_f64(),
+        opts.index_dir.display(),
+        stats.total_documents,
+        plural(stats.total_documents),
+        stats.total_passages,
+        plural(stats.total_passages),
+        stats.skipped,
+    );
+    let followed: Vec<String> = stats
+        .followed
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    eprintln!("reel: following {}", followed.join(", "));
+    if !stats.unsupported.is_empty() {
+        let total: usize = stats.unsupported.iter().map(|(_, n)| n).sum();
+        let kinds: Vec<String> = stats
+            .unsupported
+            .iter()
+            .map(|(ext, n)| format!("{ext} ({n})"))
+            .collect();
+        eprintln!(
+            "reel: {total} file{} of unsupported types skipped: {} (-v names them)",
+            plural(total as u64),
+            kinds.join(", ")
+        );
+    }
 }
 
 /// A progress bar on stderr, when it is a terminal and output is not quieted.
@@ -124,9 +161,9 @@ impl Progress for Bar {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             bar.set_position(bytes_read);
             bar.set_message(format!(
-                "{documents} docs, {:.0} docs/s, {:.1} MB/s",
+                "{documents} docs, {:.0} docs/s, {}/s",
                 documents as f64 / secs,
-                bytes_read as f64 / 1e6 / secs
+                indicatif::HumanBytes((bytes_read as f64 / secs) as u64)
             ));
         }
     }

@@ -5,7 +5,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use reel::output::{human, json, trec};
-use reel::searcher::{self, Hit, SearchOptions, Searcher, Unit};
+use reel::searcher::{self, SearchOptions, SearchResults, Searcher, Unit};
 
 use crate::cli::{Format, SearchArgs, UnitArg};
 use crate::cmd::EXIT_NO_HITS;
@@ -13,13 +13,25 @@ use crate::cmd::EXIT_NO_HITS;
 pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     let searcher = Searcher::open(&args.index)?;
     let format = if args.json { Format::Json } else { args.format };
+    // A TREC run lists each document once per query, so it ranks documents unless passages are
+    // asked for explicitly.
+    let unit_arg = args.unit.unwrap_or(if format == Format::Trec {
+        UnitArg::Doc
+    } else {
+        UnitArg::Passage
+    });
+    let trec_ids = if unit_arg == UnitArg::Passage {
+        trec::Ids::Passages
+    } else {
+        trec::Ids::Documents
+    };
     let opts = SearchOptions {
         query: args.query.join(" "),
         limit: usize::try_from(args.limit)?,
         per_doc: args.per_doc.map(usize::try_from).transpose()?,
         filters: args.filter,
         sort: args.sort,
-        unit: unit(args.unit),
+        unit: unit(unit_arg),
         literal: args.queries.is_some(),
         feedback: args.queries.is_some() && !args.no_feedback,
         ids_only: format == Format::Trec,
@@ -28,7 +40,10 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     let mut out = BufWriter::new(stdout.lock());
     let mut any_hit = false;
     if let Some(path) = &args.queries {
-        let queries = searcher::read_queries(path)?;
+        let (queries, warnings) = searcher::read_queries(path)?;
+        for w in &warnings {
+            eprintln!("reel: warning: {w}");
+        }
         let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));
         for (q, result) in queries.iter().zip(results) {
             let result = result?;
@@ -37,7 +52,7 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
             }
             any_hit |= !result.hits.is_empty();
             match format {
-                Format::Trec => trec::write_hits(&mut out, &q.id, &result.hits)?,
+                Format::Trec => trec::write_hits(&mut out, &q.id, &result.hits, trec_ids)?,
                 Format::Json => json::write_batch_hits(&mut out, &q.id, &result.hits)?,
                 Format::Human => {
                     writeln!(out, "== {} {}", q.id, reel::output::sanitize(&q.text))?;
@@ -52,7 +67,15 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
             eprintln!("reel: warning: {w}");
         }
         any_hit = !result.hits.is_empty();
-        write(&mut out, format, &result.hits, color)?;
+        match format {
+            Format::Human => human::write_hits(&mut out, &result.hits, human::Style { color })?,
+            Format::Json => json::write_hits(&mut out, &result.hits)?,
+            Format::Trec => trec::write_hits(&mut out, "1", &result.hits, trec_ids)?,
+        }
+        out.flush()?;
+        if !any_hit {
+            explain_no_hits(&opts.query, &result);
+        }
     }
     out.flush()?;
     Ok(if any_hit {
@@ -62,11 +85,12 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn write(out: &mut dyn Write, format: Format, hits: &[Hit], color: bool) -> std::io::Result<()> {
-    match format {
-        Format::Human => human::write_hits(out, hits, human::Style { color }),
-        Format::Json => json::write_hits(out, hits),
-        Format::Trec => trec::write_hits(out, "1", hits),
+/// One line on stderr saying why a query found nothing (stdout stays empty).
+fn explain_no_hits(query: &str, result: &SearchResults) {
+    let shown = reel::output::sanitize(query);
+    match &result.nothing {
+        Some(why) => eprintln!("reel: {why}: \"{shown}\""),
+        None => eprintln!("reel: no passages match \"{shown}\""),
     }
 }
 

@@ -11,6 +11,15 @@ use regex::Regex;
 
 use super::{MetaValue, Metadata};
 
+/// The facts that are numbers: a value given for one of them (in front matter) must be a number.
+pub const NUMERIC_KEYS: [&str; 5] = [
+    "year",
+    "imdb_rating",
+    "seasons",
+    "episodes",
+    "runtime_minutes",
+];
+
 /// Small numbers reviews spell out ("spanning three seasons").
 const NUMBER_WORDS: [&str; 21] = [
     "zero",
@@ -58,6 +67,12 @@ const NAME_PARTICLES: [&str; 9] = ["de", "van", "von", "da", "del", "la", "le", 
 /// The most name words taken for one director.
 const MAX_NAME_WORDS: usize = 5;
 
+/// Words after "directed by" searched for a role word ("Peabody award-winning filmmaker").
+const ROLE_WINDOW_WORDS: usize = 6;
+
+/// The most directors read from one sentence.
+const MAX_DIRECTORS: usize = 6;
+
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).expect("fact patterns are valid regular expressions")
 }
@@ -82,21 +97,39 @@ static EPISODES: LazyLock<Regex> = LazyLock::new(|| {
         r"(?i)\b(\d{1,4}|zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty)\s+episodes?\b",
     )
 });
-static RUNTIME_MINUTES: LazyLock<Regex> = LazyLock::new(|| {
+/// A length of time as reviews write it: `2 hours and 1 minute`, `1h 45m`, `1 hr 45 min`,
+/// `105 minutes`, `1 hour`.
+const DURATION: &str = r"(?:(\d{1,2})\s*(?:hours?|hrs?\.?|h)\b\.?(?:\s*,?\s*(?:and\s+)?(\d{1,2})\s*(?:minutes?|mins?\.?|m)\b)?|(\d{1,3})\s*(?:minutes?|mins?\.?|m)\b)";
+
+/// A duration right after a word that says it is the running time ("a runtime of approximately
+/// 40 minutes", "Runtime: 1h 45m", "runs 2 hours and 5 minutes", "clocks in at 95 minutes").
+static RUNTIME_AFTER_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)\b(?:runtime|running time|run time|runs|running|clocks in at|lasts|length|duration)\b[^.!?\d]{{0,30}}?{DURATION}"
+    ))
+});
+/// A duration at the start of a sentence ("At 103 minutes, it never drags") or said to be the
+/// film's length ("105 minutes long").
+static RUNTIME_AT: LazyLock<Regex> = LazyLock::new(|| {
+    re(&format!(
+        r"(?i)(?:^|[.!?]\s+)at\s+(?:just\s+|only\s+|nearly\s+|almost\s+|over\s+|under\s+)?{DURATION}\s*[,;]"
+    ))
+});
+static RUNTIME_LONG: LazyLock<Regex> = LazyLock::new(|| re(&format!(r"(?i)\b{DURATION}\s+long\b")));
+/// "an 85-minute film": the adjective only counts before a word naming the work itself, so "a
+/// 10-minute scene" says nothing about the runtime.
+static RUNTIME_ADJECTIVE: LazyLock<Regex> = LazyLock::new(|| {
     re(
-        r"(?i)\b(?:runtime|running time|run time|runs|running|clocks in at|lasts|length)\b[^.!?\d]{0,30}?\b(\d{1,3})\s*(?:minutes|mins?)\b",
+        r"(?i)\b(\d{1,3})-minute\s+(?:[a-z-]+\s+)?(?:film|documentary|feature|movie|doc|short|portrait|essay)\b",
     )
 });
-static RUNTIME_HOURS: LazyLock<Regex> = LazyLock::new(|| {
-    re(
-        r"(?i)\b(?:runtime|running time|run time|runs|running|clocks in at|lasts|length)\b[^.!?\d]{0,30}?\b(\d)\s*(?:hours?|hrs?|h)\b(?:\s*(?:and\s*)?(\d{1,2})\s*(?:minutes|mins?)\b)?",
-    )
-});
-static RUNTIME_ADJECTIVE: LazyLock<Regex> = LazyLock::new(|| re(r"(?i)\b(\d{1,3})-minute\b"));
 static DIRECTED_BY: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)\b(?:directed|helmed)\s+by\s+([^,;:.!?()]+)"));
+    LazyLock::new(|| re(r"(?i)\b(?:directed|helmed|co-directed)\s+by\s+([^;:.!?()]+)"));
 static DIRECTOR_BEFORE_NAME: LazyLock<Regex> =
     LazyLock::new(|| re(r"\b(?:[Dd]irector|[Ff]ilmmaker)\s+([A-Z][^,;:.!?()]+)"));
+/// A labelled line or clause: "Director: Kirsten Johnson", "Directors: A and B".
+static DIRECTOR_LABEL: LazyLock<Regex> =
+    LazyLock::new(|| re(r"(?im)(?:^|[.;]\s+)\s*(?:directors?|directed by)\s*:\s*([^.;\n]+)"));
 
 /// Extracts every fact the text states. Keys: `year`, `imdb_rating`, `seasons`, `episodes`,
 /// `runtime_minutes`, `director`.
@@ -117,8 +150,15 @@ pub fn extract(text: &str) -> Metadata {
     if let Some(minutes) = runtime_minutes(text) {
         meta.insert("runtime_minutes".into(), MetaValue::Int(minutes));
     }
-    if let Some(name) = director(text) {
-        meta.insert("director".into(), MetaValue::Text(name));
+    let mut names = directors(text);
+    match names.len() {
+        0 => {}
+        1 => {
+            meta.insert("director".into(), MetaValue::Text(names.remove(0)));
+        }
+        _ => {
+            meta.insert("director".into(), MetaValue::List(names));
+        }
     }
     meta
 }
@@ -147,37 +187,111 @@ fn imdb_rating(text: &str) -> Option<f64> {
 }
 
 fn runtime_minutes(text: &str) -> Option<i64> {
-    if let Some(m) = first_capture(&RUNTIME_MINUTES, text).and_then(|s| s.parse().ok()) {
-        return Some(m);
-    }
-    if let Some(c) = RUNTIME_HOURS.captures(text) {
-        let hours: i64 = c.get(1)?.as_str().parse().ok()?;
-        let minutes: i64 = c.get(2).map_or(Some(0), |m| m.as_str().parse().ok())?;
-        return Some(hours * 60 + minutes);
+    for pattern in [&*RUNTIME_AFTER_WORD, &*RUNTIME_AT, &*RUNTIME_LONG] {
+        if let Some(m) = pattern.captures(text).and_then(|c| duration_minutes(&c)) {
+            return Some(m);
+        }
     }
     first_capture(&RUNTIME_ADJECTIVE, text).and_then(|s| s.parse().ok())
 }
 
-fn director(text: &str) -> Option<String> {
+/// Minutes of a [`DURATION`] match: hours and minutes together, or minutes alone.
+fn duration_minutes(c: &regex::Captures) -> Option<i64> {
+    let num = |i: usize| c.get(i).and_then(|m| m.as_str().parse::<i64>().ok());
+    let minutes = match (num(1), num(2), num(3)) {
+        (Some(h), m, _) => h * 60 + m.unwrap_or(0),
+        (None, _, Some(m)) => m,
+        _ => return None,
+    };
+    (minutes > 0).then_some(minutes)
+}
+
+/// The director or directors a review names: "Directed by A", "Directed by A and B", "directed by
+/// filmmakers A, B and C", "Director: A", "director A".
+fn directors(text: &str) -> Vec<String> {
+    for c in DIRECTOR_LABEL.captures_iter(text) {
+        let names = names_list(c.get(1).map_or("", |m| m.as_str()));
+        if !names.is_empty() {
+            return names;
+        }
+    }
     for c in DIRECTED_BY.captures_iter(text) {
-        let clause = c.get(1)?.as_str();
+        let Some(clause) = c.get(1) else { continue };
         // "Peabody award-winning filmmaker Elaine McMillion Sheldon": the name follows the role.
-        let words: Vec<&str> = clause.split_whitespace().collect();
+        let words: Vec<&str> = clause.as_str().split_whitespace().collect();
+        // The role comes within the first few words ("acclaimed German filmmaker").
         let after_role = words
             .iter()
+            .take(ROLE_WINDOW_WORDS)
             .rposition(|w| ROLE_WORDS.contains(&w.to_ascii_lowercase().as_str()))
             .map_or(0, |i| i + 1);
-        if let Some(name) = name_at_start(&words[after_role..]) {
-            return Some(name);
+        let names = names_list(&words[after_role..].join(" "));
+        if !names.is_empty() {
+            return names;
         }
     }
     for c in DIRECTOR_BEFORE_NAME.captures_iter(text) {
-        let words: Vec<&str> = c.get(1)?.as_str().split_whitespace().collect();
+        let Some(m) = c.get(1) else { continue };
+        let words: Vec<&str> = m.as_str().split_whitespace().collect();
         if let Some(name) = name_at_start(&words).filter(|n| n.contains(' ')) {
-            return Some(name);
+            return vec![name];
         }
     }
-    None
+    Vec::new()
+}
+
+/// Names joined by commas, `and` or `&` ("Werner Herzog and Errol Morris", "A, B and C"), each
+/// a run of capitalized words. The list is the clause's leading run of names and separators; a
+/// comma without an `and` in that run ends the first name ("Elaine McMillion Sheldon, Heroin(e)
+/// offers" names one director).
+fn names_list(clause: &str) -> Vec<String> {
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    // Groups of name words, split at separators.
+    let mut groups: Vec<Vec<&str>> = vec![Vec::new()];
+    let mut joined_by_and = false;
+    for (i, raw) in words.iter().enumerate() {
+        if matches!(*raw, "and" | "&") {
+            joined_by_and = true;
+            groups.push(Vec::new());
+            continue;
+        }
+        let word = clean_name_word(raw);
+        let current = groups.last().map_or(0, Vec::len);
+        let capitalized = word.chars().next().is_some_and(char::is_uppercase);
+        let particle = current > 0
+            && NAME_PARTICLES.contains(&word)
+            && words
+                .get(i + 1)
+                .and_then(|w| w.chars().next())
+                .is_some_and(char::is_uppercase);
+        if !(capitalized || particle) || current == MAX_NAME_WORDS {
+            break;
+        }
+        if let Some(g) = groups.last_mut() {
+            g.push(word);
+        }
+        if raw.ends_with(',') {
+            groups.push(Vec::new());
+        }
+    }
+    let names: Vec<String> = groups
+        .into_iter()
+        .filter(|g| !g.is_empty())
+        .map(|g| g.join(" "))
+        .collect();
+    if joined_by_and {
+        names.into_iter().take(MAX_DIRECTORS).collect()
+    } else {
+        names.into_iter().take(1).collect()
+    }
+}
+
+/// A word of a name without what clings to it: a possessive, quotes, a trailing comma.
+fn clean_name_word(word: &str) -> &str {
+    word.trim_end_matches([',', ';'])
+        .trim_end_matches("'s")
+        .trim_end_matches("’s")
+        .trim_matches(|c: char| c == '"' || c == '“' || c == '”')
 }
 
 /// The run of capitalized words (with particles between them) at the start of `words`.
@@ -272,6 +386,80 @@ mod tests {
         assert_eq!(
             meta.get("director"),
             Some(&MetaValue::Text("Ava DuVernay".into()))
+        );
+    }
+
+    #[test]
+    fn hours_and_minutes_together() {
+        for (text, minutes) in [
+            ("The film runs 2 hours and 1 minute.", 121),
+            ("It runs 1 hour and 1 minute, no more.", 61),
+            ("Runtime: 1h 45m", 105),
+            ("It has a running time of 1 hr 45 min.", 105),
+            ("The documentary runs 105 minutes.", 105),
+            ("At 103 minutes, it never drags.", 103),
+            ("Great. At just 88 minutes, it flies by.", 88),
+            ("The cut we saw was 97 minutes long.", 97),
+            ("A runtime of 2 hours.", 120),
+            ("Length: 1 h 5 min.", 65),
+            ("A taut 85-minute documentary.", 85),
+        ] {
+            assert_eq!(
+                int(&extract(text), "runtime_minutes"),
+                Some(minutes),
+                "{text}"
+            );
+        }
+        for text in [
+            "Ten minutes in, the film finds its subject.",
+            "After 20 minutes the camera finally moves.",
+            "A 10-minute scene at the border is the best part.",
+            "They spent 3 hours on a bus.",
+            "It ran in cinemas for 12 weeks.",
+        ] {
+            assert_eq!(int(&extract(text), "runtime_minutes"), None, "{text}");
+        }
+    }
+
+    #[test]
+    fn several_directors_and_labels() {
+        let list = |v: &[&str]| MetaValue::List(v.iter().map(|s| s.to_string()).collect());
+        assert_eq!(
+            extract("Directed by Werner Herzog and Errol Morris, it is odd.").get("director"),
+            Some(&list(&["Werner Herzog", "Errol Morris"]))
+        );
+        assert_eq!(
+            extract("It was directed by Lucien Castaing-Taylor, Véréna Paravel and Ernst Karel.")
+                .get("director"),
+            Some(&list(&[
+                "Lucien Castaing-Taylor",
+                "Véréna Paravel",
+                "Ernst Karel"
+            ]))
+        );
+        assert_eq!(
+            extract("Director: Kirsten Johnson\nA daughter stages her father's death.")
+                .get("director"),
+            Some(&MetaValue::Text("Kirsten Johnson".into()))
+        );
+        assert_eq!(
+            extract("Directors: Rachel Grady & Heidi Ewing").get("director"),
+            Some(&list(&["Rachel Grady", "Heidi Ewing"]))
+        );
+        // A comma without `and` ends the name; a capitalized word after it is not a director.
+        assert_eq!(
+            extract("Directed by Elaine McMillion Sheldon, Heroin(e) offers a look.")
+                .get("director"),
+            Some(&MetaValue::Text("Elaine McMillion Sheldon".into()))
+        );
+        assert_eq!(
+            extract("The film was directed by Ava DuVernay and produced by others.")
+                .get("director"),
+            Some(&MetaValue::Text("Ava DuVernay".into()))
+        );
+        assert_eq!(
+            extract("The directors say little. It was directed by nobody.").get("director"),
+            None
         );
     }
 

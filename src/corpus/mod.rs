@@ -49,6 +49,17 @@ impl MetaValue {
         }
     }
 
+    /// The value as a number, for ranges and sorting: numbers as they are, dates in seconds
+    /// since 1970; `None` for text.
+    pub fn as_number(&self) -> Option<f64> {
+        match self {
+            MetaValue::Int(n) => Some(*n as f64),
+            MetaValue::Float(x) => Some(*x),
+            MetaValue::Date(d) => Some(d.secs as f64),
+            MetaValue::Text(_) | MetaValue::List(_) => None,
+        }
+    }
+
     /// The value as plain text, for display and for the searchable metadata text.
     pub fn to_text(&self) -> String {
         match self {
@@ -183,6 +194,9 @@ pub struct Inputs {
     pub files: Vec<InputFile>,
     /// Paths not read, each with why (shown as warnings, counted in the summary).
     pub skipped: Vec<(PathBuf, String)>,
+    /// Files inside folders whose type reel does not read (`.docx`, `.pdf`...): counted in the
+    /// summary by extension, named with `--verbose`.
+    pub unsupported: Vec<PathBuf>,
 }
 
 impl Inputs {
@@ -198,6 +212,15 @@ impl Inputs {
         self.skipped.len() as u64
     }
 
+    /// The unsupported files by extension (`.docx`, or `(no extension)`), with counts, sorted.
+    pub fn unsupported_by_type(&self) -> Vec<(String, usize)> {
+        let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+        for path in &self.unsupported {
+            *counts.entry(extension_of(path)).or_insert(0) += 1;
+        }
+        counts.into_iter().collect()
+    }
+
     /// Bytes on disk of the files to read (as stored, compressed or not), for progress.
     pub fn total_bytes(&self) -> u64 {
         self.files
@@ -208,8 +231,8 @@ impl Inputs {
 }
 
 /// Walks the given paths. A missing path is an error; a file of an unknown format inside a
-/// folder is passed over silently (folders hold other things), while one named explicitly is
-/// reported as skipped. Anything under `exclude` (the index folder) is left out.
+/// folder is passed over and counted (folders hold other things), while one named explicitly
+/// is reported as skipped. Anything under `exclude` (the index folder) is left out.
 pub fn walk(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Inputs> {
     let exclude = exclude.and_then(|p| p.canonicalize().ok());
     let mut inputs = Inputs::default();
@@ -288,14 +311,23 @@ fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
             }
             continue;
         }
-        if let Some((format, compression)) = Format::of(entry.path()) {
-            inputs.files.push(InputFile {
+        match Format::of(entry.path()) {
+            Some((format, compression)) => inputs.files.push(InputFile {
                 path: entry.path().to_path_buf(),
                 root: root.to_path_buf(),
                 format,
                 compression,
-            });
+            }),
+            None => inputs.unsupported.push(entry.path().to_path_buf()),
         }
+    }
+}
+
+/// A file's extension as users name a type (`.docx`), lower-cased; `(no extension)` if none.
+pub fn extension_of(path: &Path) -> String {
+    match path.extension() {
+        Some(e) => format!(".{}", e.to_string_lossy().to_lowercase()),
+        None => "(no extension)".to_string(),
     }
 }
 
@@ -418,7 +450,7 @@ pub fn read_text(
             path: file.path.clone(),
             source,
         })?;
-    let doc = text::read(file, &bytes)?;
+    let doc = text::read(file, &bytes, warn)?;
     if let Err(e) = std::str::from_utf8(&bytes) {
         let before = &bytes[..e.valid_up_to()];
         warn(&Error::Lossy {

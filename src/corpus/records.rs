@@ -141,6 +141,78 @@ impl Plan {
         }
     }
 
+    /// What the user should know about how this file's records are read, once per file: a
+    /// first row that looks like data rather than column names (`header_row` files only), and
+    /// no column taken as text (with the flag that names one).
+    pub fn notices(&self, sample: &[RawRecord], header_row: bool) -> Vec<String> {
+        let mut names: Vec<&str> = Vec::new();
+        for rec in sample {
+            for (k, _) in &rec.fields {
+                if !names.contains(&k.as_str()) {
+                    names.push(k);
+                }
+            }
+        }
+        let mut out = Vec::new();
+        if header_row {
+            let data_like: Vec<&str> = names
+                .iter()
+                .copied()
+                .filter(|n| {
+                    parse_float(n).is_some()
+                        || dates::parse(n).is_some()
+                        || n.starts_with("column_")
+                })
+                .collect();
+            if !data_like.is_empty() {
+                out.push(format!(
+                    "the first row looks like data, not column names ({}); it is read as the \
+                     header, so add a header row (columns seen: {})",
+                    data_like
+                        .iter()
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                    names.join(", ")
+                ));
+            }
+        }
+        if !out.is_empty() {
+            // A file without a header row: its roles say nothing more.
+        } else if self.text.is_empty() && !names.is_empty() {
+            // Suggest the column with the longest values that plays no other role.
+            let longest = names
+                .iter()
+                .filter(|n| Some(n.to_string()) != self.id && Some(n.to_string()) != self.title)
+                .max_by_key(|n| {
+                    sample
+                        .iter()
+                        .flat_map(|r| r.fields.iter())
+                        .filter(|(k, _)| k == *n)
+                        .map(|(_, v)| match v {
+                            RawValue::Str(s) => s.len(),
+                            _ => 0,
+                        })
+                        .sum::<usize>()
+                });
+            let hint = match longest {
+                Some(n) => format!("--text-field {n}"),
+                None => "--text-field NAME".into(),
+            };
+            out.push(format!(
+                "no column is read as text (columns seen: {}); documents are found by title \
+                 and metadata only; name the text column with {hint}",
+                names.join(", ")
+            ));
+        } else if let Some(missing) = self.text.iter().find(|t| !names.contains(&t.as_str())) {
+            out.push(format!(
+                "no column `{missing}` (columns seen: {})",
+                names.join(", ")
+            ));
+        }
+        out
+    }
+
     /// The metadata columns and their types (keys as they appear in the index).
     pub fn metadata_types(&self) -> impl Iterator<Item = (String, MetaType)> + '_ {
         self.types.iter().map(|(k, t)| (metadata_key(k), *t))

@@ -12,7 +12,7 @@ pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
 
 /// Reads one text or Markdown file. Invalid UTF-8 is decoded lossily; a file that looks binary
 /// (a NUL byte near the start) is refused.
-pub fn read(file: &InputFile, bytes: &[u8]) -> Result<Document> {
+pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Result<Document> {
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
         return Err(Error::Record {
             path: file.path.clone(),
@@ -34,16 +34,58 @@ pub fn read(file: &InputFile, bytes: &[u8]) -> Result<Document> {
         Some(t) if !t.is_empty() => (t, after_front),
         _ => (line_title, after_front + after_title),
     };
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Error::Record {
+            path: file.path.clone(),
+            line: 1,
+            message: "no text to index, skipped".into(),
+        });
+    }
+    // A file of one line (a review per file, as aclImdb ships them) is a document: the line is
+    // its text, and its title too when it is short enough to be a heading.
+    let (title, body_start) = if text[body_start..].trim().is_empty() && front_title_is_none(&front)
+    {
+        let rest = &text[after_front..];
+        let line_start = after_front + (rest.len() - rest.trim_start_matches(is_blank).len());
+        if is_heading(&title) {
+            (title, line_start)
+        } else {
+            (file.file_id(), line_start)
+        }
+    } else {
+        (title, body_start)
+    };
     let title = if title.is_empty() {
         file.file_id()
     } else {
         title
     };
+    // "Honeyland (2019)": the year is metadata, the title is the name.
+    let (title, title_year) = split_title_year(&title);
     let mut metadata = facts::extract(&text[body_start..]);
+    if let Some(year) = title_year {
+        metadata.insert("year".into(), MetaValue::Int(year));
+    }
     for (key, value) in front {
-        if key != "title" {
-            metadata.insert(key, value);
+        if key == "title" {
+            continue;
         }
+        // A fact reel reads as a number stays a number: a bad value in one file is a warning
+        // for that file, not text that would turn the field into text for the whole index.
+        if facts::NUMERIC_KEYS.contains(&key.as_str())
+            && !matches!(value, MetaValue::Int(_) | MetaValue::Float(_))
+        {
+            warn(&Error::Record {
+                path: file.path.clone(),
+                line: 0,
+                message: format!(
+                    "front matter `{key}: {}` is not a number; left out",
+                    value.to_text()
+                ),
+            });
+            continue;
+        }
+        metadata.insert(key, value);
     }
     Ok(Document {
         id: file.file_id(),
@@ -53,6 +95,47 @@ pub fn read(file: &InputFile, bytes: &[u8]) -> Result<Document> {
         body_start,
         metadata,
     })
+}
+
+/// Splits a trailing `(YYYY)` off a title: `Honeyland (2019)` is `Honeyland`, year 2019.
+fn split_title_year(title: &str) -> (String, Option<i64>) {
+    let t = title.trim_end();
+    if let Some(open) = t
+        .strip_suffix(')')
+        .and_then(|x| x.rfind('(').map(|i| (i, x)))
+    {
+        let (i, x) = open;
+        let inner = &x[i + 1..];
+        let name = x[..i].trim_end();
+        if inner.len() == 4 && !name.is_empty() && x[..i].ends_with(' ') {
+            if let Ok(year) = inner.parse::<i64>() {
+                if (1870..=2100).contains(&year) {
+                    return (name.to_string(), Some(year));
+                }
+            }
+        }
+    }
+    (title.to_string(), None)
+}
+
+/// Longest line taken as a heading (a title) when a file has only one line.
+const HEADING_MAX_BYTES: usize = 100;
+
+/// True for a line short enough to be a title and not a sentence (it does not end with a full
+/// stop).
+fn is_heading(line: &str) -> bool {
+    !line.is_empty() && line.len() <= HEADING_MAX_BYTES && !line.ends_with('.')
+}
+
+/// Whitespace and the byte-order mark, which start files without being text.
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || c == '\u{feff}'
+}
+
+fn front_title_is_none(front: &[(String, MetaValue)]) -> bool {
+    !front
+        .iter()
+        .any(|(k, v)| k == "title" && !v.to_text().is_empty())
 }
 
 /// Finds the first non-empty line: returns the title it gives and the byte where the body starts.
@@ -185,6 +268,21 @@ mod tests {
         let (t, start) = title_line("\u{feff}Title\r\nrest", Format::Text);
         assert_eq!(t, "Title");
         assert_eq!(&"\u{feff}Title\r\nrest"[start..], "rest");
+    }
+
+    #[test]
+    fn a_year_in_parentheses_after_the_title_is_metadata() {
+        assert_eq!(
+            split_title_year("Honeyland (2019)"),
+            ("Honeyland".into(), Some(2019))
+        );
+        assert_eq!(split_title_year("Heroin(e)"), ("Heroin(e)".into(), None));
+        assert_eq!(split_title_year("Room (237)"), ("Room (237)".into(), None));
+        assert_eq!(split_title_year("(2019)"), ("(2019)".into(), None));
+        assert_eq!(
+            split_title_year("Blade Runner (1982) "),
+            ("Blade Runner".into(), Some(1982))
+        );
     }
 
     #[test]

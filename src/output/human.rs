@@ -63,7 +63,11 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
         if !meta.is_empty() {
             writeln!(out, "    {}", style.paint(DIM, &sanitize(&meta)))?;
         }
-        writeln!(out, "    {}", excerpt(&hit.text, &hit.highlights, style))?;
+        // A document with a title and no text (a catalogue row without a description) is shown by
+        // its title line alone.
+        if !hit.text.trim().is_empty() {
+            writeln!(out, "    {}", excerpt(&hit.text, &hit.highlights, style))?;
+        }
     }
     Ok(())
 }
@@ -102,7 +106,8 @@ fn summary(meta: &Metadata) -> String {
         .join(" · ")
 }
 
-/// The passage, or the part of it with the most matches, with the matches highlighted.
+/// The passage, or the part of it with the most matches, with the matches highlighted. Every
+/// cut falls on a character boundary, whatever the highlights say.
 pub fn excerpt(text: &str, highlights: &[[usize; 2]], style: Style) -> String {
     let (start, end) = window(text, highlights);
     let mut out = String::new();
@@ -111,7 +116,8 @@ pub fn excerpt(text: &str, highlights: &[[usize; 2]], style: Style) -> String {
     }
     let mut pos = start;
     for &[a, b] in highlights {
-        if a < pos || b > end {
+        let inside = pos <= a && a <= b && b <= end;
+        if !inside || !text.is_char_boundary(a) || !text.is_char_boundary(b) {
             continue;
         }
         out.push_str(&sanitize(&text[pos..a]));
@@ -125,8 +131,18 @@ pub fn excerpt(text: &str, highlights: &[[usize; 2]], style: Style) -> String {
     out
 }
 
+/// The largest character boundary at or before `i` (bytes past the end count as the end).
+fn floor_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
+}
+
 /// The byte window of at most [`SNIPPET_BYTES`] holding the most highlights, widened to start
-/// [`LEAD_BYTES`] before its first match, cut at word boundaries.
+/// [`LEAD_BYTES`] before its first match, cut at word boundaries (and always at character
+/// boundaries: reviews are full of curly quotes and accents).
 fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
     if text.len() <= SNIPPET_BYTES {
         return (0, text.len());
@@ -141,26 +157,24 @@ fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
             (count, std::cmp::Reverse(h[0]))
         })
         .max()
-        .map_or(0, |(_, std::cmp::Reverse(s))| s);
-    let mut start = best_first.saturating_sub(LEAD_BYTES);
+        .map_or(0, |(_, std::cmp::Reverse(s))| floor_boundary(text, s));
+    let mut start = floor_boundary(text, best_first.saturating_sub(LEAD_BYTES));
     if start > 0 {
         // Move forward to the start of a word.
-        start = text[start..]
-            .find(char::is_whitespace)
-            .map_or(start, |i| start + i + 1)
-            .min(best_first);
+        if let Some((i, c)) = text[start..]
+            .char_indices()
+            .find(|(_, c)| c.is_whitespace())
+        {
+            start = (start + i + c.len_utf8()).min(best_first);
+        }
     }
-    let mut end = (start + SNIPPET_BYTES).min(text.len());
-    while !text.is_char_boundary(end) {
-        end -= 1;
-    }
+    let mut end = floor_boundary(text, start + SNIPPET_BYTES);
     if end < text.len() {
         end = text[start..end]
             .rfind(char::is_whitespace)
             .map_or(end, |i| start + i);
     }
-    let end = end.max(best_first.min(text.len()));
-    (start, end)
+    (start, end.max(best_first))
 }
 
 #[cfg(test)]
@@ -173,6 +187,27 @@ mod tests {
         assert_eq!(s, "the \x1b[1;31mdrug\x1b[0m \x1b[1;31mcourt\x1b[0m");
         let s = excerpt("the drug court", &[[4, 8]], Style { color: false });
         assert_eq!(s, "the drug court");
+    }
+
+    #[test]
+    fn cuts_fall_on_character_boundaries() {
+        // Curly quotes and accents before the match put the window's start inside a character.
+        let text = format!("{}target and more words after it", "“é’ ".repeat(40));
+        let at = text.find("target").unwrap();
+        for lead in 0..8 {
+            let shifted = format!("{}{text}", "x".repeat(lead));
+            let s = excerpt(&shifted, &[[at + lead, at + lead + 6]], Style::default());
+            assert!(s.contains("target"), "{s}");
+        }
+        // Ranges that are not on boundaries, or outside the text, are ignored, not a panic.
+        let s = excerpt(
+            &text,
+            &[[at, at + 6], [at + 2, at + 1], [9999, 10000]],
+            Style { color: true },
+        );
+        assert!(s.contains("\x1b[1;31mtarget"), "{s}");
+        let s = excerpt("“é’ ".repeat(200).as_str(), &[], Style::default());
+        assert!(s.ends_with('…'));
     }
 
     #[test]

@@ -1,0 +1,169 @@
+//! Duplicate document ids: the first document read with an id keeps it.
+//!
+//! Files are read in the order given (folders in sorted path order), records in file order; on
+//! an update, documents of files that did not change count as read first. Workers add documents
+//! in parallel, so a later-read duplicate may be added before the earlier one: it is then
+//! deleted again when the earlier one claims the id.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use rustc_hash::FxHashMap;
+use tantivy::schema::IndexRecordOption;
+use tantivy::{DocSet, Term, TERMINATED};
+
+use crate::error::{Error, Result};
+use crate::schema::{self, Fields};
+
+/// Who holds an id among the documents of files that stay as they are in this run.
+pub(super) struct Existing {
+    segments: Vec<ExistingSegment>,
+}
+
+struct ExistingSegment {
+    reader: tantivy::SegmentReader,
+    ids: Arc<tantivy::InvertedIndexReader>,
+    sources: tantivy::columnar::StrColumn,
+    /// Source ordinals of this segment whose documents this run replaces or removes.
+    replaced: HashSet<u64>,
+}
+
+impl Existing {
+    pub(super) fn open(
+        index: &tantivy::Index,
+        fields: &Fields,
+        replaced: &HashSet<&str>,
+    ) -> Result<Existing> {
+        let reader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()?;
+        let searcher = reader.searcher();
+        let mut segments = Vec::new();
+        for seg in searcher.segment_readers() {
+            let ids = seg.inverted_index(fields.doc_id)?;
+            let Some(sources) = seg.fast_fields().str(schema::names::SOURCE)? else {
+                continue;
+            };
+            let mut ords = HashSet::new();
+            for s in replaced {
+                let ord = sources
+                    .dictionary()
+                    .term_ord(s.as_bytes())
+                    .map_err(|e| Error::Tantivy(e.into()))?;
+                if let Some(ord) = ord {
+                    ords.insert(ord);
+                }
+            }
+            segments.push(ExistingSegment {
+                reader: seg.clone(),
+                ids,
+                sources,
+                replaced: ords,
+            });
+        }
+        Ok(Existing { segments })
+    }
+
+    /// The source of a live document with this id outside the replaced files, if any.
+    fn holder(&self, term: &Term) -> Option<String> {
+        for seg in &self.segments {
+            let Ok(Some(mut postings)) = seg.ids.read_postings(term, IndexRecordOption::Basic)
+            else {
+                continue;
+            };
+            let alive = seg.reader.alive_bitset();
+            let mut doc = postings.doc();
+            while doc != TERMINATED {
+                if alive.is_none_or(|a| a.is_alive(doc)) {
+                    if let Some(ord) = seg.sources.term_ords(doc).next() {
+                        if !seg.replaced.contains(&ord) {
+                            let mut bytes = Vec::new();
+                            let _ = seg.sources.ord_to_bytes(ord, &mut bytes);
+                            return Some(String::from_utf8_lossy(&bytes).into_owned());
+                        }
+                    }
+                }
+                doc = postings.advance();
+            }
+        }
+        None
+    }
+}
+
+/// Where a document came from: the file read (by position) and its record number.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct Place {
+    pub(super) file: u32,
+    pub(super) record: u64,
+}
+
+/// A document id claimed by the first document read with it.
+pub(super) struct Claim {
+    pub(super) place: Place,
+    pub(super) ord: u64,
+    pub(super) passages: u64,
+}
+
+/// The duplicate check: one claim per id (by a 128-bit hash of it).
+pub(super) struct Claims {
+    pub(super) sources: Vec<String>,
+    pub(super) map: Mutex<FxHashMap<u128, Claim>>,
+    /// `doc_ord`s of documents added and then found to be later duplicates.
+    pub(super) losers: Mutex<Vec<u64>>,
+    pub(super) existing: Option<Existing>,
+}
+
+impl Claims {
+    pub(super) fn describe(&self, place: Place) -> String {
+        let source = &self.sources[place.file as usize];
+        if place.record == 0 {
+            source.clone()
+        } else {
+            format!("{source} record {}", place.record)
+        }
+    }
+
+    /// Decides whether a document is kept. `Ok(None)`: add it. `Ok(Some(loser))`: add it, and
+    /// the document `loser` (added before it, read after it) goes. `Err(warning)`: skip it.
+    pub(super) fn claim(
+        &self,
+        fields: &Fields,
+        id: &str,
+        place: Place,
+        ord: u64,
+        passages: u64,
+    ) -> std::result::Result<Option<Claim>, Error> {
+        if let Some(existing) = &self.existing {
+            if let Some(holder) = existing.holder(&Term::from_field_text(fields.doc_id, id)) {
+                return Err(Error::Duplicate {
+                    id: id.to_string(),
+                    kept: format!("{holder} (indexed before, unchanged)"),
+                    dropped: self.describe(place),
+                });
+            }
+        }
+        let key = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
+        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
+        let new = Claim {
+            place,
+            ord,
+            passages,
+        };
+        match map.get_mut(&key) {
+            None => {
+                map.insert(key, new);
+                Ok(None)
+            }
+            Some(old) if place < old.place => {
+                let loser = std::mem::replace(old, new);
+                Ok(Some(loser))
+            }
+            Some(old) => Err(Error::Duplicate {
+                id: id.to_string(),
+                kept: self.describe(old.place),
+                dropped: self.describe(place),
+            }),
+        }
+    }
+}

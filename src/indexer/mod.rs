@@ -1,0 +1,547 @@
+//! Building and updating an index: walk the followed paths, hash each file, read the new and
+//! changed ones into documents, cut passages, write them through tantivy's writer and commit once.
+//!
+//! An index that exists is updated, not rebuilt: a file whose content hash is unchanged is not
+//! read again; a changed file's documents are deleted and re-added; a removed file's documents are
+//! deleted. All of it lands in one commit that also carries the [`Manifest`] and names the new
+//! [`FileList`], so the index on disk is always at a committed state: a run that fails or is
+//! killed leaves the previous commit in place, and the next run removes what it left behind.
+//!
+//! The index remembers the paths it was built from: a run with no path brings all of them up to
+//! date, a run with paths adds them, `--forget` stops following one.
+//!
+//! One file per job: [`open`] (checking the folder, the writer lock, creating), [`changes`]
+//! (followed paths, what changed), [`pipeline`] (reading and writing in threads), [`claims`]
+//! (duplicate ids), [`files`] (which files of the folder are reel's), [`merge`] (merge policy).
+
+mod changes;
+mod claims;
+mod files;
+mod merge;
+mod open;
+mod pipeline;
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustc_hash::FxHashMap;
+use tantivy::Term;
+
+pub use changes::{normalize, DEFAULT_CORPUS};
+pub use merge::BoundedMergePolicy;
+
+use crate::corpus::{self, records::Roles};
+use crate::error::{Error, Result};
+use crate::schema::{self, Manifest, MetaType};
+use crate::state::{self, FileList, FileState, ReadOptions};
+use changes::Changes;
+use claims::{Claims, Existing};
+use open::Writable;
+use pipeline::{record_type, Counters, Feed, Job, Worker, QUEUE_PER_WORKER};
+
+/// Default memory budget of tantivy's writer, shared by its threads. Big enough that a 100k-review
+/// corpus is written in few segments, small enough to stay far below the machine's memory.
+pub const DEFAULT_MEMORY_BYTES: usize = 128 * 1024 * 1024;
+
+/// Smallest budget tantivy accepts per writer thread.
+pub const MIN_MEMORY_PER_THREAD: usize = 15 * 1024 * 1024;
+
+/// Receives progress while indexing (the binary draws a bar with it).
+pub trait Progress: Send + Sync {
+    /// Indexing starts; `total_bytes` is the size on disk of the inputs to read.
+    fn start(&self, total_bytes: u64);
+    /// Bytes of input read so far (as stored, compressed or not) and documents indexed.
+    fn update(&self, bytes_read: u64, documents: u64);
+    /// Indexing is done (committing follows).
+    fn finish(&self);
+}
+
+/// What to index and where.
+#[derive(Clone)]
+pub struct IndexOptions {
+    /// Files and folders to add to the ones the index follows (none: update those it follows,
+    /// or read [`DEFAULT_CORPUS`] for a new index).
+    pub paths: Vec<PathBuf>,
+    /// Followed paths to stop following (their documents are removed).
+    pub forget: Vec<PathBuf>,
+    /// The index folder.
+    pub index_dir: PathBuf,
+    /// Start from an empty index even if one exists (needed after a schema change).
+    pub rebuild: bool,
+    /// Threads: tantivy's writer threads, and as many workers parsing records and cutting
+    /// passages.
+    pub threads: usize,
+    /// Writer memory budget in bytes, shared by the writer threads.
+    pub memory_bytes: usize,
+    /// Field roles for structured files.
+    pub roles: Roles,
+    /// Index each document as one passage instead of cutting it into paragraphs.
+    pub whole_documents: bool,
+    /// Where progress goes, if anywhere.
+    pub progress: Option<Arc<dyn Progress>>,
+}
+
+impl IndexOptions {
+    /// Options to index `paths` into `index_dir` with the defaults.
+    pub fn new(paths: Vec<PathBuf>, index_dir: PathBuf) -> Self {
+        IndexOptions {
+            paths,
+            forget: Vec::new(),
+            index_dir,
+            rebuild: false,
+            threads: 1,
+            memory_bytes: DEFAULT_MEMORY_BYTES,
+            roles: Roles::default(),
+            whole_documents: false,
+            progress: None,
+        }
+    }
+
+    fn read_options(&self) -> ReadOptions {
+        ReadOptions {
+            whole_documents: self.whole_documents,
+            id_field: self.roles.id.clone(),
+            title_field: self.roles.title.clone(),
+            text_fields: self.roles.text.clone(),
+        }
+    }
+}
+
+/// What a run did.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IndexStats {
+    /// Files new to the index.
+    pub added: u64,
+    /// Files whose content changed.
+    pub changed: u64,
+    /// Files gone from the corpus, whose documents were deleted.
+    pub removed: u64,
+    /// Files left as they were.
+    pub unchanged: u64,
+    /// Files read.
+    pub files: u64,
+    /// Documents indexed by this run.
+    pub documents: u64,
+    /// Passages indexed by this run.
+    pub passages: u64,
+    /// Documents in the index after the run.
+    pub total_documents: u64,
+    /// Passages in the index after the run.
+    pub total_passages: u64,
+    /// Inputs passed over (unreadable, binary, empty) and records skipped.
+    pub skipped: u64,
+    /// Files of types reel does not read, by extension (`.docx`), with counts.
+    pub unsupported: Vec<(String, usize)>,
+    /// Those files.
+    pub unsupported_files: Vec<PathBuf>,
+    /// The paths the index follows after the run.
+    pub followed: Vec<PathBuf>,
+    /// Followed paths that are missing (their documents were kept).
+    pub missing: Vec<PathBuf>,
+    /// Bytes of input read (as stored on disk).
+    pub bytes: u64,
+    /// True if the run committed (false when there was nothing to do).
+    pub committed: bool,
+    /// Wall time.
+    pub elapsed: Duration,
+}
+
+/// Indexes into `opts.index_dir`: creates the index, or updates it to match the paths it
+/// follows, in one commit. Problems with single inputs are passed to `warn` and counted; the run
+/// goes on.
+///
+/// The calling thread reads and decompresses the inputs (and parses CSV); `threads` workers
+/// parse JSON, cut passages and hand documents to tantivy's writer, whose own `threads`
+/// threads build the segments. Memory stays bounded: the queue between them holds at most
+/// `QUEUE_PER_WORKER` batches per worker, and the writer flushes at its memory budget.
+pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexStats> {
+    let started = Instant::now();
+    let dir = &opts.index_dir;
+    // Nothing is written before the paths and the index folder are known to be good.
+    for path in &opts.paths {
+        if std::fs::symlink_metadata(path).is_err() {
+            return Err(Error::MissingInput { path: path.clone() });
+        }
+    }
+    open::check_target(dir, &opts.paths)?;
+    let threads = opts.threads.max(1);
+    let memory = opts.memory_bytes.max(threads * MIN_MEMORY_PER_THREAD);
+    let mut w = open::open_for_writing(dir, opts.rebuild, threads, memory)?;
+    match update(opts, &mut w, warn) {
+        Err(e) => {
+            // Nothing was committed; an index this run created goes again.
+            let created = w.created;
+            drop(w);
+            open::undo_create(dir, created);
+            Err(e)
+        }
+        Ok(Outcome::Unchanged(mut stats)) => {
+            stats.elapsed = started.elapsed();
+            Ok(stats)
+        }
+        Ok(Outcome::Commit(list, mut stats)) => {
+            commit(dir, w, &list, &mut stats)?;
+            stats.elapsed = started.elapsed();
+            Ok(stats)
+        }
+    }
+}
+
+/// How a run ends before its commit.
+enum Outcome {
+    /// Nothing changed: no commit.
+    Unchanged(IndexStats),
+    /// Commit this file list.
+    Commit(FileList, IndexStats),
+}
+
+/// The run itself, with the index open for writing: clean up, plan, read and write.
+fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
+    let dir = &opts.index_dir;
+    w.writer.set_merge_policy(Box::new(BoundedMergePolicy));
+    // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists
+    // (the committed one stays, even for a rebuild: it is the last commit's until the next).
+    let _ = w.writer.garbage_collect_files().wait();
+    files::remove_unused_segment_files(dir, &w.index)?;
+    files::remove_orphans(dir, w.committed_list.as_deref())?;
+
+    let (old, previous_followed) = previous_list(opts, w, warn)?;
+    let (followed, forget_warnings) = changes::followed(
+        previous_followed.as_deref(),
+        &opts.paths,
+        &opts.forget,
+        opts.rebuild,
+    );
+    for message in forget_warnings {
+        warn(&Error::Record {
+            path: dir.clone(),
+            line: 0,
+            message,
+        });
+    }
+    if followed.is_empty() {
+        return Err(Error::NothingFollowed { path: dir.clone() });
+    }
+
+    // Walk what is followed; a followed path that is gone keeps its documents.
+    let mut stats = IndexStats {
+        followed: followed.clone(),
+        ..IndexStats::default()
+    };
+    let mut present = Vec::new();
+    for root in &followed {
+        if std::fs::symlink_metadata(root).is_ok() {
+            present.push(root.clone());
+        } else {
+            warn(&Error::Record {
+                path: root.clone(),
+                line: 0,
+                message: format!(
+                    "no such file or folder; its documents stay in the index (`reel index \
+                     --forget {}` stops following it)",
+                    root.display()
+                ),
+            });
+            stats.missing.push(root.clone());
+        }
+    }
+    let inputs = corpus::walk(&present, Some(dir))?;
+    stats.skipped += inputs.report_skipped(warn);
+    stats.unsupported = inputs.unsupported_by_type();
+    stats.unsupported_files = inputs.unsupported.clone();
+
+    let plan = changes::plan(&inputs, &old, &stats.missing, warn);
+    stats.added = plan.added;
+    stats.changed = plan.changed;
+    stats.unchanged = plan.unchanged;
+    stats.removed = plan.removed.len() as u64;
+    stats.skipped += plan.unreadable;
+    let list_changed = w.cleared || old.followed != followed;
+    if plan.to_read.is_empty() && plan.removed.is_empty() && !list_changed {
+        stats.total_documents = w.manifest.documents;
+        stats.total_passages = w.manifest.passages;
+        if stats.total_documents == 0 && opts.forget.is_empty() {
+            return Err(Error::NoDocuments {
+                paths: changes::shown(&followed),
+            });
+        }
+        return Ok(Outcome::Unchanged(stats));
+    }
+    let list = read_and_write(opts, w, &plan, &mut stats, followed, warn)?;
+    if stats.total_documents == 0 && opts.forget.is_empty() {
+        return Err(Error::NoDocuments {
+            paths: changes::shown(&list.followed),
+        });
+    }
+    Ok(Outcome::Commit(list, stats))
+}
+
+/// The file list of the last commit (empty when the run starts from nothing, or re-indexes every
+/// file because the read options differ), and the paths it followed (`None` for a new index).
+fn previous_list(
+    opts: &IndexOptions,
+    w: &mut Writable,
+    warn: &mut dyn FnMut(&Error),
+) -> Result<(FileList, Option<Vec<PathBuf>>)> {
+    let dir = &opts.index_dir;
+    let committed = match &w.manifest.files {
+        Some(r) => Some(FileList::read(dir, r)?),
+        None => None,
+    };
+    // A rebuild starts from nothing but still follows what the index followed.
+    let committed = match (committed, opts.rebuild) {
+        (None, true) => match w.committed_list.as_ref() {
+            Some(name) => std::fs::read(dir.join(name))
+                .ok()
+                .and_then(|b| serde_json::from_slice::<FileList>(&b).ok()),
+            None => None,
+        },
+        (c, _) => c,
+    };
+    let previous_followed = committed.as_ref().map(|c| c.followed.clone());
+    let mut old = match committed {
+        Some(list) if !w.cleared => list,
+        _ => FileList::default(),
+    };
+    let options = opts.read_options();
+    if !w.cleared && old.options != options && (!old.files.is_empty() || w.manifest.documents > 0) {
+        warn(&Error::Record {
+            path: dir.clone(),
+            line: 0,
+            message: "read options differ from the index's, re-indexing every file".into(),
+        });
+        w.cleared = true;
+    }
+    if w.cleared || (w.manifest.files.is_none() && w.manifest.documents > 0) {
+        open::delete_everything(&w.writer)?;
+        let followed = std::mem::take(&mut old.followed);
+        old = FileList {
+            followed,
+            ..FileList::default()
+        };
+        w.cleared = true;
+    }
+    Ok((old, previous_followed))
+}
+
+/// Deletes what goes, reads what is new or changed through the pipeline, and returns the file
+/// list of the commit to come (stats are filled in on the way).
+fn read_and_write(
+    opts: &IndexOptions,
+    w: &mut Writable,
+    plan: &Changes,
+    stats: &mut IndexStats,
+    followed: Vec<PathBuf>,
+    warn: &mut dyn FnMut(&Error),
+) -> Result<FileList> {
+    let fields = w.fields;
+    let writer = &w.writer;
+    // Deletes come before the adds, so they do not touch the documents added by this run.
+    for source in plan
+        .removed
+        .iter()
+        .chain(plan.to_read.iter().map(|f| &f.source))
+    {
+        writer.delete_term(Term::from_field_text(fields.source, source));
+    }
+    // Ids held by files that stay as they are, for the duplicate check.
+    let replaced: HashSet<&str> = plan
+        .removed
+        .iter()
+        .chain(plan.to_read.iter().map(|f| &f.source))
+        .map(String::as_str)
+        .collect();
+    let existing = if plan.kept.values().any(|f| f.documents > 0) {
+        Some(Existing::open(&w.index, &fields, &replaced)?)
+    } else {
+        None
+    };
+    let to_read = &plan.to_read;
+    let total_bytes: u64 = to_read.iter().map(|f| f.size).sum();
+    if let Some(p) = &opts.progress {
+        p.start(total_bytes);
+    }
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let counters = Counters {
+        next_ord: AtomicU64::new(w.manifest.next_doc_ord),
+        documents: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
+        passages: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
+        indexed: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+    };
+    let claims = Claims {
+        sources: to_read.iter().map(|f| f.source.clone()).collect(),
+        map: Mutex::new(FxHashMap::default()),
+        losers: Mutex::new(Vec::new()),
+        existing,
+    };
+    let threads = opts.threads.max(1);
+    let mut types: Vec<BTreeMap<String, MetaType>> = vec![BTreeMap::new(); to_read.len()];
+    let mut unread: HashSet<usize> = HashSet::new();
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * QUEUE_PER_WORKER);
+    let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
+
+    let worker_result: Result<()> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..threads)
+            .map(|_| {
+                let worker = Worker {
+                    writer,
+                    fields: &fields,
+                    whole: opts.whole_documents,
+                    warnings: warn_tx.clone(),
+                    counters: &counters,
+                    claims: &claims,
+                };
+                let rx = job_rx.clone();
+                scope.spawn(move || worker.work(rx))
+            })
+            .collect();
+        drop(job_rx);
+        let mut feed = Feed {
+            jobs: job_tx,
+            warnings: &warn_rx,
+            warn: &mut *warn,
+            progress: opts.progress.as_deref(),
+            bytes_read: &bytes_read,
+            counters: &counters,
+        };
+        for (i, file) in to_read.iter().enumerate() {
+            let ok = if file.size == 0 {
+                Err(Error::Record {
+                    path: file.input.path.clone(),
+                    line: 0,
+                    message: "empty file, skipped".into(),
+                })
+            } else if file.input.format.is_records() {
+                feed.records(i as u32, file.input, &opts.roles, &mut types[i])
+            } else {
+                feed.text(i as u32, file.input, &mut types[i])
+            };
+            match ok {
+                Ok(true) => stats.files += 1,
+                Ok(false) => break,
+                Err(e) => {
+                    // An I/O failure is tried again next run; a file that cannot be indexed
+                    // (binary, empty) is remembered so the next run does not read it again.
+                    if matches!(e, Error::Read { .. }) {
+                        unread.insert(i);
+                    }
+                    (feed.warn)(&e);
+                    counters.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        drop(feed.jobs);
+        let mut first_error = Ok(());
+        for w in workers {
+            let r = w.join().unwrap_or_else(|payload| {
+                Err(Error::Internal(format!(
+                    "an indexing worker stopped: {}",
+                    crate::error::panic_message(&*payload)
+                )))
+            });
+            if first_error.is_ok() {
+                first_error = r;
+            }
+        }
+        first_error
+    });
+    for w in warn_rx.try_iter() {
+        warn(&w);
+    }
+    worker_result?;
+    // Duplicates found after both were added: the later one read goes. These deletes come after
+    // every add of the run, so they reach the documents they name.
+    let Claims {
+        losers, existing, ..
+    } = claims;
+    for ord in losers.into_inner().unwrap_or_default() {
+        writer.delete_term(Term::from_field_u64(fields.doc_ord, ord));
+    }
+    // Close the last commit's searcher before committing: tantivy keeps the files of every
+    // segment still open in this process, so the old segments would outlive the commit.
+    drop(existing);
+    if let Some(p) = &opts.progress {
+        p.update(
+            bytes_read.load(Ordering::Relaxed),
+            counters.indexed.load(Ordering::Relaxed),
+        );
+        p.finish();
+    }
+    let mut list = FileList {
+        options: opts.read_options(),
+        files: plan.kept.clone(),
+        followed,
+    };
+    for (i, file) in to_read.iter().enumerate() {
+        let documents = counters.documents[i].load(Ordering::Relaxed);
+        let passages = counters.passages[i].load(Ordering::Relaxed);
+        stats.documents += documents;
+        stats.passages += passages;
+        if unread.contains(&i) && documents == 0 {
+            continue;
+        }
+        list.files.insert(
+            file.source.clone(),
+            FileState {
+                size: file.size,
+                hash: file.hash.clone(),
+                documents,
+                passages,
+                metadata: std::mem::take(&mut types[i]),
+            },
+        );
+    }
+    stats.skipped += counters.skipped.load(Ordering::Relaxed);
+    stats.bytes = total_bytes;
+    w.manifest.next_doc_ord = counters.next_ord.load(Ordering::Relaxed);
+    stats.total_documents = list.files.values().map(|f| f.documents).sum();
+    stats.total_passages = list.files.values().map(|f| f.passages).sum();
+    Ok(list)
+}
+
+/// Writes the file list, then commits with the manifest naming it, then cleans up.
+fn commit(
+    dir: &std::path::Path,
+    w: Writable,
+    list: &FileList,
+    stats: &mut IndexStats,
+) -> Result<()> {
+    let Writable {
+        index,
+        mut writer,
+        manifest: started_from,
+        ..
+    } = w;
+    let mut manifest = Manifest {
+        schema_version: schema::SCHEMA_VERSION,
+        next_doc_ord: started_from.next_doc_ord,
+        ..Manifest::default()
+    };
+    for f in list.files.values() {
+        manifest.documents += f.documents;
+        manifest.passages += f.passages;
+        for (key, ty) in &f.metadata {
+            record_type(&mut manifest.metadata_fields, key.clone(), *ty);
+        }
+    }
+    let list_ref = list.write(dir)?;
+    manifest.files = Some(list_ref.clone());
+    let payload = serde_json::to_string(&manifest).expect("a manifest always serializes");
+    let mut prepared = writer.prepare_commit()?;
+    prepared.set_payload(&payload);
+    prepared.commit()?;
+    state::sync_dir(dir)?;
+    writer.wait_merging_threads()?;
+    // Clean up under the lock again, unless another run took it meanwhile (its own start cleans
+    // up): tantivy's clean-up can miss files of segments that were merged away (the kill trials
+    // found them after complete runs).
+    files::clean_up_after(dir, &index, &list_ref.name)?;
+    stats.committed = true;
+    stats.total_documents = manifest.documents;
+    stats.total_passages = manifest.passages;
+    Ok(())
+}

@@ -1,0 +1,226 @@
+//! Opening an index for writing: checking the folder is one reel may write to, taking the
+//! writer lock before anything changes, and creating or recreating the index under it.
+
+use std::path::{Path, PathBuf};
+
+use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::{IndexWriter, Term};
+
+use super::files;
+use crate::error::{Error, Result};
+use crate::schema::{self, Fields, Manifest};
+
+/// What this run created, so that a run that ends with nothing to keep can take it away again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Created {
+    /// The index existed.
+    Nothing,
+    /// The index files, in a folder that existed (empty, or holding only placeholders).
+    Index,
+    /// The folder and the index in it.
+    Folder,
+}
+
+/// An index opened for writing, with the writer lock held.
+pub struct Writable {
+    pub index: tantivy::Index,
+    pub fields: Fields,
+    pub writer: IndexWriter,
+    /// The manifest this run starts from: the last commit's, or empty for a new or rebuilt index.
+    pub manifest: Manifest,
+    /// The file list the last commit names, if any (kept until the next commit).
+    pub committed_list: Option<String>,
+    /// True if the index starts empty (new or rebuilt).
+    pub cleared: bool,
+    /// What this run created.
+    pub created: Created,
+}
+
+/// Refuses an index folder that would mix the index with other files: a folder being indexed,
+/// or an existing folder that is neither empty nor a reel index. Nothing is written before this
+/// check passes.
+pub fn check_target(dir: &Path, inputs: &[PathBuf]) -> Result<()> {
+    if let Ok(index) = dir.canonicalize() {
+        for input in inputs {
+            if input.canonicalize().is_ok_and(|i| i == index) {
+                return Err(Error::IndexIsInput {
+                    path: dir.to_path_buf(),
+                });
+            }
+        }
+    }
+    if schema::exists(dir) {
+        if !schema::is_reel_index(dir) {
+            return Err(Error::NotAnIndex {
+                path: dir.to_path_buf(),
+            });
+        }
+        return Ok(());
+    }
+    if dir.exists() && !dir.is_dir() {
+        return Err(Error::IndexNotFolder {
+            path: dir.to_path_buf(),
+        });
+    }
+    if !files::is_empty_folder(dir)? {
+        return Err(Error::NotAnIndex {
+            path: dir.to_path_buf(),
+        });
+    }
+    Ok(())
+}
+
+/// Opens or creates the index and takes its writer lock before changing anything, so that a
+/// second writer fails at once and a rebuild never removes files under a running writer.
+pub fn open_for_writing(
+    dir: &Path,
+    rebuild: bool,
+    threads: usize,
+    memory: usize,
+) -> Result<Writable> {
+    let writer_of = |index: &tantivy::Index| -> Result<IndexWriter> {
+        let writer = index
+            .writer_with_num_threads(threads, memory)
+            .map_err(|e| lock_error(e, dir))?;
+        // A reopened writer gives its first operation the last commit's own opstamp, and a merge
+        // of committed segments applies deletes up to that opstamp, saving them under the last
+        // commit's manifest: the first delete of a run could land without its commit (found by
+        // the kill -9 trials). So the first operation is a delete that matches nothing.
+        let fields =
+            Fields::from_schema(&index.schema()).map_err(|reason| Error::Incompatible {
+                path: dir.to_path_buf(),
+                reason,
+            })?;
+        writer.delete_term(Term::from_field_u64(fields.doc_ord, u64::MAX));
+        Ok(writer)
+    };
+    if schema::exists(dir) {
+        // Every segment file must open: an update keeps the segments it does not touch, so it
+        // must not build on a damaged one; a damaged index is rebuilt from nothing.
+        let opened = schema::open(dir).and_then(|(index, fields, manifest)| match index.reader() {
+            Ok(_) => Ok((index, fields, manifest)),
+            Err(e) => Err(schema::open_error(dir, e)),
+        });
+        match opened {
+            Ok((index, fields, manifest)) => {
+                let writer = writer_of(&index)?;
+                // Read the manifest again under the lock: another writer may have committed.
+                let committed = schema::read_manifest(&index, dir).unwrap_or(manifest);
+                let committed_list = committed.files.as_ref().map(|r| r.name.clone());
+                // A rebuild starts from nothing; `run` deletes the old documents in its commit.
+                let manifest = if rebuild {
+                    Manifest::default()
+                } else {
+                    committed
+                };
+                return Ok(Writable {
+                    index,
+                    fields,
+                    writer,
+                    manifest,
+                    committed_list,
+                    cleared: rebuild,
+                    created: Created::Nothing,
+                });
+            }
+            Err(e @ (Error::Incompatible { .. } | Error::Damaged { .. })) if !rebuild => {
+                return Err(e)
+            }
+            Err(Error::Incompatible { .. } | Error::Damaged { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    // A new index, or one that must be recreated: hold the writer lock while creating it.
+    let created_folder = !dir.exists();
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    })?;
+    let created = {
+        let directory = MmapDirectory::open(dir).map_err(|e| Error::Io {
+            path: dir.to_path_buf(),
+            source: std::io::Error::other(e.to_string()),
+        })?;
+        let _lock = directory
+            .acquire_lock(&INDEX_WRITER_LOCK)
+            .map_err(|_| Error::Locked {
+                path: dir.to_path_buf(),
+            })?;
+        if schema::exists(dir) && !rebuild {
+            // Another run created it meanwhile.
+            let (index, fields, _) = schema::open(dir)?;
+            Err((index, fields))
+        } else {
+            if schema::exists(dir) {
+                files::remove_index_files(dir)?;
+            }
+            Ok(schema::create(dir)?)
+        }
+    };
+    let ((index, fields), cleared) = match created {
+        Ok(created) => (created, true),
+        Err(opened) => (opened, false),
+    };
+    let writer = writer_of(&index)?;
+    let manifest = if cleared {
+        Manifest::default()
+    } else {
+        schema::read_manifest(&index, dir)?
+    };
+    let committed_list = manifest.files.as_ref().map(|r| r.name.clone());
+    let created = match (cleared && !rebuild, created_folder) {
+        (false, _) => Created::Nothing,
+        (true, true) => Created::Folder,
+        (true, false) => Created::Index,
+    };
+    Ok(Writable {
+        index,
+        fields,
+        writer,
+        manifest,
+        committed_list,
+        cleared,
+        created,
+    })
+}
+
+/// Takes away an index this run created and did not commit to (a first run that found no
+/// document): its files, and the folder if the run made it. Lock files go with the folder only.
+pub fn undo_create(dir: &Path, created: Created) {
+    match created {
+        Created::Nothing => {}
+        Created::Index => {
+            let _ = files::remove_index_files(dir);
+            for lock in [".tantivy-writer.lock", ".tantivy-meta.lock"] {
+                let _ = std::fs::remove_file(dir.join(lock));
+            }
+        }
+        Created::Folder => {
+            let _ = files::remove_index_files(dir);
+            for lock in [".tantivy-writer.lock", ".tantivy-meta.lock"] {
+                let _ = std::fs::remove_file(dir.join(lock));
+            }
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+}
+
+/// Deletes every document committed so far, as one operation of this run (applied at its commit).
+///
+/// Not tantivy's `delete_all_documents`: that drops the committed segments from the writer's
+/// memory at once, and a merge of committed segments finishing meanwhile then saves a `meta.json`
+/// holding only the merged segment under the last commit's manifest, an index at no commit
+/// (found by the kill -9 trials: a killed `--rebuild` left an index missing a document).
+pub fn delete_everything(writer: &IndexWriter) -> Result<()> {
+    writer.delete_query(Box::new(tantivy::query::AllQuery))?;
+    Ok(())
+}
+
+fn lock_error(e: tantivy::TantivyError, dir: &Path) -> Error {
+    match e {
+        tantivy::TantivyError::LockFailure(..) => Error::Locked {
+            path: dir.to_path_buf(),
+        },
+        other => Error::Tantivy(other),
+    }
+}

@@ -1,0 +1,95 @@
+//! Batch search: reading a queries file and running its queries on several threads.
+
+use std::path::Path;
+
+use super::{SearchOptions, SearchResults, Searcher};
+use crate::error::{Error, Result};
+
+/// One query of a batch: an id and its text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BatchQuery {
+    /// The query id (first column of the queries file).
+    pub id: String,
+    /// The query text.
+    pub text: String,
+}
+
+/// Reads a queries file: one `qid<TAB>query text` per line (blank lines skipped). A line without
+/// a tab is an error naming the file and line. A query id seen before is a warning (returned with
+/// the queries) and its later line is left out: a run listing one id twice is refused by
+/// trec_eval.
+pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let mut out = Vec::new();
+    let mut warnings = Vec::new();
+    let mut first_line: std::collections::HashMap<String, usize> = Default::default();
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim_end_matches('\r');
+        if line.trim().is_empty() {
+            continue;
+        }
+        let Some((id, q)) = line.split_once('\t') else {
+            return Err(Error::Record {
+                path: path.to_path_buf(),
+                line: i as u64 + 1,
+                message: "expected `qid<TAB>query text`".into(),
+            });
+        };
+        let id = id.trim().to_string();
+        if let Some(first) = first_line.get(&id) {
+            warnings.push(Error::Record {
+                path: path.to_path_buf(),
+                line: i as u64 + 1,
+                message: format!(
+                    "query id `{id}` already used on line {first}; this line is left out"
+                ),
+            });
+            continue;
+        }
+        first_line.insert(id.clone(), i + 1);
+        out.push(BatchQuery {
+            id,
+            text: q.to_string(),
+        });
+    }
+    Ok((out, warnings))
+}
+
+impl Searcher {
+    /// Runs many queries on `threads` threads; results come back in the order of `queries`.
+    /// Each query gets the options of `opts` with its own text.
+    pub fn search_batch(
+        &self,
+        queries: &[BatchQuery],
+        opts: &SearchOptions,
+        threads: usize,
+    ) -> Vec<Result<SearchResults>> {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let mut slots: Vec<Option<Result<SearchResults>>> = Vec::new();
+        slots.resize_with(queries.len(), || None);
+        let slots = std::sync::Mutex::new(slots);
+        std::thread::scope(|scope| {
+            for _ in 0..threads.max(1).min(queries.len().max(1)) {
+                scope.spawn(|| loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(q) = queries.get(i) else { break };
+                    let mut o = opts.clone();
+                    o.query = q.text.clone();
+                    let r = self.search(&o);
+                    if let Ok(mut slots) = slots.lock() {
+                        slots[i] = Some(r);
+                    }
+                });
+            }
+        });
+        slots
+            .into_inner()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|r| r.unwrap_or_else(|| Err(Error::Internal("a search thread stopped".into()))))
+            .collect()
+    }
+}

@@ -1,0 +1,416 @@
+//! From a parsed query ([`Expr`]) to a tantivy query over reel's fields: words are analyzed as
+//! at indexing time and searched in the title (weighted [`TITLE_BOOST`]), the passage text and
+//! the metadata text (weighted [`META_BOOST`]); `field:` clauses go to their field with the
+//! field's type (exact ids, analyzed text, numbers and dates as ranges).
+
+use std::ops::Bound as OpsBound;
+
+use tantivy::query::{
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, FuzzyTermQuery, Occur as TOccur,
+    PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{Field, IndexRecordOption};
+use tantivy::tokenizer::TextAnalyzer;
+use tantivy::Term;
+
+use super::query::{strip_possessive, Bound, Expr, Occur};
+use crate::corpus::dates;
+use crate::error::{Error, Result};
+use crate::schema::{names, Fields, Manifest, MetaType};
+
+/// Weight of a title match relative to a passage-text match. The title is also indexed as part
+/// of the first passage's text, so it already counts there; this field adds a little of it to
+/// every passage of the document. Measured (SciFact train nDCG@10, documents by best passage):
+/// 0.685 at 0, 0.689 at 0.2, 0.680 at 0.5; before the title was in the first passage, 2 gave
+/// 0.624 and 1 gave 0.677. Cranfield does not move (its titles repeat the text).
+pub const TITLE_BOOST: f32 = 0.2;
+
+/// Weight of a metadata match (director, year...). Below the text: metadata is repeated on every
+/// passage of a document, so it tells which document, not which passage.
+pub const META_BOOST: f32 = 0.5;
+
+/// What a query asks for, once built.
+pub enum Built {
+    /// A query to run.
+    Query(Box<dyn Query>),
+    /// Nothing can match: the query has no word that analyzes to a term (`!!! ???`), or it only
+    /// excludes (`-oscar`). The string says which, for the user.
+    Nothing(String),
+}
+
+/// Turns parsed queries into tantivy queries for one index.
+pub struct Builder<'a> {
+    fields: &'a Fields,
+    manifest: &'a Manifest,
+    analyzer: TextAnalyzer,
+}
+
+/// True if `name` (lower-cased) is a field a query may name: one of the schema's searchable
+/// fields or a metadata key of the index.
+pub fn is_query_field(manifest: &Manifest, name: &str) -> bool {
+    matches!(
+        name,
+        names::TITLE | names::TEXT | names::META_TEXT | names::DOC_ID | names::SOURCE
+    ) || name == names::PASSAGE_ID
+        || manifest.metadata_fields.contains_key(name)
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for the index with these fields and manifest.
+    pub fn new(fields: &'a Fields, manifest: &'a Manifest) -> Self {
+        Builder {
+            fields,
+            manifest,
+            analyzer: crate::analyzer::analyzer(),
+        }
+    }
+
+    /// Builds the whole query.
+    pub fn build(&mut self, expr: &Expr) -> Result<Built> {
+        if let Some(q) = self.expr(expr)? {
+            return Ok(Built::Query(q));
+        }
+        let excludes = match expr {
+            Expr::Bool(clauses) => clauses.iter().any(|(o, _)| *o == Occur::MustNot),
+            _ => false,
+        };
+        Ok(Built::Nothing(if excludes {
+            "the query only excludes words; add a word to search for".into()
+        } else {
+            "the query has no word to search for".into()
+        }))
+    }
+
+    /// The analyzed terms of a piece of text, with their positions.
+    pub fn terms(&mut self, text: &str) -> Vec<(usize, String)> {
+        let mut out = Vec::new();
+        let mut stream = self.analyzer.token_stream(text);
+        while stream.advance() {
+            let t = stream.token();
+            out.push((t.position, t.text.clone()));
+        }
+        out
+    }
+
+    /// The words of `text` as a phrase in one analyzed field (one word: that term).
+    pub fn phrase_in(&mut self, field: Field, text: &str) -> Option<Box<dyn Query>> {
+        let terms = self.terms(text);
+        self.on_fields(&[(field, 1.0)], &terms, 0, None)
+    }
+
+    /// The words of `text` as a phrase in one metadata field's text.
+    pub fn phrase_in_meta(&mut self, key: &str, text: &str) -> Option<Box<dyn Query>> {
+        let terms = self.terms(text);
+        self.on_meta(key, &terms, 0)
+    }
+
+    /// `None` when the expression matches nothing by itself (no terms, or only exclusions).
+    fn expr(&mut self, expr: &Expr) -> Result<Option<Box<dyn Query>>> {
+        Ok(match expr {
+            Expr::Bool(clauses) => {
+                let mut built: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+                for (occur, e) in clauses {
+                    if let Some(q) = self.expr(e)? {
+                        built.push((tantivy_occur(*occur), q));
+                    }
+                }
+                if !built.iter().any(|(o, _)| *o != TOccur::MustNot) {
+                    return Ok(None);
+                }
+                if built.len() == 1 && built[0].0 != TOccur::MustNot {
+                    built.pop().map(|(_, q)| q)
+                } else {
+                    Some(Box::new(BooleanQuery::new(built)))
+                }
+            }
+            Expr::Term { field, word, fuzzy } => self.term(field.as_deref(), word, *fuzzy)?,
+            Expr::Phrase { field, text, slop } => self.phrase(field.as_deref(), text, *slop)?,
+            Expr::Range {
+                field,
+                lower,
+                upper,
+            } => Some(self.range(field, lower, upper)?),
+            // A constant score rather than tantivy's match-all, which a conjunction drops
+            // together with its score (so `*` scores 1 with or without filters).
+            Expr::All => Some(Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0))),
+            Expr::Boost(e, w) => self
+                .expr(e)?
+                .map(|q| Box::new(BoostQuery::new(q, *w)) as Box<dyn Query>),
+        })
+    }
+
+    /// The analyzed text fields a word without a field is searched in, with their weights.
+    fn default_fields(&self) -> [(Field, f32); 3] {
+        [
+            (self.fields.title, TITLE_BOOST),
+            (self.fields.text, 1.0),
+            (self.fields.meta_text, META_BOOST),
+        ]
+    }
+
+    fn term(
+        &mut self,
+        field: Option<&str>,
+        word: &str,
+        fuzzy: Option<u8>,
+    ) -> Result<Option<Box<dyn Query>>> {
+        let word = strip_possessive(word);
+        let Some(field) = field else {
+            let terms = self.terms(word);
+            return Ok(self.on_fields(&self.default_fields(), &terms, 0, fuzzy));
+        };
+        match self.field_kind(field) {
+            FieldKind::Analyzed(f) => {
+                let terms = self.terms(word);
+                Ok(self.on_fields(&[(f, 1.0)], &terms, 0, fuzzy))
+            }
+            FieldKind::Exact(f) => Ok(Some(Box::new(TermQuery::new(
+                Term::from_field_text(f, word),
+                IndexRecordOption::Basic,
+            )))),
+            FieldKind::PassageId => {
+                let n: u64 = word.parse().map_err(|_| {
+                    Error::Query(format!("`passage_id` holds numbers; `{word}` is not one"))
+                })?;
+                Ok(Some(Box::new(TermQuery::new(
+                    Term::from_field_u64(self.fields.passage_id, n),
+                    IndexRecordOption::Basic,
+                ))))
+            }
+            FieldKind::Meta(key, ty) if ty.is_numeric() => {
+                let (low, high) = point_bounds(&key, ty, word)?;
+                Ok(Some(self.num_range(&key, low, high)))
+            }
+            FieldKind::Meta(key, _) => {
+                let terms = self.terms(word);
+                Ok(self.on_meta(&key, &terms, 0))
+            }
+        }
+    }
+
+    fn phrase(
+        &mut self,
+        field: Option<&str>,
+        text: &str,
+        slop: u32,
+    ) -> Result<Option<Box<dyn Query>>> {
+        let terms = self.terms(text);
+        let Some(field) = field else {
+            return Ok(self.on_fields(&self.default_fields(), &terms, slop, None));
+        };
+        match self.field_kind(field) {
+            FieldKind::Analyzed(f) => Ok(self.on_fields(&[(f, 1.0)], &terms, slop, None)),
+            FieldKind::Exact(_) | FieldKind::PassageId => self.term(Some(field), text.trim(), None),
+            FieldKind::Meta(_, ty) if ty.is_numeric() => self.term(Some(field), text.trim(), None),
+            FieldKind::Meta(key, _) => Ok(self.on_meta(&key, &terms, slop)),
+        }
+    }
+
+    /// The same terms (one term, or a phrase of several) in each field, ORed, each weighted.
+    fn on_fields(
+        &self,
+        fields: &[(Field, f32)],
+        terms: &[(usize, String)],
+        slop: u32,
+        fuzzy: Option<u8>,
+    ) -> Option<Box<dyn Query>> {
+        if terms.is_empty() {
+            return None;
+        }
+        let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        for &(field, weight) in fields {
+            let q: Box<dyn Query> = match (terms, fuzzy) {
+                ([(_, t)], Some(d)) if d > 0 => Box::new(FuzzyTermQuery::new(
+                    Term::from_field_text(field, t),
+                    d,
+                    true,
+                )),
+                ([(_, t)], _) => Box::new(TermQuery::new(
+                    Term::from_field_text(field, t),
+                    IndexRecordOption::WithFreqs,
+                )),
+                _ => Box::new(PhraseQuery::new_with_offset_and_slop(
+                    terms
+                        .iter()
+                        .map(|(pos, t)| (*pos, Term::from_field_text(field, t)))
+                        .collect(),
+                    slop,
+                )),
+            };
+            let q = if weight == 1.0 {
+                q
+            } else {
+                Box::new(BoostQuery::new(q, weight))
+            };
+            per_field.push((TOccur::Should, q));
+        }
+        if per_field.len() == 1 {
+            return per_field.pop().map(|(_, q)| q);
+        }
+        Some(Box::new(BooleanQuery::new(per_field)))
+    }
+
+    /// Terms in one metadata field (its analyzed text, in the `meta` JSON field).
+    fn on_meta(&self, key: &str, terms: &[(usize, String)], slop: u32) -> Option<Box<dyn Query>> {
+        let term = |t: &str| {
+            let mut term = Term::from_field_json_path(self.fields.meta, key, false);
+            term.append_type_and_str(t);
+            term
+        };
+        match terms {
+            [] => None,
+            [(_, t)] => Some(Box::new(TermQuery::new(
+                term(t),
+                IndexRecordOption::WithFreqs,
+            ))),
+            _ => Some(Box::new(PhraseQuery::new_with_offset_and_slop(
+                terms.iter().map(|(p, t)| (*p, term(t))).collect(),
+                slop,
+            ))),
+        }
+    }
+
+    fn range(&mut self, field: &str, lower: &Bound, upper: &Bound) -> Result<Box<dyn Query>> {
+        match self.field_kind(field) {
+            FieldKind::Meta(key, ty) if ty.is_numeric() => {
+                let low = match lower {
+                    Bound::Unbounded => OpsBound::Unbounded,
+                    Bound::Included(v) => point_bounds(&key, ty, v)?.0,
+                    Bound::Excluded(v) => match point_bounds(&key, ty, v)?.1 {
+                        // Past the whole of an excluded day.
+                        OpsBound::Excluded(end) if ty == MetaType::Date => OpsBound::Included(end),
+                        OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
+                        OpsBound::Unbounded => OpsBound::Unbounded,
+                    },
+                };
+                let high = match upper {
+                    Bound::Unbounded => OpsBound::Unbounded,
+                    Bound::Included(v) => point_bounds(&key, ty, v)?.1,
+                    Bound::Excluded(v) => match point_bounds(&key, ty, v)?.0 {
+                        OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
+                        OpsBound::Unbounded => OpsBound::Unbounded,
+                    },
+                };
+                Ok(self.num_range(&key, low, high))
+            }
+            FieldKind::Meta(key, ty) => Err(Error::Query(format!(
+                "`{key}` holds {} in this index; ranges need numbers or dates",
+                ty.describe()
+            ))),
+            FieldKind::PassageId => {
+                let n = |v: &str| {
+                    v.parse::<u64>().map_err(|_| {
+                        Error::Query(format!("`passage_id` holds numbers; `{v}` is not one"))
+                    })
+                };
+                let term = |x| Term::from_field_u64(self.fields.passage_id, x);
+                let low = match lower {
+                    Bound::Unbounded => OpsBound::Unbounded,
+                    Bound::Included(v) => OpsBound::Included(term(n(v)?)),
+                    Bound::Excluded(v) => OpsBound::Excluded(term(n(v)?)),
+                };
+                let high = match upper {
+                    Bound::Unbounded => OpsBound::Unbounded,
+                    Bound::Included(v) => OpsBound::Included(term(n(v)?)),
+                    Bound::Excluded(v) => OpsBound::Excluded(term(n(v)?)),
+                };
+                if matches!((&low, &high), (OpsBound::Unbounded, OpsBound::Unbounded)) {
+                    return Ok(Box::new(AllQuery));
+                }
+                Ok(Box::new(RangeQuery::new(low, high)))
+            }
+            _ => Err(Error::Query(format!(
+                "`{field}` holds text; ranges need a numeric or date field"
+            ))),
+        }
+    }
+
+    /// A range over a numeric or date metadata field (stored as `f64` in `meta_num`).
+    pub fn num_range(&self, key: &str, low: OpsBound<f64>, high: OpsBound<f64>) -> Box<dyn Query> {
+        let term = |x: f64| {
+            let mut t = Term::from_field_json_path(self.fields.meta_num, key, false);
+            t.append_type_and_fast_value(x);
+            t
+        };
+        let map = |b: OpsBound<f64>| match b {
+            OpsBound::Included(x) => OpsBound::Included(term(x)),
+            OpsBound::Excluded(x) => OpsBound::Excluded(term(x)),
+            OpsBound::Unbounded => OpsBound::Unbounded,
+        };
+        if matches!((&low, &high), (OpsBound::Unbounded, OpsBound::Unbounded)) {
+            // Every document that has the field.
+            return Box::new(RangeQuery::new(
+                OpsBound::Included(term(f64::MIN)),
+                OpsBound::Unbounded,
+            ));
+        }
+        Box::new(RangeQuery::new(map(low), map(high)))
+    }
+
+    fn field_kind(&self, name: &str) -> FieldKind {
+        match name {
+            names::TITLE => FieldKind::Analyzed(self.fields.title),
+            names::TEXT => FieldKind::Analyzed(self.fields.text),
+            names::META_TEXT => FieldKind::Analyzed(self.fields.meta_text),
+            names::DOC_ID => FieldKind::Exact(self.fields.doc_id),
+            names::SOURCE => FieldKind::Exact(self.fields.source),
+            names::PASSAGE_ID => FieldKind::PassageId,
+            key => FieldKind::Meta(
+                key.to_string(),
+                self.manifest
+                    .metadata_fields
+                    .get(key)
+                    .copied()
+                    .unwrap_or(MetaType::Text),
+            ),
+        }
+    }
+}
+
+enum FieldKind {
+    Analyzed(Field),
+    Exact(Field),
+    PassageId,
+    Meta(String, MetaType),
+}
+
+fn tantivy_occur(o: Occur) -> TOccur {
+    match o {
+        Occur::Must => TOccur::Must,
+        Occur::Should => TOccur::Should,
+        Occur::MustNot => TOccur::MustNot,
+    }
+}
+
+/// The values a numeric or date field must lie between to equal `value`: the number itself, or
+/// for a date the whole of its day (a date with a time: that second).
+pub fn point_bounds(
+    key: &str,
+    ty: MetaType,
+    value: &str,
+) -> Result<(OpsBound<f64>, OpsBound<f64>)> {
+    let value = value.trim();
+    if ty == MetaType::Date {
+        let date = dates::parse(value).ok_or_else(|| {
+            Error::Query(format!(
+                "`{key}` holds dates; `{value}` is not a date (use YYYY-MM-DD)"
+            ))
+        })?;
+        let start = date.secs as f64;
+        let day_only = date.secs.rem_euclid(86_400) == 0 && !value.contains(':');
+        let end = if day_only {
+            OpsBound::Excluded(start + 86_400.0)
+        } else {
+            OpsBound::Included(start)
+        };
+        return Ok((OpsBound::Included(start), end));
+    }
+    let x = parse_number(value)
+        .ok_or_else(|| Error::Query(format!("`{key}` holds numbers; `{value}` is not a number")))?;
+    Ok((OpsBound::Included(x), OpsBound::Included(x)))
+}
+
+/// A finite number as a user types it.
+pub fn parse_number(s: &str) -> Option<f64> {
+    s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+}

@@ -1,0 +1,249 @@
+//! Query expansion: natural-language questions read as weighted words, the bonus for passages
+//! where a short query's words stand close together, and pseudo-relevance feedback.
+
+use std::collections::{HashMap, HashSet};
+
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQuery};
+use tantivy::schema::{IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use super::collect::{Key, TopRanked};
+use super::query::{strip_possessive, Expr, Occur as QOccur};
+use crate::error::Result;
+use crate::schema::Fields;
+
+/// Weight of the bonus for passages where the query's words appear close together in order.
+pub const PROXIMITY_BOOST: f32 = 1.0;
+
+/// How far apart (in words) the query's words may be for the proximity bonus.
+pub const PROXIMITY_SLOP: u32 = 3;
+
+/// Passages read for pseudo-relevance feedback.
+pub const FEEDBACK_PASSAGES: usize = 10;
+
+/// Words added to the query by feedback.
+pub const FEEDBACK_TERMS: usize = 5;
+
+/// Weight of the strongest feedback word, relative to a query word. Measured (nDCG@10, without
+/// -> with feedback): Cranfield 0.359 -> 0.367, SciFact train 0.689 -> 0.688; heavier feedback
+/// (0.5, 10 words) helps Cranfield more and hurts SciFact more.
+pub const FEEDBACK_WEIGHT: f32 = 0.2;
+
+/// Feedback words found in more than this share of passages are left out.
+pub const FEEDBACK_MAX_DF: f32 = 0.1;
+
+/// Turns a natural-language question into plain weighted words: lower case (so `AND`, `OR`,
+/// `NOT` are words), only letters and digits, English stop words dropped (unless nothing else is
+/// left), and a word the question repeats weighted by its count, since it would otherwise count
+/// once. Measured on CISI's long questions, the counts take nDCG@10 from 0.324 to 0.367; stop
+/// words lift CISI by 0.02 and leave SciFact and Cranfield within 0.002.
+pub fn literal_query(q: &str) -> Expr {
+    let plain = q
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect::<String>()
+        .to_lowercase();
+    let mut words = crate::analyzer::stop_word_splitter();
+    let mut kept: Vec<String> = Vec::new();
+    {
+        let mut stream = words.token_stream(&plain);
+        while stream.advance() {
+            kept.push(stream.token().text.clone());
+        }
+    }
+    if kept.is_empty() {
+        kept = plain.split_whitespace().map(str::to_string).collect();
+    }
+    let mut counts: Vec<(String, usize)> = Vec::new();
+    for w in kept {
+        match counts.iter_mut().find(|(k, _)| *k == w) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((w, 1)),
+        }
+    }
+    Expr::Bool(
+        counts
+            .into_iter()
+            .map(|(word, n)| {
+                let term = Expr::Term {
+                    field: None,
+                    word,
+                    fuzzy: None,
+                };
+                let e = if n > 1 {
+                    Expr::Boost(Box::new(term), n as f32)
+                } else {
+                    term
+                };
+                (QOccur::Should, e)
+            })
+            .collect(),
+    )
+}
+
+/// The plain words of a query that is only words (no fields, phrases, operators or weights),
+/// for the proximity bonus; `None` for any other query.
+pub fn plain_words(expr: &Expr) -> Option<Vec<&str>> {
+    let Expr::Bool(clauses) = expr else {
+        return None;
+    };
+    clauses
+        .iter()
+        .map(|(occur, e)| match (occur, e) {
+            (
+                QOccur::Should,
+                Expr::Term {
+                    field: None,
+                    word,
+                    fuzzy: None,
+                },
+            ) => Some(strip_possessive(word)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Adds a bonus for passages where the query's words occur close together, in order: the
+/// passage about "Drug Court" beats one that says "drug" here and "court" there.
+pub fn with_proximity(fields: &Fields, words: &[&str], query: Box<dyn Query>) -> Box<dyn Query> {
+    let mut analyzer = crate::analyzer::analyzer();
+    let joined = words.join(" ");
+    let mut stream = analyzer.token_stream(&joined);
+    let mut terms = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        terms.push((t.position, Term::from_field_text(fields.text, &t.text)));
+    }
+    if terms.len() < 2 {
+        return query;
+    }
+    let phrase = PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP);
+    let bonus = BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST);
+    Box::new(BooleanQuery::new(vec![
+        (Occur::Must, query),
+        (Occur::Should, Box::new(bonus)),
+    ]))
+}
+
+/// The analyzed words of the query that target passage text (for highlighting).
+pub fn text_terms(fields: &Fields, query: &dyn Query) -> HashSet<String> {
+    let mut terms = HashSet::new();
+    query.query_terms(&mut |term, _| {
+        if term.field() == fields.text {
+            if let Some(s) = term.value().as_str() {
+                terms.insert(s.to_string());
+            }
+        }
+    });
+    terms
+}
+
+/// Pseudo-relevance feedback: the words that stand out in the best passages of a first search
+/// are added to the query with a small weight, so documents that say the same thing in other
+/// words are found too.
+pub fn with_feedback(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    query: Box<dyn Query>,
+) -> Result<Box<dyn Query>> {
+    let top = searcher.search(&*query, &TopRanked::new(FEEDBACK_PASSAGES, Key::Score))?;
+    let Some(best) = top.first().map(|r| r.score) else {
+        return Ok(query);
+    };
+    let original = text_terms(fields, &*query);
+    let mut analyzer = crate::analyzer::feedback_analyzer();
+    let mut weights: HashMap<String, f32> = HashMap::new();
+    for r in &top {
+        let doc: TantivyDocument = searcher.doc(r.addr)?;
+        let text = doc
+            .get_first(fields.text)
+            .and_then(|v| v.as_str())
+            .unwrap_or_default();
+        let mut counts: HashMap<String, f32> = HashMap::new();
+        let mut len = 0f32;
+        let mut stream = analyzer.token_stream(text);
+        while stream.advance() {
+            *counts.entry(stream.token().text.clone()).or_insert(0.0) += 1.0;
+            len += 1.0;
+        }
+        // Each passage votes for its words in proportion to its own relevance.
+        let vote = r.score / best / len.max(1.0);
+        for (t, c) in counts {
+            *weights.entry(t).or_insert(0.0) += c * vote;
+        }
+    }
+    let n = searcher.num_docs().max(1) as f32;
+    let max_df = FEEDBACK_MAX_DF * n;
+    let mut candidates: Vec<(String, f32)> = weights
+        .into_iter()
+        .filter(|(t, _)| {
+            !original.contains(t) && t.len() > 1 && !t.chars().all(|c| c.is_ascii_digit())
+        })
+        .collect();
+    candidates.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    // Document frequencies are looked up best candidate first, only until enough words pass.
+    let mut scored: Vec<(String, f32)> = Vec::new();
+    for (t, w) in candidates {
+        if scored.len() == FEEDBACK_TERMS {
+            break;
+        }
+        let df = searcher.doc_freq(&Term::from_field_text(fields.text, &t))? as f32;
+        // Words in most passages say nothing; words in one passage are noise.
+        if (2.0..=max_df).contains(&df) {
+            scored.push((t, w));
+        }
+    }
+    let Some(&(_, top_w)) = scored.first() else {
+        return Ok(query);
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, query)];
+    for (t, w) in scored {
+        let tq = TermQuery::new(
+            Term::from_field_text(fields.text, &t),
+            IndexRecordOption::WithFreqs,
+        );
+        clauses.push((
+            Occur::Should,
+            Box::new(BoostQuery::new(Box::new(tq), FEEDBACK_WEIGHT * w / top_w)),
+        ));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn questions_become_weighted_words() {
+        let e = literal_query("What titles? The titles AND the words");
+        let Expr::Bool(clauses) = e else { panic!() };
+        let words: Vec<String> = clauses
+            .iter()
+            .map(|(_, e)| match e {
+                Expr::Term { word, .. } => word.clone(),
+                Expr::Boost(t, w) => match &**t {
+                    Expr::Term { word, .. } => format!("{word}^{w}"),
+                    _ => unreachable!(),
+                },
+                _ => unreachable!(),
+            })
+            .collect();
+        assert_eq!(words, ["what", "titles^2", "words"]);
+        // Only stop words: kept rather than nothing.
+        let Expr::Bool(c) = literal_query("the and") else {
+            panic!()
+        };
+        assert_eq!(c.len(), 2);
+    }
+
+    #[test]
+    fn only_plain_queries_get_the_proximity_bonus() {
+        let q = super::super::query::parse("drug court", &|_| false);
+        assert_eq!(plain_words(&q.expr), Some(vec!["drug", "court"]));
+        let q = super::super::query::parse("\"drug court\"", &|_| false);
+        assert_eq!(plain_words(&q.expr), None);
+        let q = super::super::query::parse("drug AND court", &|_| false);
+        assert_eq!(plain_words(&q.expr), None);
+    }
+}

@@ -1,0 +1,844 @@
+//! reel's query language, parsed into a small syntax tree ([`Expr`]) that knows nothing of
+//! tantivy. Parsing never fails: a query that is not well formed is read the way a person most
+//! likely meant it, and each repair is reported as a problem with its position (a character
+//! offset, from 0).
+//!
+//! | syntax | meaning |
+//! |---|---|
+//! | `drug court` | either word (passages with both rank higher) |
+//! | `"drug court"`, `“drug court”`, `"drug court"~2` | a phrase (straight or curly quotes), with slop |
+//! | `+drug -oscar`, `drug AND court`, `a OR b`, `NOT a`, `(a OR b) AND c` | boolean logic (AND binds tighter than OR) |
+//! | `title:heroin`, `year:[2015 TO 2019]`, `rating:{7 TO *]` | a field; ranges (inclusive `[]`, exclusive `{}`) |
+//! | `huntingdon~1`, `court^2` | a fuzzy word (1 or 2 edits), a weight |
+//! | `*` | every passage |
+//!
+//! What a user types that is not syntax is text: `Narcos: Mexico` (a `word:` that names no field),
+//! `Schindler's List` and `Huntington's` (apostrophes; a possessive `'s` is dropped),
+//! `Heroin(e)` (parentheses inside a word).
+
+/// Queries longer than this are refused before parsing: no real query is this long, and the
+/// parser's work grows with it.
+pub const MAX_QUERY_BYTES: usize = 4096;
+
+/// Deepest parenthesis nesting accepted (the parser recurses on it).
+pub const MAX_QUERY_NESTING: usize = 32;
+
+/// Largest edit distance of a fuzzy word (`word~2`): beyond two edits, most words match.
+pub const MAX_FUZZY_DISTANCE: u8 = 2;
+
+/// How a clause takes part in its query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Occur {
+    /// The clause must match (`+word`, `a AND b`).
+    Must,
+    /// The clause may match; matching raises the score.
+    Should,
+    /// The clause must not match (`-word`, `NOT word`).
+    MustNot,
+}
+
+/// A bound of a range.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Bound {
+    /// `[x` or `x]`
+    Included(String),
+    /// `{x` or `x}`
+    Excluded(String),
+    /// `*`
+    Unbounded,
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Expr {
+    /// Clauses, each with how it takes part.
+    Bool(Vec<(Occur, Expr)>),
+    /// A word as typed (it may analyze to several terms, or to none).
+    Term {
+        /// `field:word`, lower-cased.
+        field: Option<String>,
+        /// The word.
+        word: String,
+        /// `word~N`: edits allowed.
+        fuzzy: Option<u8>,
+    },
+    /// A quoted phrase.
+    Phrase {
+        /// `field:"..."`, lower-cased.
+        field: Option<String>,
+        /// The words between the quotes.
+        text: String,
+        /// `"..."~N`: how far apart the words may be.
+        slop: u32,
+    },
+    /// `field:[low TO high]`.
+    Range {
+        /// The field, lower-cased.
+        field: String,
+        /// Lower bound.
+        lower: Bound,
+        /// Upper bound.
+        upper: Bound,
+    },
+    /// `*`: everything.
+    All,
+    /// `clause^weight`.
+    Boost(Box<Expr>, f32),
+}
+
+/// A query and what had to be repaired to read it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    /// The query.
+    pub expr: Expr,
+    /// Repairs, as `position N: what` (character offsets from 0).
+    pub problems: Vec<String>,
+}
+
+/// Refuses queries too long or too deeply nested to parse safely.
+pub fn check_limits(input: &str) -> Result<(), String> {
+    if input.len() > MAX_QUERY_BYTES {
+        return Err(format!(
+            "the query is {} bytes long; the limit is {MAX_QUERY_BYTES}",
+            input.len()
+        ));
+    }
+    let mut depth = 0usize;
+    for (pos, c) in input.chars().enumerate() {
+        match c {
+            '(' => {
+                depth += 1;
+                if depth > MAX_QUERY_NESTING {
+                    return Err(format!(
+                        "position {pos}: parentheses nested deeper than {MAX_QUERY_NESTING}"
+                    ));
+                }
+            }
+            ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// True for the characters that open or close a quoted phrase: straight and typographic double
+/// quotes, as word processors and phones write them.
+pub fn is_quote(c: char) -> bool {
+    matches!(c, '"' | '“' | '”' | '„' | '‟' | '«' | '»')
+}
+
+/// Parses a query. `is_field` says whether a name (lower-cased) is a field of the index: a
+/// `name:` prefix that is not one is read as text.
+pub fn parse(input: &str, is_field: &dyn Fn(&str) -> bool) -> Parsed {
+    let mut p = Parser {
+        chars: input.chars().collect(),
+        at: 0,
+        problems: Vec::new(),
+        is_field,
+        depth: 0,
+    };
+    let items = p.sequence(None);
+    let expr = combine(items);
+    Parsed {
+        expr,
+        problems: p.problems,
+    }
+}
+
+/// One element of a clause sequence before the operators are applied.
+enum Item {
+    Clause(Occur, Option<Occur>, Expr),
+    And,
+    Or,
+}
+
+struct Parser<'a> {
+    chars: Vec<char>,
+    at: usize,
+    problems: Vec<String>,
+    is_field: &'a dyn Fn(&str) -> bool,
+    depth: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<char> {
+        self.chars.get(self.at).copied()
+    }
+
+    fn problem(&mut self, pos: usize, what: &str) {
+        self.problems.push(format!("position {pos}: {what}"));
+    }
+
+    fn skip_space(&mut self) {
+        while self.peek().is_some_and(char::is_whitespace) {
+            self.at += 1;
+        }
+    }
+
+    /// Clauses and operators up to the end, or up to the `)` closing a group opened at
+    /// `open` (consumed).
+    fn sequence(&mut self, open: Option<usize>) -> Vec<Item> {
+        let mut items = Vec::new();
+        // A `NOT` or a prefix waiting for its clause.
+        loop {
+            self.skip_space();
+            let Some(c) = self.peek() else {
+                if let Some(pos) = open {
+                    self.problem(pos, "unclosed `(`, closed at the end");
+                }
+                break;
+            };
+            if c == ')' {
+                if open.is_some() {
+                    self.at += 1;
+                    break;
+                }
+                let pos = self.at;
+                self.problem(pos, "unmatched `)`, ignored");
+                self.at += 1;
+                continue;
+            }
+            let start = self.at;
+            let word = self.peek_bare_word();
+            match word.as_str() {
+                "AND" => {
+                    self.at += 3;
+                    items.push(Item::And);
+                    continue;
+                }
+                "OR" => {
+                    self.at += 2;
+                    items.push(Item::Or);
+                    continue;
+                }
+                "NOT" => {
+                    self.at += 3;
+                    self.skip_space();
+                    if let Some(expr) = self.clause() {
+                        items.push(Item::Clause(Occur::MustNot, Some(Occur::MustNot), expr));
+                    }
+                    continue;
+                }
+                _ => {}
+            }
+            let prefix = match c {
+                '+' | '-' => {
+                    let next = self.chars.get(self.at + 1).copied();
+                    if next.is_none_or(char::is_whitespace) {
+                        // A lone sign is not an operator, and not a word either.
+                        self.at += 1;
+                        continue;
+                    }
+                    self.at += 1;
+                    Some(if c == '+' {
+                        Occur::Must
+                    } else {
+                        Occur::MustNot
+                    })
+                }
+                _ => None,
+            };
+            match self.clause() {
+                Some(expr) => {
+                    items.push(Item::Clause(prefix.unwrap_or(Occur::Should), prefix, expr))
+                }
+                None if self.at == start => self.at += 1, // never stall
+                None => {}
+            }
+        }
+        items
+    }
+
+    /// The run of letters at the cursor (for spotting `AND`, `OR`, `NOT` as whole words).
+    fn peek_bare_word(&self) -> String {
+        let mut end = self.at;
+        while end < self.chars.len() && self.chars[end].is_ascii_alphabetic() {
+            end += 1;
+        }
+        let next = self.chars.get(end).copied();
+        if next.is_none_or(|c| c.is_whitespace() || c == '(' || c == ')' || is_quote(c)) {
+            self.chars[self.at..end].iter().collect()
+        } else {
+            String::new()
+        }
+    }
+
+    /// One clause: a group, a phrase, `*`, a field clause or a word, with `^boost`.
+    fn clause(&mut self) -> Option<Expr> {
+        let c = self.peek()?;
+        let expr = if c == '(' {
+            let pos = self.at;
+            self.at += 1;
+            self.group(pos, None)
+        } else if is_quote(c) {
+            self.phrase(None)
+        } else {
+            self.word_or_field()?
+        };
+        Some(self.boost(expr))
+    }
+
+    /// A parenthesized group; `field` is given to the words inside (`title:(a b)`).
+    fn group(&mut self, open: usize, field: Option<&str>) -> Expr {
+        if self.depth >= MAX_QUERY_NESTING {
+            // check_limits refuses such queries; this keeps the parser safe on its own.
+            self.at = self.chars.len();
+            return Expr::Bool(Vec::new());
+        }
+        self.depth += 1;
+        let items = self.sequence(Some(open));
+        self.depth -= 1;
+        let expr = combine(items);
+        match field {
+            Some(f) => with_field(expr, f),
+            None => expr,
+        }
+    }
+
+    /// A phrase from the quote at the cursor to the next quote (or the end, with a problem),
+    /// then an optional `~slop`.
+    fn phrase(&mut self, field: Option<String>) -> Expr {
+        let open = self.at;
+        self.at += 1;
+        let start = self.at;
+        while self.peek().is_some_and(|c| !is_quote(c)) {
+            self.at += 1;
+        }
+        let text: String = self.chars[start..self.at].iter().collect();
+        if self.peek().is_some() {
+            self.at += 1;
+        } else {
+            self.problem(open, "unclosed quote, closed at the end");
+        }
+        let mut slop = 0;
+        if self.peek() == Some('~') {
+            let digits = self.digits_after(1);
+            if let Some(n) = digits.as_deref().and_then(|d| d.parse::<u32>().ok()) {
+                self.at += 1 + digits.map_or(0, |d| d.chars().count());
+                slop = n.min(1000);
+            }
+        }
+        Expr::Phrase { field, text, slop }
+    }
+
+    /// The ASCII digits starting `offset` characters after the cursor, if any.
+    fn digits_after(&self, offset: usize) -> Option<String> {
+        let mut end = self.at + offset;
+        while end < self.chars.len() && self.chars[end].is_ascii_digit() {
+            end += 1;
+        }
+        (end > self.at + offset).then(|| self.chars[self.at + offset..end].iter().collect())
+    }
+
+    /// `^weight` after a clause.
+    fn boost(&mut self, expr: Expr) -> Expr {
+        if self.peek() != Some('^') {
+            return expr;
+        }
+        let mut end = self.at + 1;
+        while end < self.chars.len() && (self.chars[end].is_ascii_digit() || self.chars[end] == '.')
+        {
+            end += 1;
+        }
+        let number: String = self.chars[self.at + 1..end].iter().collect();
+        match number.parse::<f32>() {
+            Ok(w) if w.is_finite() && w >= 0.0 => {
+                self.at = end;
+                Expr::Boost(Box::new(expr), w.min(1000.0))
+            }
+            _ => {
+                let pos = self.at;
+                self.problem(pos, "`^` needs a weight such as `^2`, ignored");
+                self.at = end.max(self.at + 1);
+                expr
+            }
+        }
+    }
+
+    /// A word, a `field:value` clause, or `*`.
+    fn word_or_field(&mut self) -> Option<Expr> {
+        let start = self.at;
+        // A field name: letters, digits, `_`, `.`, `-`, starting with a letter or `_`, then `:`
+        // directly followed by the value.
+        let mut end = self.at;
+        if self.peek().is_some_and(|c| c.is_alphabetic() || c == '_') {
+            while end < self.chars.len()
+                && (self.chars[end].is_alphanumeric() || "_.-".contains(self.chars[end]))
+            {
+                end += 1;
+            }
+        }
+        let after_colon = self.chars.get(end + 1).copied();
+        if end > start
+            && self.chars.get(end) == Some(&':')
+            && after_colon.is_some_and(|c| !c.is_whitespace() && c != ')')
+        {
+            let name: String = self.chars[start..end]
+                .iter()
+                .collect::<String>()
+                .to_lowercase();
+            if (self.is_field)(&name) {
+                self.at = end + 1;
+                return Some(self.field_value(name));
+            }
+        }
+        let word = self.word();
+        if word.is_empty() {
+            return None;
+        }
+        if word == "*" {
+            return Some(Expr::All);
+        }
+        Some(fuzzy_suffix(None, word))
+    }
+
+    /// What follows `field:`: a range, a phrase, a group or a word.
+    fn field_value(&mut self, field: String) -> Expr {
+        match self.peek() {
+            Some('[' | '{') => self.range(field),
+            Some(c) if is_quote(c) => self.phrase(Some(field)),
+            Some('(') => {
+                let pos = self.at;
+                self.at += 1;
+                self.group(pos, Some(&field))
+            }
+            _ => {
+                let word = self.word();
+                fuzzy_suffix(Some(field), word)
+            }
+        }
+    }
+
+    /// `[low TO high]` with `[`/`{` and `]`/`}`; a malformed range is read as its words.
+    fn range(&mut self, field: String) -> Expr {
+        let open = self.at;
+        let inclusive_low = self.chars[open] == '[';
+        let mut end = open + 1;
+        while end < self.chars.len() && !matches!(self.chars[end], ']' | '}') {
+            end += 1;
+        }
+        let inner: String = self.chars[open + 1..end.min(self.chars.len())]
+            .iter()
+            .collect();
+        let closed = end < self.chars.len();
+        let inclusive_high = closed && self.chars[end] == ']';
+        let parts: Vec<&str> = inner.split_whitespace().collect();
+        let bound = |s: &str, inclusive: bool| {
+            if s == "*" {
+                Bound::Unbounded
+            } else if inclusive {
+                Bound::Included(s.to_string())
+            } else {
+                Bound::Excluded(s.to_string())
+            }
+        };
+        match (parts.as_slice(), closed) {
+            ([low, "TO", high], true) => {
+                self.at = end + 1;
+                Expr::Range {
+                    field,
+                    lower: bound(low, inclusive_low),
+                    upper: bound(high, inclusive_high),
+                }
+            }
+            _ => {
+                self.problem(
+                    open,
+                    "a range is written `[low TO high]`; read as words instead",
+                );
+                self.at = if closed { end + 1 } else { self.chars.len() };
+                let words: Vec<(Occur, Expr)> = parts
+                    .iter()
+                    .filter(|w| **w != "TO")
+                    .map(|w| {
+                        (
+                            Occur::Should,
+                            Expr::Term {
+                                field: Some(field.clone()),
+                                word: w.to_string(),
+                                fuzzy: None,
+                            },
+                        )
+                    })
+                    .collect();
+                Expr::Bool(words)
+            }
+        }
+    }
+
+    /// A word: everything up to whitespace, a `^` weight, or a `)` that closes no `(` of the
+    /// word itself (so `Heroin(e)` is one word and `(drug court)` ends before its `)`).
+    fn word(&mut self) -> String {
+        let start = self.at;
+        let mut inner_parens = 0usize;
+        while let Some(c) = self.peek() {
+            if c.is_whitespace() || is_quote(c) && self.at > start {
+                break;
+            }
+            if c == '(' {
+                if self.at == start {
+                    break;
+                }
+                inner_parens += 1;
+            } else if c == ')' {
+                if inner_parens == 0 {
+                    break;
+                }
+                inner_parens -= 1;
+            } else if c == '^' && self.at > start {
+                let digits = self.digits_after(1);
+                if digits.is_some() {
+                    break;
+                }
+            }
+            self.at += 1;
+        }
+        self.chars[start..self.at].iter().collect()
+    }
+}
+
+/// `word~`, `word~1`, `word~2`: a fuzzy word; anything else is the word as typed.
+fn fuzzy_suffix(field: Option<String>, word: String) -> Expr {
+    if let Some((base, n)) = word.rsplit_once('~') {
+        let distance = if n.is_empty() {
+            Some(1)
+        } else {
+            n.parse::<u8>().ok()
+        };
+        if let Some(d) = distance.filter(|_| !base.is_empty()) {
+            return Expr::Term {
+                field,
+                word: base.to_string(),
+                fuzzy: Some(d.min(MAX_FUZZY_DISTANCE)),
+            };
+        }
+    }
+    Expr::Term {
+        field,
+        word,
+        fuzzy: None,
+    }
+}
+
+/// Gives `field` to every word and phrase without one (`title:(a b)`).
+fn with_field(expr: Expr, field: &str) -> Expr {
+    match expr {
+        Expr::Bool(clauses) => Expr::Bool(
+            clauses
+                .into_iter()
+                .map(|(o, e)| (o, with_field(e, field)))
+                .collect(),
+        ),
+        Expr::Term {
+            field: None,
+            word,
+            fuzzy,
+        } => Expr::Term {
+            field: Some(field.to_string()),
+            word,
+            fuzzy,
+        },
+        Expr::Phrase {
+            field: None,
+            text,
+            slop,
+        } => Expr::Phrase {
+            field: Some(field.to_string()),
+            text,
+            slop,
+        },
+        Expr::Boost(e, w) => Expr::Boost(Box::new(with_field(*e, field)), w),
+        other => other,
+    }
+}
+
+/// Applies the operators: `AND` binds tighter than `OR`, and words side by side are ORed (the
+/// default), so `a b AND c` is `a OR (b AND c)`. Without operators each clause keeps its own
+/// prefix (`+` must, `-` must not, none should).
+fn combine(items: Vec<Item>) -> Expr {
+    let has_ops = items.iter().any(|i| matches!(i, Item::And | Item::Or));
+    if !has_ops {
+        return Expr::Bool(
+            items
+                .into_iter()
+                .filter_map(|i| match i {
+                    Item::Clause(occur, _, e) => Some((occur, e)),
+                    _ => None,
+                })
+                .collect(),
+        );
+    }
+    // Split into OR-groups: an OR, or two clauses side by side, starts a new group; an AND
+    // joins the next clause to the current group.
+    let mut groups: Vec<Vec<(Option<Occur>, Expr)>> = Vec::new();
+    let mut joined = false;
+    for item in items {
+        match item {
+            Item::And => joined = true,
+            Item::Or => joined = false,
+            Item::Clause(_, prefix, e) => {
+                match groups.last_mut() {
+                    Some(g) if joined => g.push((prefix, e)),
+                    _ => groups.push(vec![(prefix, e)]),
+                }
+                joined = false;
+            }
+        }
+    }
+    let mut top: Vec<(Occur, Expr)> = Vec::new();
+    for group in groups {
+        if group.len() == 1 {
+            let (prefix, e) = group.into_iter().next().expect("a group of one");
+            top.push((prefix.unwrap_or(Occur::Should), e));
+            continue;
+        }
+        let clauses: Vec<(Occur, Expr)> = group
+            .into_iter()
+            .map(|(prefix, e)| {
+                let occur = if prefix == Some(Occur::MustNot) {
+                    Occur::MustNot
+                } else {
+                    Occur::Must
+                };
+                (occur, e)
+            })
+            .collect();
+        top.push((Occur::Should, Expr::Bool(clauses)));
+    }
+    if top.len() == 1 && top[0].0 == Occur::Should {
+        if let Expr::Bool(_) = top[0].1 {
+            return top.pop().expect("one clause").1;
+        }
+    }
+    Expr::Bool(top)
+}
+
+/// Drops a possessive `'s` (or a bare trailing apostrophe) from a word: `Huntington's` searches
+/// for Huntington, as the person typing it meant.
+pub fn strip_possessive(word: &str) -> &str {
+    for suffix in ["'s", "’s", "'S", "’S", "'", "’"] {
+        if let Some(base) = word.strip_suffix(suffix) {
+            if base.chars().last().is_some_and(char::is_alphanumeric) {
+                return base;
+            }
+        }
+    }
+    word
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(name: &str) -> bool {
+        matches!(name, "title" | "year" | "director" | "text")
+    }
+
+    fn p(q: &str) -> Parsed {
+        parse(q, &fields)
+    }
+
+    fn term(word: &str) -> Expr {
+        Expr::Term {
+            field: None,
+            word: word.into(),
+            fuzzy: None,
+        }
+    }
+
+    fn should(exprs: Vec<Expr>) -> Expr {
+        Expr::Bool(exprs.into_iter().map(|e| (Occur::Should, e)).collect())
+    }
+
+    #[test]
+    fn words_are_ored() {
+        assert_eq!(
+            p("drug court").expr,
+            should(vec![term("drug"), term("court")])
+        );
+        assert!(p("drug court").problems.is_empty());
+    }
+
+    #[test]
+    fn a_colon_after_a_word_that_is_no_field_is_text() {
+        let q = p("Narcos: Mexico");
+        assert_eq!(q.expr, should(vec![term("Narcos:"), term("Mexico")]));
+        assert!(q.problems.is_empty());
+        let q = p("Narcos:Mexico");
+        assert_eq!(q.expr, should(vec![term("Narcos:Mexico")]));
+        let q = p("director:herzog");
+        assert_eq!(
+            q.expr,
+            should(vec![Expr::Term {
+                field: Some("director".into()),
+                word: "herzog".into(),
+                fuzzy: None
+            }])
+        );
+        // A field name is matched without regard to case.
+        assert!(matches!(
+            &p("Director:Herzog").expr,
+            Expr::Bool(c) if matches!(&c[0].1, Expr::Term { field: Some(f), .. } if f == "director")
+        ));
+    }
+
+    #[test]
+    fn apostrophes_and_parentheses_inside_words() {
+        let q = p("Schindler's List");
+        assert_eq!(q.expr, should(vec![term("Schindler's"), term("List")]));
+        assert!(q.problems.is_empty());
+        let q = p("Heroin(e)");
+        assert_eq!(q.expr, should(vec![term("Heroin(e)")]));
+        assert!(q.problems.is_empty());
+        let q = p("(drug court) AND Heroin(e)");
+        assert_eq!(
+            q.expr,
+            should(vec![Expr::Bool(vec![
+                (Occur::Must, should(vec![term("drug"), term("court")])),
+                (Occur::Must, term("Heroin(e)")),
+            ])])
+            .pipe_single()
+        );
+        assert_eq!(strip_possessive("Huntington's"), "Huntington");
+        assert_eq!(strip_possessive("Huntington’s"), "Huntington");
+        assert_eq!(strip_possessive("films'"), "films");
+        assert_eq!(strip_possessive("'s"), "'s");
+    }
+
+    impl Expr {
+        /// `combine` returns a single OR-group's AND-clauses unwrapped.
+        fn pipe_single(self) -> Expr {
+            match self {
+                Expr::Bool(mut c) if c.len() == 1 => c.pop().unwrap().1,
+                e => e,
+            }
+        }
+    }
+
+    #[test]
+    fn curly_quotes_are_phrases() {
+        let phrase = Expr::Phrase {
+            field: None,
+            text: "drug court".into(),
+            slop: 0,
+        };
+        assert_eq!(p("“drug court”").expr, should(vec![phrase.clone()]));
+        assert_eq!(p("\"drug court\"").expr, should(vec![phrase]));
+        let q = p("\"drug court\"~3");
+        assert!(matches!(&q.expr, Expr::Bool(c) if matches!(c[0].1, Expr::Phrase { slop: 3, .. })));
+        let q = p("\"drug court");
+        assert_eq!(
+            q.problems,
+            ["position 0: unclosed quote, closed at the end"]
+        );
+    }
+
+    #[test]
+    fn operators_and_prefixes() {
+        assert_eq!(
+            p("+drug -oscar court").expr,
+            Expr::Bool(vec![
+                (Occur::Must, term("drug")),
+                (Occur::MustNot, term("oscar")),
+                (Occur::Should, term("court")),
+            ])
+        );
+        assert_eq!(
+            p("drug AND NOT court").expr,
+            Expr::Bool(vec![
+                (Occur::Must, term("drug")),
+                (Occur::MustNot, term("court"))
+            ])
+        );
+        assert_eq!(
+            p("a b AND c").expr,
+            Expr::Bool(vec![
+                (Occur::Should, term("a")),
+                (
+                    Occur::Should,
+                    Expr::Bool(vec![(Occur::Must, term("b")), (Occur::Must, term("c"))])
+                ),
+            ])
+        );
+        assert_eq!(p("a OR b").expr, should(vec![term("a"), term("b")]));
+        // Lower-case operators are words.
+        assert_eq!(
+            p("war and peace").expr,
+            should(vec![term("war"), term("and"), term("peace")])
+        );
+    }
+
+    #[test]
+    fn ranges_boosts_and_fuzzy_words() {
+        assert_eq!(
+            p("year:[2015 TO 2019]").expr,
+            should(vec![Expr::Range {
+                field: "year".into(),
+                lower: Bound::Included("2015".into()),
+                upper: Bound::Included("2019".into())
+            }])
+        );
+        assert_eq!(
+            p("year:{7 TO *]").expr,
+            should(vec![Expr::Range {
+                field: "year".into(),
+                lower: Bound::Excluded("7".into()),
+                upper: Bound::Unbounded
+            }])
+        );
+        assert_eq!(
+            p("huntingdon~1").expr,
+            should(vec![Expr::Term {
+                field: None,
+                word: "huntingdon".into(),
+                fuzzy: Some(1)
+            }])
+        );
+        assert_eq!(
+            p("court^2").expr,
+            should(vec![Expr::Boost(Box::new(term("court")), 2.0)])
+        );
+        assert_eq!(p("*").expr, should(vec![Expr::All]));
+    }
+
+    #[test]
+    fn repairs_have_positions() {
+        assert_eq!(
+            p("a) (b").problems,
+            [
+                "position 1: unmatched `)`, ignored",
+                "position 3: unclosed `(`, closed at the end"
+            ]
+        );
+        assert!(check_limits(&"a ".repeat(3000)).is_err());
+        assert!(check_limits(&"(".repeat(1000)).is_err());
+        assert!(check_limits("(a OR (b AND c))").is_ok());
+    }
+
+    #[test]
+    fn never_stalls_on_junk() {
+        for q in [
+            "",
+            "(",
+            ")",
+            "\"",
+            "+",
+            "-",
+            "^",
+            "~",
+            ":",
+            "a:",
+            "year:[",
+            "year:[1 TO",
+            "((a)",
+            "+-+-",
+            "“",
+            "\u{0}",
+            "AND OR NOT",
+            "title:(",
+            "*^2",
+        ] {
+            let _ = p(q);
+        }
+    }
+}
