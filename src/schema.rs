@@ -363,7 +363,10 @@ pub fn open(dir: &Path) -> Result<(Index, Fields, Manifest)> {
         path: dir.to_path_buf(),
         reason,
     };
-    let index = Index::open_in_dir(dir).map_err(|e| incompatible(format!("cannot open: {e}")))?;
+    let index = Index::open_in_dir(dir).map_err(|e| match Error::from_tantivy(dir, e, false) {
+        Error::Damaged { reason, .. } => incompatible(format!("cannot open it: {reason}")),
+        access => access,
+    })?;
     let fields = Fields::from_schema(&index.schema())
         .map_err(|e| incompatible(format!("not a reel index: {e}")))?;
     let manifest = read_manifest(&index, dir)?;

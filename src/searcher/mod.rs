@@ -122,11 +122,19 @@ impl Searcher {
         let mut attempt = 0;
         loop {
             let (index, fields, manifest) = schema::open(dir)?;
-            let reader = match index
-                .reader_builder()
-                .reload_policy(ReloadPolicy::Manual)
-                .try_into()
-            {
+            // A damaged file can make tantivy panic while opening it: that is damage too.
+            let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                index
+                    .reader_builder()
+                    .reload_policy(ReloadPolicy::Manual)
+                    .try_into()
+            }))
+            .unwrap_or_else(|payload| {
+                Err(tantivy::TantivyError::InternalError(
+                    crate::error::panic_message(&*payload),
+                ))
+            });
+            let reader = match opened {
                 Ok(reader) => reader,
                 Err(tantivy::TantivyError::OpenReadError(
                     tantivy::directory::error::OpenReadError::FileDoesNotExist(_),
@@ -153,14 +161,18 @@ impl Searcher {
 
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
-        // A panic inside tantivy on a query it lets through fails the query, not the program.
+        // A panic inside tantivy fails the search, not the program. The queries reel builds are
+        // ones tantivy runs, so what is left is a file tantivy could not read.
         let run =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.search_inner(opts)));
         let result = run.unwrap_or_else(|payload| {
-            Err(Error::Query(format!(
-                "cannot be run: {}",
-                crate::error::panic_message(&*payload)
-            )))
+            Err(Error::Damaged {
+                path: self.dir.clone(),
+                reason: format!(
+                    "reading it failed ({})",
+                    crate::error::panic_message(&*payload)
+                ),
+            })
         });
         result.map_err(|e| match e {
             Error::Tantivy(
