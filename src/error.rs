@@ -33,6 +33,15 @@ pub enum Error {
         message: String,
     },
 
+    /// A role named on the command line (`--text-field plotz`) that a file has no column for.
+    #[error("{}: {message}", path.display())]
+    Roles {
+        /// The file.
+        path: PathBuf,
+        /// Which flag and the columns there are.
+        message: String,
+    },
+
     /// Two documents with one id: the first read is kept, the other skipped.
     #[error(
         "duplicate document id `{id}`: {dropped} skipped, {kept} kept (the first one read wins)"

@@ -12,7 +12,8 @@ use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
 
-use crate::corpus::records::{Plan, RawRecord, Roles, SAMPLE_RECORDS};
+use crate::corpus::records::{Plan, Roles};
+use crate::corpus::stream;
 use crate::corpus::{self, Document, MetaValue};
 use crate::error::{Error, Result};
 use crate::indexer::Progress;
@@ -114,13 +115,6 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
                 return Ok(());
             }
             ids.insert(key, here);
-            for (k, v) in &doc.metadata {
-                let t = v.meta_type();
-                types
-                    .entry(export_key(k))
-                    .and_modify(|o| *o = o.merge(t))
-                    .or_insert(t);
-            }
             stats.documents += 1;
             let passages = passage::cut(&doc, opts.whole_documents);
             for p in passages {
@@ -139,17 +133,32 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
             }
             Ok(())
         };
+        let mut file_types: BTreeMap<String, MetaType> = BTreeMap::new();
         let result = if file.format.is_records() {
-            for_each_record_document(file, &opts.roles, &read, warn, &mut stats, &mut write_doc)
+            records_of(file, opts, &read, warn, &mut stats, &mut write_doc).map(|plan| {
+                if let Some(plan) = plan {
+                    file_types = plan.metadata_types();
+                    for w in stream::misfit_warnings(&plan, &file.path) {
+                        warn(&w);
+                    }
+                }
+            })
         } else {
-            corpus::read_text(file, Some(read.clone()), warn)
-                .and_then(|doc| write_doc(doc, &mut stats))
+            corpus::read_text(file, Some(read.clone()), warn).and_then(|doc| {
+                for (k, v) in &doc.metadata {
+                    merge_type(&mut file_types, k, v.meta_type());
+                }
+                write_doc(doc, &mut stats)
+            })
         };
         for d in &duplicates {
             warn(d);
         }
+        for (k, t) in file_types {
+            merge_type(&mut types, &export_key(&k), t);
+        }
         if let Err(e) = result {
-            if matches!(e, Error::Io { .. }) {
+            if matches!(e, Error::Io { .. } | Error::Roles { .. }) {
                 return Err(e);
             }
             warn(&e);
@@ -267,65 +276,59 @@ pub fn check_index_id(target: Target, id: &str) -> Result<()> {
     Ok(())
 }
 
-/// Streams a structured file's documents, typing its columns from a first sample as
-/// `reel index` does.
-fn for_each_record_document(
+/// Records one more sighting of a field's type (integers and decimals widen to decimals; other
+/// mixes are text, or keywords when lists are among them).
+fn merge_type(types: &mut BTreeMap<String, MetaType>, key: &str, ty: MetaType) {
+    types
+        .entry(key.to_string())
+        .and_modify(|o| *o = o.merge(ty))
+        .or_insert(ty);
+}
+
+/// Streams a structured file's documents to `f` along the indexer's own path
+/// ([`stream::read_records`], [`stream::batch_documents`]); returns the file's plan, whose
+/// column types are complete once it returns.
+fn records_of(
     file: &corpus::InputFile,
-    roles: &Roles,
+    opts: &ExportOptions,
     read: &Arc<AtomicU64>,
     warn: &mut dyn FnMut(&Error),
     stats: &mut ExportStats,
     f: &mut dyn FnMut(Document, &mut ExportStats) -> Result<()>,
-) -> Result<()> {
-    let source = file.path.display().to_string();
-    let file_id = file.file_id();
-    let mut sample: Vec<RawRecord> = Vec::new();
-    let mut plan: Option<Plan> = None;
+) -> Result<Option<Arc<Plan>>> {
+    let warn = std::cell::RefCell::new(warn);
     let mut failure: Option<Error> = None;
-    let mut handle = |record: RawRecord,
-                      plan: &Option<Plan>,
-                      stats: &mut ExportStats,
-                      failure: &mut Option<Error>| {
-        if let Some(p) = plan {
-            if let Err(e) = f(p.document(record), stats) {
-                *failure = Some(e);
-            }
-        }
-    };
-    let streamed = corpus::stream_records(file, Some(read.clone()), &mut |item| {
-        let record = match item.and_then(|i| i.into_record(&file.path)) {
-            Ok(r) => r,
-            Err(e) => {
-                warn(&e);
-                if !matches!(e, Error::Lossy { .. }) {
-                    stats.skipped += 1;
+    let mut skipped = 0u64;
+    let outcome = stream::read_records(
+        file,
+        &opts.roles,
+        Some(read.clone()),
+        &mut |e| (warn.borrow_mut())(e),
+        &mut |plan, items| {
+            stream::batch_documents(plan, &file.path, items, |made| match made {
+                stream::Made::Document(_, doc) => {
+                    if failure.is_none() {
+                        if let Err(e) = f(doc, stats) {
+                            failure = Some(e);
+                        }
+                    }
                 }
-                return true;
-            }
-        };
-        if plan.is_none() {
-            sample.push(record);
-            if sample.len() >= SAMPLE_RECORDS {
-                plan = Some(Plan::infer(&sample, roles, &file_id, &source));
-                for r in sample.drain(..) {
-                    handle(r, &plan, stats, &mut failure);
+                stream::Made::Skipped(e) => {
+                    skipped += 1;
+                    (warn.borrow_mut())(&e);
                 }
-            }
-        } else {
-            handle(record, &plan, stats, &mut failure);
-        }
-        failure.is_none()
-    });
-    if plan.is_none() {
-        plan = Some(Plan::infer(&sample, roles, &file_id, &source));
-        for r in sample.drain(..) {
-            handle(r, &plan, stats, &mut failure);
-        }
-    }
+                stream::Made::Notice(e) => (warn.borrow_mut())(&e),
+            });
+            failure.is_none()
+        },
+    );
+    stats.skipped += skipped;
     if let Some(e) = failure {
         return Err(e);
     }
-    streamed
+    let read = outcome?;
+    stats.skipped += read.skipped;
+    Ok(read.plan)
 }
 
 /// The key a metadata field is exported under.

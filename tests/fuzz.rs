@@ -443,7 +443,11 @@ fn read_all(path: &Path) -> Result<u64, TestCaseError> {
                 records.len() < 2000
             });
             let plan = Plan::infer(&records, &Roles::default(), &file.file_id(), "fuzz");
-            docs.extend(records.into_iter().map(|r| plan.document(r)));
+            let mut seen = Default::default();
+            docs.extend(records.into_iter().map(|r| plan.document(r, &mut seen)));
+            plan.observe(seen);
+            let _ = plan.metadata_types();
+            let _ = plan.misfits();
         } else if let Ok(doc) = corpus::read_text(file, None, &mut |_| {}) {
             docs.push(doc);
         }

@@ -1,35 +1,70 @@
-//! CSV and TSV with a header row (RFC 4180: quoted fields, embedded newlines, `""` escapes).
-//! A row with the wrong number of fields is reported (file and line) and skipped; the rest of
-//! the file is read. Invalid UTF-8 is decoded lossily and a leading byte-order mark is dropped.
-//! Records are numbered by row (the first row after the header is 1); warnings give the line.
+//! CSV and TSV with a header row (RFC 4180: quoted fields, embedded newlines, `""` escapes),
+//! read line by line so that every message gives the exact line.
+//!
+//! - The delimiter of a `.csv` file is the one its header line uses most among `,` `;` tab `|`
+//!   (European spreadsheets write `;`); a `.tsv` file uses tabs.
+//! - A row with the wrong number of fields is reported (file and line) and skipped.
+//! - An unterminated quote does not swallow the rest of the file: when a quoted field runs to
+//!   the end of the file, or beyond [`MAX_QUOTED_LINES`] lines, or gives its row the wrong number
+//!   of fields, the row's first line is reported as broken and reading goes on at the next line.
+//! - Invalid UTF-8 is decoded lossily (reported once, with its line) and a leading byte-order
+//!   mark is dropped.
+//!
+//! Records are numbered by row (the first row after the header is 1, skipped rows counted).
 
+use std::collections::VecDeque;
 use std::io::BufRead;
 
 use super::records::{RawRecord, RawValue};
 use super::{InputFile, Item};
 use crate::error::{Error, Result};
 
-/// Streams the rows of a CSV/TSV file to `f` (which returns false to stop).
+/// Most lines one quoted field may span before its quote is taken as unterminated. Reviews with
+/// paragraphs inside a quoted field stay far below this.
+pub const MAX_QUOTED_LINES: usize = 2000;
+
+/// Delimiters a `.csv` file may use, in order of preference when counts tie.
+const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
+
+/// Streams the rows of a CSV/TSV file to `f` (which returns false to stop). `delimiter` is
+/// `,` for `.csv` files (the header line decides among [`DELIMITERS`]) or tab.
 pub fn stream(
     file: &InputFile,
     reader: Box<dyn BufRead + Send>,
     delimiter: u8,
     f: &mut dyn FnMut(Result<Item>) -> bool,
 ) -> Result<()> {
-    let mut lines = LineCounter::new(file);
-    let mut rdr = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .has_headers(true)
-        .flexible(false)
-        .from_reader(reader);
-    let headers: Vec<String> = rdr
-        .byte_headers()
-        .map_err(|e| csv_error(file, e.to_string_kind(), Some(1)))?
+    let mut lines = Lines {
+        src: reader,
+        next_line: 1,
+        pending: VecDeque::new(),
+        first: true,
+        held: Vec::new(),
+    };
+    let read_err = |source| Error::Read {
+        path: file.path.clone(),
+        source,
+    };
+    let Some((header_line, header_bytes)) = lines.next().map_err(read_err)? else {
+        return Ok(());
+    };
+    let delimiter = if delimiter == b',' {
+        detect_delimiter(&header_bytes)
+    } else {
+        delimiter
+    };
+    lines.push_back(header_line, header_bytes);
+    let mut lossy = false;
+    let header = match read_row(&mut lines, delimiter).map_err(read_err)? {
+        Row::Fields { fields, .. } | Row::Unterminated { fields, .. } => fields,
+        Row::End => return Ok(()),
+    };
+    let headers: Vec<String> = header
         .iter()
         .enumerate()
         .map(|(i, h)| {
             let h = String::from_utf8_lossy(h);
-            let h = h.trim_start_matches('\u{feff}').trim();
+            let h = h.trim();
             if h.is_empty() {
                 format!("column_{}", i + 1)
             } else {
@@ -37,132 +72,403 @@ pub fn stream(
             }
         })
         .collect();
-    let mut record = csv::ByteRecord::new();
-    // Rows are numbered from 1 after the header, counting skipped rows, so a row's number does
-    // not depend on which other rows were good.
     let mut row = 0u64;
-    let mut lossy = false;
     loop {
-        // Where this row starts: just past the previous one (the csv parser's own positions
-        // for bad rows miss newlines inside quoted fields).
-        let start = rdr.position().byte();
-        let read = rdr.read_byte_record(&mut record);
+        let read = read_row(&mut lines, delimiter).map_err(read_err)?;
+        let (first_line, last_line, fields, unterminated) = match read {
+            Row::End => return Ok(()),
+            Row::Fields {
+                first_line,
+                last_line,
+                fields,
+            } => (first_line, last_line, fields, false),
+            Row::Unterminated {
+                first_line,
+                last_line,
+                fields,
+            } => (first_line, last_line, fields, true),
+        };
         row += 1;
-        match read {
-            Ok(false) => return Ok(()),
-            Ok(true) => {
-                let number = row;
-                if !lossy && record.iter().any(|v| std::str::from_utf8(v).is_err()) {
-                    lossy = true;
-                    let warning = Error::Lossy {
-                        path: file.path.clone(),
-                        line: lines.line_at(start),
-                    };
-                    if !f(Err(warning)) {
-                        return Ok(());
-                    }
-                }
-                let fields = headers
-                    .iter()
-                    .zip(record.iter())
-                    .map(|(h, v)| {
-                        (
-                            h.clone(),
-                            RawValue::Str(String::from_utf8_lossy(v).into_owned()),
-                        )
-                    })
-                    .collect();
-                if !f(Ok(Item::Record(RawRecord { number, fields }))) {
-                    return Ok(());
-                }
+        if unterminated || (fields.len() != headers.len() && last_line > first_line) {
+            // A quote opened on the first line never closed, or closed far away in another row:
+            // the first line is lost, the lines after it are read again as rows of their own.
+            lines.rewind_after(first_line);
+            let message = if unterminated {
+                "unterminated quote; this row is skipped and reading goes on at the next line"
+                    .to_string()
+            } else {
+                format!(
+                    "a quote opened here runs to line {last_line} and gives the row {} fields \
+                     (the header has {}); this row is skipped and reading goes on at the next line",
+                    fields.len(),
+                    headers.len()
+                )
+            };
+            if !f(Err(record_error(file, first_line, message))) {
+                return Ok(());
             }
-            Err(e) if matches!(e.kind(), csv::ErrorKind::UnequalLengths { .. }) => {
-                let mut err = csv_error(file, e.to_string_kind(), None);
-                if let Error::Record { line, .. } = &mut err {
-                    *line = lines.line_at(start);
-                }
-                if !f(Err(err)) {
-                    return Ok(());
-                }
+            continue;
+        }
+        if fields.len() != headers.len() {
+            let message = format!(
+                "row has {} fields, the header has {}; row skipped",
+                fields.len(),
+                headers.len()
+            );
+            if !f(Err(record_error(file, first_line, message))) {
+                return Ok(());
             }
-            Err(e) => {
-                let line = lines.line_at(start);
-                return Err(csv_error(file, e.to_string_kind(), Some(line)));
+            continue;
+        }
+        if !lossy && fields.iter().any(|v| std::str::from_utf8(v).is_err()) {
+            lossy = true;
+            let line = first_line + first_bad_line(&fields);
+            let warning = Error::Lossy {
+                path: file.path.clone(),
+                line,
+            };
+            if !f(Err(warning)) {
+                return Ok(());
             }
+        }
+        let named = headers
+            .iter()
+            .zip(fields)
+            .map(|(h, v)| {
+                let v = match String::from_utf8(v) {
+                    Ok(s) => s,
+                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                };
+                (h.clone(), RawValue::Str(v))
+            })
+            .collect();
+        let record = RawRecord::new(row, first_line, named);
+        if !f(Ok(Item::Record(record))) {
+            return Ok(());
         }
     }
 }
 
-/// What a csv error says, without the position (reel reports its own line numbers).
-trait KindMessage {
-    fn to_string_kind(&self) -> String;
-}
-
-impl KindMessage for csv::Error {
-    fn to_string_kind(&self) -> String {
-        match self.kind() {
-            csv::ErrorKind::UnequalLengths {
-                expected_len, len, ..
-            } => format!("row has {len} fields, the header has {expected_len}; row skipped"),
-            csv::ErrorKind::Io(io) => io.to_string(),
-            _ => self.to_string(),
-        }
-    }
-}
-
-fn csv_error(file: &InputFile, message: String, line: Option<u64>) -> Error {
+fn record_error(file: &InputFile, line: u64, message: String) -> Error {
     Error::Record {
         path: file.path.clone(),
-        line: line.unwrap_or(0),
+        line,
         message,
     }
 }
 
-/// Turns byte offsets into line numbers by reading the file a second time, forward only, and
-/// only when a row is bad (the csv parser's own line count misses newlines inside quoted fields
-/// of CRLF files). Work is bounded by one pass over the file however many rows are bad.
-struct LineCounter<'a> {
-    file: &'a InputFile,
-    reader: Option<Box<dyn BufRead + Send>>,
-    byte: u64,
-    line: u64,
+/// Lines of a row's fields before the first field holding invalid UTF-8 (newlines inside quoted
+/// fields move it down).
+fn first_bad_line(fields: &[Vec<u8>]) -> u64 {
+    let mut newlines = 0;
+    for f in fields {
+        if let Err(e) = std::str::from_utf8(f) {
+            let before = &f[..e.valid_up_to()];
+            return newlines + before.iter().filter(|&&b| b == b'\n').count() as u64;
+        }
+        newlines += f.iter().filter(|&&b| b == b'\n').count() as u64;
+    }
+    newlines
 }
 
-impl<'a> LineCounter<'a> {
-    fn new(file: &'a InputFile) -> Self {
-        LineCounter {
-            file,
-            reader: None,
-            byte: 0,
-            line: 1,
+/// The delimiter a header line uses most, outside quotes (`,` when none appears).
+fn detect_delimiter(line: &[u8]) -> u8 {
+    let mut counts = [0usize; DELIMITERS.len()];
+    let mut quoted = false;
+    for &b in line {
+        if b == b'"' {
+            quoted = !quoted;
+        } else if !quoted {
+            if let Some(i) = DELIMITERS.iter().position(|&d| d == b) {
+                counts[i] += 1;
+            }
+        }
+    }
+    let best = (0..DELIMITERS.len())
+        .max_by_key(|&i| (counts[i], std::cmp::Reverse(i)))
+        .unwrap_or(0);
+    if counts[best] == 0 {
+        b','
+    } else {
+        DELIMITERS[best]
+    }
+}
+
+/// The physical lines of the file, each with its number; lines can be given back to be read
+/// again (after a broken quote).
+struct Lines {
+    src: Box<dyn BufRead + Send>,
+    next_line: u64,
+    pending: VecDeque<(u64, Vec<u8>)>,
+    first: bool,
+    /// The lines of the row being read, kept until the next row starts (to read them again).
+    held: Vec<(u64, Vec<u8>)>,
+}
+
+impl Lines {
+    /// The next line (with its `\n`, if any) and its number; `None` at the end.
+    fn next(&mut self) -> std::io::Result<Option<(u64, Vec<u8>)>> {
+        if let Some(line) = self.pending.pop_front() {
+            return Ok(Some(line));
+        }
+        let mut buf = Vec::new();
+        if self.src.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(None);
+        }
+        if self.first {
+            self.first = false;
+            if buf.starts_with(b"\xef\xbb\xbf") {
+                buf.drain(..3);
+            }
+        }
+        let number = self.next_line;
+        self.next_line += 1;
+        Ok(Some((number, buf)))
+    }
+
+    fn push_back(&mut self, number: u64, line: Vec<u8>) {
+        self.pending.push_front((number, line));
+    }
+
+    /// Gives back the lines of the row just read that come after `first_line`, to be read again.
+    fn rewind_after(&mut self, first_line: u64) {
+        let mut taken = std::mem::take(&mut self.held);
+        taken.retain(|(n, _)| *n > first_line);
+        for line in taken.into_iter().rev() {
+            self.pending.push_front(line);
+        }
+    }
+}
+
+/// What [`read_row`] found.
+enum Row {
+    /// A complete row: its first and last line and its fields.
+    Fields {
+        first_line: u64,
+        last_line: u64,
+        fields: Vec<Vec<u8>>,
+    },
+    /// A quoted field that never closed (at the end of the file or past [`MAX_QUOTED_LINES`]),
+    /// or a row over several lines where a closing quote was followed by more text (the sign
+    /// of a quote that closed in another row).
+    Unterminated {
+        first_line: u64,
+        last_line: u64,
+        fields: Vec<Vec<u8>>,
+    },
+    /// No more rows.
+    End,
+}
+
+/// Where the parser is within a row.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum State {
+    FieldStart,
+    Unquoted,
+    Quoted,
+    /// A quote inside a quoted field: the field closes, or it is the first of `""`.
+    QuoteInQuoted,
+}
+
+/// Reads one row, across lines while a quoted field is open. Blank lines between rows are
+/// skipped. A quote inside an unquoted field is kept as text, and text after a closing quote
+/// joins the field, as the csv crate and spreadsheets read them.
+fn read_row(lines: &mut Lines, delimiter: u8) -> std::io::Result<Row> {
+    lines.held.clear();
+    let mut fields: Vec<Vec<u8>> = Vec::new();
+    let mut field: Vec<u8> = Vec::new();
+    let mut state = State::FieldStart;
+    let mut first_line = 0;
+    let mut last_line = 0;
+    let mut spanned = 0usize;
+    // A closing quote followed by text other than a delimiter or the end of the line.
+    let mut irregular = false;
+    loop {
+        let Some((number, line)) = lines.next()? else {
+            if first_line == 0 {
+                return Ok(Row::End);
+            }
+            fields.push(field);
+            return Ok(if state == State::Quoted {
+                Row::Unterminated {
+                    first_line,
+                    last_line,
+                    fields,
+                }
+            } else {
+                Row::Fields {
+                    first_line,
+                    last_line,
+                    fields,
+                }
+            });
+        };
+        if first_line == 0 {
+            if line
+                .iter()
+                .all(|b| matches!(b, b'\n' | b'\r' | b' ' | b'\t'))
+                && delimiter != b' '
+            {
+                continue;
+            }
+            first_line = number;
+        }
+        last_line = number;
+        spanned += 1;
+        lines.held.push((number, line));
+        let line = &lines.held[lines.held.len() - 1].1;
+        // Where the line's end (`\n` or `\r\n`) starts: data inside a quoted field, the end of
+        // the row anywhere else.
+        let without_lf = line.strip_suffix(b"\n").unwrap_or(line);
+        let body_end = if without_lf.len() < line.len() {
+            without_lf.strip_suffix(b"\r").unwrap_or(without_lf).len()
+        } else {
+            line.len()
+        };
+        for (i, &b) in line.iter().enumerate() {
+            let at_end = i >= body_end;
+            match state {
+                State::FieldStart | State::Unquoted if at_end => {}
+                State::FieldStart if b == b'"' => state = State::Quoted,
+                State::FieldStart | State::Unquoted if b == delimiter => {
+                    fields.push(std::mem::take(&mut field));
+                    state = State::FieldStart;
+                }
+                State::FieldStart | State::Unquoted => {
+                    field.push(b);
+                    state = State::Unquoted;
+                }
+                State::Quoted if b == b'"' => state = State::QuoteInQuoted,
+                State::Quoted => field.push(b),
+                State::QuoteInQuoted if b == b'"' => {
+                    field.push(b'"');
+                    state = State::Quoted;
+                }
+                State::QuoteInQuoted if at_end => {}
+                State::QuoteInQuoted if b == delimiter => {
+                    fields.push(std::mem::take(&mut field));
+                    state = State::FieldStart;
+                }
+                State::QuoteInQuoted => {
+                    field.push(b);
+                    state = State::Unquoted;
+                    irregular = true;
+                }
+            }
+        }
+        if state != State::Quoted {
+            fields.push(field);
+            if irregular && last_line > first_line {
+                return Ok(Row::Unterminated {
+                    first_line,
+                    last_line,
+                    fields,
+                });
+            }
+            return Ok(Row::Fields {
+                first_line,
+                last_line,
+                fields,
+            });
+        }
+        if spanned >= MAX_QUOTED_LINES {
+            fields.push(field);
+            return Ok(Row::Unterminated {
+                first_line,
+                last_line,
+                fields,
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rows(text: &str) -> Vec<(u64, Vec<String>)> {
+        let mut lines = Lines {
+            src: Box::new(std::io::Cursor::new(text.as_bytes().to_vec())),
+            next_line: 1,
+            pending: VecDeque::new(),
+            first: true,
+            held: Vec::new(),
+        };
+        let mut out = Vec::new();
+        loop {
+            match read_row(&mut lines, b',').unwrap() {
+                Row::End => return out,
+                Row::Fields {
+                    first_line, fields, ..
+                } => out.push((
+                    first_line,
+                    fields
+                        .into_iter()
+                        .map(|f| String::from_utf8(f).unwrap())
+                        .collect(),
+                )),
+                Row::Unterminated { first_line, .. } => {
+                    lines.rewind_after(first_line);
+                    out.push((first_line, vec!["<unterminated>".into()]));
+                }
+            }
         }
     }
 
-    fn line_at(&mut self, byte: u64) -> u64 {
-        if self.reader.is_none() {
-            self.reader = super::open(self.file, None).ok();
-        }
-        let Some(reader) = self.reader.as_mut() else {
-            return 0;
-        };
-        while self.byte < byte {
-            let Ok(buf) = reader.fill_buf() else { break };
-            if buf.is_empty() {
-                break;
-            }
-            let take = buf.len().min((byte - self.byte) as usize);
-            self.line += buf[..take].iter().filter(|&&b| b == b'\n').count() as u64;
-            self.byte += take as u64;
-            reader.consume(take);
-        }
-        // A row ended by CRLF is reported as ending before its LF: that LF is not in the next row.
-        if self.byte == byte {
-            if let Ok([b'\n', ..]) = reader.fill_buf() {
-                self.line += 1;
-                self.byte += 1;
-                reader.consume(1);
-            }
-        }
-        self.line
+    #[test]
+    fn quoting_as_rfc_4180_says() {
+        assert_eq!(
+            rows("a,\"b,c\",\"d \"\"e\"\"\"\r\n\nx,\"multi\nline\",z\n"),
+            [
+                (1, vec!["a".into(), "b,c".into(), "d \"e\"".into()]),
+                (3, vec!["x".into(), "multi\nline".into(), "z".into()]),
+            ]
+        );
+        // CRLF line ends, also after a closing quote and inside a quoted field.
+        assert_eq!(
+            rows("a,\"b\"\r\n\"c\r\nd\",e\r\n"),
+            [
+                (1, vec!["a".into(), "b".into()]),
+                (2, vec!["c\r\nd".into(), "e".into()]),
+            ]
+        );
+        // A quote inside an unquoted field is text.
+        assert_eq!(
+            rows("5\" screen,b\n"),
+            [(1, vec!["5\" screen".into(), "b".into()])]
+        );
+    }
+
+    #[test]
+    fn an_unterminated_quote_loses_one_line() {
+        assert_eq!(
+            rows("a,\"broken\nb,c\nd,e\n"),
+            [
+                (1, vec!["<unterminated>".into()]),
+                (2, vec!["b".into(), "c".into()]),
+                (3, vec!["d".into(), "e".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_quote_that_closes_in_another_row_loses_one_line() {
+        assert_eq!(
+            rows("1,\"broken\n2,\"quoted, closed\"\n3,x\n"),
+            [
+                (1, vec!["<unterminated>".into()]),
+                (2, vec!["2".into(), "quoted, closed".into()]),
+                (3, vec!["3".into(), "x".into()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn delimiters_are_detected_from_the_header() {
+        assert_eq!(detect_delimiter(b"a;b;c\n"), b';');
+        assert_eq!(detect_delimiter(b"a,b;c,d\n"), b',');
+        assert_eq!(detect_delimiter(b"a|b|c\n"), b'|');
+        assert_eq!(detect_delimiter(b"\"a;b\",c\n"), b',');
+        assert_eq!(detect_delimiter(b"single\n"), b',');
     }
 }

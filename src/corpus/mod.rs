@@ -10,6 +10,7 @@ pub mod dates;
 pub mod facts;
 pub mod jsonl;
 pub mod records;
+pub mod stream;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -405,6 +406,11 @@ pub fn stream_records(
             message: "binary file, skipped".into(),
         });
     }
+    // A byte-order mark is not JSON (the CSV reader drops its own).
+    let bom = head.starts_with(BOM);
+    if bom && matches!(file.format, Format::JsonLines | Format::JsonArray) {
+        reader.consume(BOM.len());
+    }
     match file.format {
         Format::Csv { delimiter } => csv::stream(file, reader, delimiter, f),
         Format::JsonLines => jsonl::stream_lines(file, reader, f),
@@ -416,6 +422,9 @@ pub fn stream_records(
         }),
     }
 }
+
+/// The UTF-8 byte-order mark some editors write at the start of a file.
+const BOM: &[u8] = b"\xef\xbb\xbf";
 
 /// Read buffer size: large sequential reads, small enough to not matter for memory.
 const READ_BUFFER_BYTES: usize = 256 * 1024;

@@ -380,10 +380,13 @@ fn read_and_write(
     };
     let threads = opts.threads.max(1);
     let mut types: Vec<BTreeMap<String, MetaType>> = vec![BTreeMap::new(); to_read.len()];
+    let mut plans: Vec<Option<Arc<crate::corpus::records::Plan>>> = vec![None; to_read.len()];
     let mut unread: HashSet<usize> = HashSet::new();
     let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * QUEUE_PER_WORKER);
     let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
 
+    let mut fatal: Option<Error> = None;
+    let mut read_whole = vec![false; to_read.len()];
     let worker_result: Result<()> = std::thread::scope(|scope| {
         let workers: Vec<_> = (0..threads)
             .map(|_| {
@@ -416,12 +419,23 @@ fn read_and_write(
                     message: "empty file, skipped".into(),
                 })
             } else if file.input.format.is_records() {
-                feed.records(i as u32, file.input, &opts.roles, &mut types[i])
+                match feed.records(i as u32, file.input, &opts.roles) {
+                    Ok((alive, plan)) => {
+                        plans[i] = plan;
+                        Ok(alive)
+                    }
+                    // A role the file has no column for: the whole run stops.
+                    Err(e @ Error::Roles { .. }) => {
+                        fatal = Some(e);
+                        Ok(false)
+                    }
+                    Err(e) => Err(e),
+                }
             } else {
                 feed.text(i as u32, file.input, &mut types[i])
             };
             match ok {
-                Ok(true) => stats.files += 1,
+                Ok(true) => read_whole[i] = true,
                 Ok(false) => break,
                 Err(e) => {
                     // An I/O failure is tried again next run; a file that cannot be indexed
@@ -452,7 +466,19 @@ fn read_and_write(
     for w in warn_rx.try_iter() {
         warn(&w);
     }
+    if let Some(e) = fatal {
+        return Err(e);
+    }
     worker_result?;
+    // Column types are known once every document of a file was made.
+    for (i, plan) in plans.iter().enumerate() {
+        if let Some(plan) = plan {
+            types[i] = plan.metadata_types();
+            for w in crate::corpus::stream::misfit_warnings(plan, &to_read[i].input.path) {
+                warn(&w);
+            }
+        }
+    }
     // Duplicates found after both were added: the later one read goes. These deletes come after
     // every add of the run, so they reach the documents they name.
     let Claims {
@@ -479,6 +505,10 @@ fn read_and_write(
     for (i, file) in to_read.iter().enumerate() {
         let documents = counters.documents[i].load(Ordering::Relaxed);
         let passages = counters.passages[i].load(Ordering::Relaxed);
+        // A file read to its end, or cut short after some documents, counts as read.
+        if read_whole[i] || documents > 0 {
+            stats.files += 1;
+        }
         stats.documents += documents;
         stats.passages += passages;
         if unread.contains(&i) && documents == 0 {

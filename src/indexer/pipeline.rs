@@ -11,15 +11,13 @@ use tantivy::IndexWriter;
 
 use super::claims::{Claims, Place};
 use super::Progress;
-use crate::corpus::records::{Plan, RawRecord, Roles, SAMPLE_RECORDS};
-use crate::corpus::{self, Document, InputFile, Item};
+use std::cell::RefCell;
+
+use crate::corpus::records::{Plan, Roles};
+use crate::corpus::{self, stream, Document, InputFile, Item};
 use crate::error::{Error, Result};
 use crate::passage;
 use crate::schema::{self, Fields, MetaType};
-
-/// Records sent to a worker at a time: large enough that channel traffic is negligible, small
-/// enough that the queue holds little memory.
-const BATCH_RECORDS: usize = 256;
 
 /// Batches waiting per worker: keeps workers busy while the reader decompresses and parses.
 pub const QUEUE_PER_WORKER: usize = 2;
@@ -86,121 +84,54 @@ impl Feed<'_> {
         Ok(self.send(Job::Document { file: file_no, doc }))
     }
 
+    /// Reads a structured file and sends its records to the workers in batches; returns
+    /// whether the workers are still there, and the file's plan (its column types are known
+    /// once the workers are done).
     pub fn records(
         &mut self,
         file_no: u32,
         file: &InputFile,
         roles: &Roles,
-        types: &mut BTreeMap<String, MetaType>,
-    ) -> Result<bool> {
+    ) -> Result<(bool, Option<Arc<Plan>>)> {
         let path = Arc::new(file.path.clone());
-        let source = file.path.display().to_string();
-        let file_id = file.file_id();
-        let mut sample: Vec<Item> = Vec::new();
-        let mut plan: Option<Arc<Plan>> = None;
-        let mut batch: Vec<Item> = Vec::with_capacity(BATCH_RECORDS);
-        let mut alive = true;
-        let decide = |sample: &mut Vec<Item>, this: &mut Self, types: &mut BTreeMap<_, _>| {
-            let records: Vec<RawRecord> = std::mem::take(sample)
-                .into_iter()
-                .filter_map(|item| match item.into_record(&path) {
-                    Ok(r) => Some(r),
-                    Err(e) => {
-                        (this.warn)(&e);
-                        this.counters.skipped.fetch_add(1, Ordering::Relaxed);
-                        None
-                    }
-                })
-                .collect();
-            let p = Arc::new(Plan::infer(&records, roles, &file_id, &source));
-            let header_row = matches!(file.format, corpus::Format::Csv { .. });
-            for message in p.notices(&records, header_row) {
-                (this.warn)(&Error::Record {
-                    path: file.path.clone(),
-                    line: 0,
-                    message,
-                });
-            }
-            for (key, ty) in p.metadata_types() {
-                record_type(types, key, ty);
-            }
-            (p, records)
-        };
         let counter = Some(self.bytes_read.clone());
-        let result = corpus::stream_records(file, counter, &mut |item| {
-            let item = match item {
-                Ok(item) => item,
-                Err(e @ Error::Lossy { .. }) => {
-                    (self.warn)(&e);
-                    return true;
-                }
-                Err(e) => {
-                    (self.warn)(&e);
-                    self.counters.skipped.fetch_add(1, Ordering::Relaxed);
-                    return true;
-                }
-            };
-            let Some(p) = &plan else {
-                sample.push(item);
-                if sample.len() >= SAMPLE_RECORDS {
-                    let (p, records) = decide(&mut sample, self, types);
-                    alive = self.send_records(file_no, &p, &path, records);
-                    plan = Some(p);
-                }
-                return alive;
-            };
-            batch.push(item);
-            if batch.len() >= BATCH_RECORDS {
-                let items = std::mem::replace(&mut batch, Vec::with_capacity(BATCH_RECORDS));
-                alive = self.send(Job::Records {
-                    file: file_no,
-                    plan: p.clone(),
-                    path: path.clone(),
-                    items,
-                });
+        let warn = RefCell::new(&mut *self.warn);
+        let (jobs, warnings, progress, bytes_read, counters) = (
+            &self.jobs,
+            self.warnings,
+            self.progress,
+            self.bytes_read,
+            self.counters,
+        );
+        let mut batch = |plan: &Arc<Plan>, items: Vec<Item>| {
+            for w in warnings.try_iter() {
+                (warn.borrow_mut())(&w);
             }
-            alive
-        });
-        if alive {
-            if plan.is_none() {
-                let (p, records) = decide(&mut sample, self, types);
-                alive = self.send_records(file_no, &p, &path, records);
-                plan = Some(p);
+            if let Some(p) = progress {
+                p.update(
+                    bytes_read.load(Ordering::Relaxed),
+                    counters.indexed.load(Ordering::Relaxed),
+                );
             }
-            if let Some(p) = plan.filter(|_| !batch.is_empty() && alive) {
-                alive = self.send(Job::Records {
-                    file: file_no,
-                    plan: p,
-                    path: path.clone(),
-                    items: batch,
-                });
-            }
-        }
-        // A stream that broke off (truncated file) has still indexed what came before it.
-        result?;
-        Ok(alive)
-    }
-
-    fn send_records(
-        &mut self,
-        file_no: u32,
-        plan: &Arc<Plan>,
-        path: &Arc<PathBuf>,
-        records: Vec<RawRecord>,
-    ) -> bool {
-        let mut items = records.into_iter().map(Item::Record).peekable();
-        while items.peek().is_some() {
-            let chunk: Vec<Item> = items.by_ref().take(BATCH_RECORDS).collect();
-            if !self.send(Job::Records {
+            jobs.send(Job::Records {
                 file: file_no,
                 plan: plan.clone(),
                 path: path.clone(),
-                items: chunk,
-            }) {
-                return false;
-            }
-        }
-        true
+                items,
+            })
+            .is_ok()
+        };
+        let read = stream::read_records(
+            file,
+            roles,
+            counter,
+            &mut |e| (warn.borrow_mut())(e),
+            &mut batch,
+        )?;
+        self.counters
+            .skipped
+            .fetch_add(read.skipped, Ordering::Relaxed);
+        Ok((read.finished, read.plan))
     }
 }
 
@@ -225,19 +156,22 @@ impl Worker<'_> {
                     path,
                     items,
                 } => {
-                    for item in items {
-                        match item.into_record(&path) {
-                            Ok(record) => {
-                                let number = record.number;
-                                let doc = plan.document(record);
-                                self.add(file, number, &doc)?;
-                            }
-                            Err(e) => {
-                                self.counters.skipped.fetch_add(1, Ordering::Relaxed);
-                                let _ = self.warnings.send(e);
+                    let mut failed = Ok(());
+                    stream::batch_documents(&plan, &path, items, |made| match made {
+                        stream::Made::Document(number, doc) => {
+                            if failed.is_ok() {
+                                failed = self.add(file, number, &doc);
                             }
                         }
-                    }
+                        stream::Made::Skipped(e) => {
+                            self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                            let _ = self.warnings.send(e);
+                        }
+                        stream::Made::Notice(e) => {
+                            let _ = self.warnings.send(e);
+                        }
+                    });
+                    failed?;
                 }
             }
         }

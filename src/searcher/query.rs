@@ -422,7 +422,6 @@ impl Parser<'_> {
             .collect();
         let closed = end < self.chars.len();
         let inclusive_high = closed && self.chars[end] == ']';
-        let parts: Vec<&str> = inner.split_whitespace().collect();
         let bound = |s: &str, inclusive: bool| {
             if s == "*" {
                 Bound::Unbounded
@@ -432,13 +431,13 @@ impl Parser<'_> {
                 Bound::Excluded(s.to_string())
             }
         };
-        match (parts.as_slice(), closed) {
-            ([low, "TO", high], true) => {
+        match (split_range(&inner), closed) {
+            (Some((low, high)), true) => {
                 self.at = end + 1;
                 Expr::Range {
                     field,
-                    lower: bound(low, inclusive_low),
-                    upper: bound(high, inclusive_high),
+                    lower: bound(&low, inclusive_low),
+                    upper: bound(&high, inclusive_high),
                 }
             }
             _ => {
@@ -447,9 +446,9 @@ impl Parser<'_> {
                     "a range is written `[low TO high]`; read as words instead",
                 );
                 self.at = if closed { end + 1 } else { self.chars.len() };
-                let words: Vec<(Occur, Expr)> = parts
-                    .iter()
-                    .filter(|w| **w != "TO")
+                let words: Vec<(Occur, Expr)> = inner
+                    .split_whitespace()
+                    .filter(|w| *w != "TO")
                     .map(|w| {
                         (
                             Occur::Should,
@@ -495,6 +494,35 @@ impl Parser<'_> {
         }
         self.chars[start..self.at].iter().collect()
     }
+}
+
+/// The two bounds of a range's inside (`2015 TO 2019`, `"June 1, 2020" TO 2020-06-30`): the
+/// text on each side of a `TO` that stands alone outside quotes, unquoted.
+fn split_range(inner: &str) -> Option<(String, String)> {
+    let chars: Vec<char> = inner.chars().collect();
+    let mut quoted = false;
+    let mut split = None;
+    for i in 0..chars.len() {
+        if is_quote(chars[i]) {
+            quoted = !quoted;
+        }
+        let alone = (i == 0 || chars[i - 1].is_whitespace())
+            && chars.get(i + 2).is_none_or(|c| c.is_whitespace());
+        if !quoted && alone && chars[i] == 'T' && chars.get(i + 1) == Some(&'O') {
+            split = Some(i);
+            break;
+        }
+    }
+    let at = split?;
+    let clean = |s: String| {
+        let t = s.trim();
+        let t = t.strip_prefix(is_quote).unwrap_or(t);
+        let t = t.strip_suffix(is_quote).unwrap_or(t);
+        t.trim().to_string()
+    };
+    let low = clean(chars[..at].iter().collect());
+    let high = clean(chars[at + 2..].iter().collect());
+    (!low.is_empty() && !high.is_empty()).then_some((low, high))
 }
 
 /// `word~`, `word~1`, `word~2`: a fuzzy word; anything else is the word as typed.
@@ -799,6 +827,15 @@ mod tests {
             should(vec![Expr::Boost(Box::new(term("court")), 2.0)])
         );
         assert_eq!(p("*").expr, should(vec![Expr::All]));
+        assert_eq!(
+            split_range("\"June 1, 2020\" TO 2020-06-30"),
+            Some(("June 1, 2020".into(), "2020-06-30".into()))
+        );
+        assert_eq!(split_range("1 TO"), None);
+        assert_eq!(
+            split_range("TOKYO TO 3"),
+            Some(("TOKYO".into(), "3".into()))
+        );
     }
 
     #[test]
