@@ -6,6 +6,15 @@ use std::sync::Mutex;
 
 use clap::Parser;
 
+/// `eprintln!` that never panics: a closed stderr (`reel index 2>&1 | head -1`) is not an error
+/// worth dying for, and a message that cannot be shown is dropped.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr(), $($arg)*);
+    }};
+}
+
 mod cli;
 mod cmd;
 
@@ -38,7 +47,7 @@ fn main() -> ExitCode {
         Ok(result) => result,
         Err(_) => {
             let message = PANIC.lock().unwrap_or_else(|p| p.into_inner()).take();
-            eprintln!(
+            say!(
                 "reel: internal error: {} (if the index is damaged, `reel verify` reports it and \
                  `reel index --rebuild` recreates it)",
                 message.unwrap_or_default()
@@ -50,7 +59,7 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) if is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("reel: {}", one_line(&e));
+            say!("reel: {}", one_line(&e));
             ExitCode::from(2)
         }
     }

@@ -13,7 +13,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let searcher = Searcher::open(&args.index)?;
     let (queries, warnings) = searcher::read_queries(&args.queries)?;
     for w in &warnings {
-        eprintln!("reel: warning: {w}");
+        say!("reel: warning: {w}");
     }
     let qrels = eval::read_qrels(&args.qrels)?;
     let opts = SearchOptions {

@@ -28,7 +28,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     if !args.quiet {
         let bytes: u64 = stats.files.iter().map(|(_, n)| n).sum();
         let secs = started.elapsed().as_secs_f64();
-        eprintln!(
+        say!(
             "reel: exported {} document{}, {} passage{} into {} file{} ({}) in {:.2} s; {} skipped",
             stats.documents,
             plural(stats.documents),
@@ -41,7 +41,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
             stats.skipped
         );
         for (path, size) in &stats.files {
-            eprintln!("  {}  {}", path.display(), indicatif::HumanBytes(*size));
+            say!("  {}  {}", path.display(), indicatif::HumanBytes(*size));
         }
     }
     Ok(ExitCode::SUCCESS)

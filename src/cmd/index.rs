@@ -45,7 +45,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
 
 /// The summary lines: what changed, what was indexed, what the index follows, what was skipped.
 fn summary(opts: &IndexOptions, stats: &IndexStats) {
-    eprintln!(
+    say!(
         "reel: {} added, {} changed, {} removed, {} unchanged file{}",
         stats.added,
         stats.changed,
@@ -67,7 +67,7 @@ fn summary(opts: &IndexOptions, stats: &IndexStats) {
     } else {
         "nothing to index".to_string()
     };
-    eprintln!(
+    say!(
         "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
         stats.elapsed.as_secs_f64(),
         opts.index_dir.display(),
@@ -82,7 +82,7 @@ fn summary(opts: &IndexOptions, stats: &IndexStats) {
         .iter()
         .map(|p| p.display().to_string())
         .collect();
-    eprintln!("reel: following {}", followed.join(", "));
+    say!("reel: following {}", followed.join(", "));
     if !stats.unsupported.is_empty() {
         let total: usize = stats.unsupported.iter().map(|(_, n)| n).sum();
         let kinds: Vec<String> = stats
@@ -90,7 +90,7 @@ fn summary(opts: &IndexOptions, stats: &IndexStats) {
             .iter()
             .map(|(ext, n)| format!("{ext} ({n})"))
             .collect();
-        eprintln!(
+        say!(
             "reel: {total} file{} of unsupported types skipped: {} (-v names them)",
             plural(total as u64),
             kinds.join(", ")
@@ -106,7 +106,7 @@ pub fn progress_bar(quiet: bool) -> Option<Arc<dyn Progress>> {
 /// Prints a warning on stderr (above the progress bar, if one is drawn).
 pub fn warn(quiet: bool, w: &reel::Error) {
     if !quiet {
-        Bar::suspend(|| eprintln!("reel: warning: {w}"));
+        Bar::suspend(|| say!("reel: warning: {w}"));
     }
 }
 

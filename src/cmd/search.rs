@@ -42,13 +42,13 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     if let Some(path) = &args.queries {
         let (queries, warnings) = searcher::read_queries(path)?;
         for w in &warnings {
-            eprintln!("reel: warning: {w}");
+            say!("reel: warning: {w}");
         }
         let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));
         for (q, result) in queries.iter().zip(results) {
             let result = result?;
             for w in &result.warnings {
-                eprintln!("reel: warning: query {}: {w}", q.id);
+                say!("reel: warning: query {}: {w}", q.id);
             }
             any_hit |= !result.hits.is_empty();
             match format {
@@ -64,7 +64,7 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     } else {
         let result = searcher.search(&opts)?;
         for w in &result.warnings {
-            eprintln!("reel: warning: {w}");
+            say!("reel: warning: {w}");
         }
         any_hit = !result.hits.is_empty();
         match format {
@@ -89,8 +89,8 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
 fn explain_no_hits(query: &str, result: &SearchResults) {
     let shown = reel::output::sanitize(query);
     match &result.nothing {
-        Some(why) => eprintln!("reel: {why}: \"{shown}\""),
-        None => eprintln!("reel: no passages match \"{shown}\""),
+        Some(why) => say!("reel: {why}: \"{shown}\""),
+        None => say!("reel: no passages match \"{shown}\""),
     }
 }
 
