@@ -157,7 +157,7 @@ pub enum Error {
     Internal(String),
 
     /// The process may not read or write a file of the index (another user's index).
-    #[error("{}: permission denied {doing} (the index's files belong to another user or group: give this user access, for example `chmod -R a+rX` on the index folder for reading)", path.display())]
+    #[error("{}: permission denied {doing} ({})", path.display(), if *doing == "writing" { "indexing needs write access to the index folder and its files: run reel index as their owner, or give this user write access" } else { "the index's files belong to another user or group: give this user read access, for example `chmod -R a+rX` on the index folder" })]
     PermissionDenied {
         /// The file or folder.
         path: PathBuf,
@@ -166,14 +166,14 @@ pub enum Error {
     },
 
     /// The index is on a read-only file system and the command must write.
-    #[error("{}: read-only file system; searching works, but indexing needs a writable folder (copy the index to one)", path.display())]
+    #[error("{}: read-only file system; searching works, but indexing needs a writable folder (copy the index to one, or remount it writable)", path.display())]
     ReadOnly {
         /// The index folder.
         path: PathBuf,
     },
 
     /// The disk filled up while writing the index.
-    #[error("no space left on device writing {}{}; the index is unchanged at its last commit (free some space and run reel index again)", path.display(), needed.map(|n| format!(" (the run had written {} so far)", human_bytes(n))).unwrap_or_default())]
+    #[error("no space left on device writing {}{}; the index is unchanged at its last commit (free some space and run reel index again)", path.display(), needed.map(|n| format!(" (the run had written {} when the disk filled)", human_bytes(n))).unwrap_or_default())]
     NoSpace {
         /// The index folder.
         path: PathBuf,
@@ -272,6 +272,23 @@ impl Error {
     /// A tantivy error met on the index in `dir`: access problems by their cause, anything else
     /// as damage (with `reel verify` and `--rebuild` as the remedy).
     pub fn from_tantivy(dir: &std::path::Path, e: tantivy::TantivyError, writing: bool) -> Error {
+        // An indexing thread's failure reaches here as text only.
+        if let tantivy::TantivyError::ErrorInThread(text)
+        | tantivy::TantivyError::InternalError(text)
+        | tantivy::TantivyError::SystemError(text) = &e
+        {
+            if text.contains("(os error 28)") || text.contains("(os error 122)") {
+                return Error::NoSpace {
+                    path: dir.to_path_buf(),
+                    needed: None,
+                };
+            }
+            if text.contains("(os error 30)") {
+                return Error::ReadOnly {
+                    path: dir.to_path_buf(),
+                };
+            }
+        }
         if let Some((io, file)) = tantivy_io(&e) {
             let file = file
                 .map(|f| if f.is_relative() { dir.join(f) } else { f })

@@ -322,6 +322,133 @@ pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()
 }
 
+/// Like [`exists`], but an index folder the process may not look into is an error that says so
+/// (not "no index here").
+pub fn check_exists(dir: &Path) -> Result<()> {
+    match std::fs::metadata(dir.join("meta.json")) {
+        Ok(m) if m.is_file() => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+            Err(Error::from_io(dir, dir, e, false))
+        }
+        _ => Err(Error::NoIndex {
+            path: dir.to_path_buf(),
+        }),
+    }
+}
+
+/// A directory that reads an index and never writes to it: no lock file is created (tantivy's
+/// readers take one by default), and every write is refused. Searching, `stats` and `verify`
+/// use it, so an index on a read-only disk, or another user's, is searched without a change to
+/// it. A commit that replaces files while a search opens them is handled by retrying the open.
+#[derive(Debug, Clone)]
+pub struct ReadOnlyDirectory(tantivy::directory::MmapDirectory);
+
+impl ReadOnlyDirectory {
+    /// Opens the folder for reading.
+    pub fn open(dir: &Path) -> Result<ReadOnlyDirectory> {
+        tantivy::directory::MmapDirectory::open(dir)
+            .map(ReadOnlyDirectory)
+            .map_err(|e| Error::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })
+    }
+}
+
+fn read_only_refusal() -> std::io::Error {
+    std::io::Error::new(
+        std::io::ErrorKind::PermissionDenied,
+        "this index is opened for reading only",
+    )
+}
+
+impl tantivy::directory::Directory for ReadOnlyDirectory {
+    fn get_file_handle(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<
+        std::sync::Arc<dyn tantivy::directory::FileHandle>,
+        tantivy::directory::error::OpenReadError,
+    > {
+        self.0.get_file_handle(path)
+    }
+
+    fn delete(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
+        Err(tantivy::directory::error::DeleteError::IoError {
+            io_error: std::sync::Arc::new(read_only_refusal()),
+            filepath: path.to_path_buf(),
+        })
+    }
+
+    fn exists(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
+        self.0.exists(path)
+    }
+
+    fn open_write(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
+    {
+        Err(tantivy::directory::error::OpenWriteError::wrap_io_error(
+            read_only_refusal(),
+            path.to_path_buf(),
+        ))
+    }
+
+    fn atomic_read(
+        &self,
+        path: &Path,
+    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
+        self.0.atomic_read(path)
+    }
+
+    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> std::io::Result<()> {
+        Err(read_only_refusal())
+    }
+
+    fn sync_directory(&self) -> std::io::Result<()> {
+        Ok(())
+    }
+
+    /// Readers lock against a writer's clean-up removing files they are about to open; reel
+    /// retries the open instead, so no lock file is needed.
+    fn acquire_lock(
+        &self,
+        _lock: &tantivy::directory::Lock,
+    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
+    {
+        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
+    }
+
+    fn watch(
+        &self,
+        watch_callback: tantivy::directory::WatchCallback,
+    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
+        self.0.watch(watch_callback)
+    }
+}
+
+/// Opens an existing index for reading only (see [`ReadOnlyDirectory`]), checking it was written
+/// by this version.
+pub fn open_read_only(dir: &Path) -> Result<(Index, Fields, Manifest)> {
+    check_exists(dir)?;
+    let directory = ReadOnlyDirectory::open(dir)?;
+    let index = Index::open(directory).map_err(|e| match Error::from_tantivy(dir, e, false) {
+        Error::Damaged { reason, .. } => Error::Incompatible {
+            path: dir.to_path_buf(),
+            reason: format!("cannot open it: {reason}"),
+        },
+        access => access,
+    })?;
+    finish_open(dir, index)
+}
+
 /// True if `dir` holds an index written by reel (any version): its commit carries reel's
 /// manifest, or its schema has reel's fields (an index created and not yet committed to).
 pub fn is_reel_index(dir: &Path) -> bool {
@@ -354,19 +481,23 @@ pub fn is_reel_index(dir: &Path) -> bool {
 
 /// Opens an existing index for reading or writing, checking it was written by this version.
 pub fn open(dir: &Path) -> Result<(Index, Fields, Manifest)> {
-    if !exists(dir) {
-        return Err(Error::NoIndex {
+    check_exists(dir)?;
+    let index = Index::open_in_dir(dir).map_err(|e| match Error::from_tantivy(dir, e, false) {
+        Error::Damaged { reason, .. } => Error::Incompatible {
             path: dir.to_path_buf(),
-        });
-    }
+            reason: format!("cannot open it: {reason}"),
+        },
+        access => access,
+    })?;
+    finish_open(dir, index)
+}
+
+/// Checks an opened index is reel's, of this version, and registers the analyzer.
+fn finish_open(dir: &Path, index: Index) -> Result<(Index, Fields, Manifest)> {
     let incompatible = |reason: String| Error::Incompatible {
         path: dir.to_path_buf(),
         reason,
     };
-    let index = Index::open_in_dir(dir).map_err(|e| match Error::from_tantivy(dir, e, false) {
-        Error::Damaged { reason, .. } => incompatible(format!("cannot open it: {reason}")),
-        access => access,
-    })?;
     let fields = Fields::from_schema(&index.schema())
         .map_err(|e| incompatible(format!("not a reel index: {e}")))?;
     let manifest = read_manifest(&index, dir)?;
@@ -382,7 +513,12 @@ pub fn read_manifest(index: &Index, dir: &Path) -> Result<Manifest> {
     };
     let metas = index
         .load_metas()
-        .map_err(|e| incompatible(format!("cannot read meta.json: {e}")))?;
+        .map_err(|e| match Error::from_tantivy(dir, e, false) {
+            Error::Damaged { reason, .. } => {
+                incompatible(format!("cannot read meta.json: {reason}"))
+            }
+            access => access,
+        })?;
     let manifest = match metas.payload.as_deref() {
         Some(p) => serde_json::from_str::<Manifest>(p)
             .map_err(|e| incompatible(format!("unreadable manifest: {e}")))?,

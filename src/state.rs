@@ -142,10 +142,7 @@ impl FileList {
         let hash = hash_bytes(&bytes);
         let name = format!("{PREFIX}{hash}.json");
         let path = dir.join(&name);
-        let io = |source| Error::Io {
-            path: path.clone(),
-            source,
-        };
+        let io = |source| Error::from_io(&path, dir, source, true);
         // Written aside and renamed into place: the committed list may have this very name (a
         // run that gives the same list), and must never be seen half written.
         let temp = dir.join(format!("{name}.tmp"));
@@ -160,10 +157,8 @@ impl FileList {
     /// Reads the list a manifest names, checking its hash.
     pub fn read(dir: &Path, r: &FileListRef) -> Result<FileList> {
         let path = dir.join(&r.name);
-        let bytes = std::fs::read(&path).map_err(|source| Error::Io {
-            path: path.clone(),
-            source,
-        })?;
+        let bytes =
+            std::fs::read(&path).map_err(|source| Error::from_io(&path, dir, source, false))?;
         let damaged = |reason: String| Error::Incompatible {
             path: path.clone(),
             reason,

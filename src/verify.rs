@@ -65,14 +65,12 @@ impl Report {
 /// Verifies the index in `dir`. Returns an error only when there is no index there at all;
 /// everything else found wrong is in the report.
 pub fn verify(dir: &Path) -> Result<Report> {
-    if !schema::exists(dir) {
-        return Err(Error::NoIndex {
-            path: dir.to_path_buf(),
-        });
-    }
+    schema::check_exists(dir)?;
     let mut report = Report::default();
     let meta = Some(PathBuf::from("meta.json"));
-    let index = match guarded(|| Index::open_in_dir(dir)) {
+    // Read only: verifying never creates or changes a file of the index.
+    let directory = schema::ReadOnlyDirectory::open(dir)?;
+    let index = match guarded(|| Index::open(directory)) {
         Ok(Ok(index)) => index,
         Ok(Err(e)) => {
             report.problem(meta, format!("cannot open the index: {e}"));
@@ -123,6 +121,12 @@ pub fn verify(dir: &Path) -> Result<Report> {
         for component in components {
             let rel = segment.relative_path(component);
             let full = dir.join(&rel);
+            // A file this user may not read is no damage: say so, and stop.
+            if let Err(e) = std::fs::File::open(&full) {
+                if crate::error::io_cause(&e) == crate::error::IoCause::Permission {
+                    return Err(Error::from_io(&full, dir, e, false));
+                }
+            }
             match std::fs::metadata(&full) {
                 Err(e) => {
                     sound_files = false;
@@ -156,6 +160,7 @@ pub fn verify(dir: &Path) -> Result<Report> {
     let list = match manifest.as_ref().and_then(|m| m.files.as_ref()) {
         Some(r) => match FileList::read(dir, r) {
             Ok(list) => Some(list),
+            Err(e @ Error::PermissionDenied { .. }) => return Err(e),
             Err(e) => {
                 report.problem(Some(PathBuf::from(&r.name)), list_message(&e));
                 None

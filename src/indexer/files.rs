@@ -194,6 +194,60 @@ pub fn clean_up_after(dir: &Path, index: &tantivy::Index, list: &str) -> Result<
     Ok(())
 }
 
+/// Gives the index's commit files (`meta.json`, `.managed.json`, which tantivy writes with mode
+/// 0600) the mode every other file of the folder gets from the user's umask, read off the writer
+/// lock file tantivy creates plainly: an index is shared with `chmod -R a+rX` or a group, as any
+/// folder is.
+pub fn follow_umask(dir: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(reference) = std::fs::metadata(dir.join(".tantivy-writer.lock")) else {
+        return;
+    };
+    let mode = reference.permissions().mode() & 0o777;
+    for name in [META_FILE, MANAGED_FILE] {
+        let path = dir.join(name);
+        if let Ok(m) = std::fs::metadata(&path) {
+            if m.permissions().mode() & 0o777 != mode {
+                let _ = std::fs::set_permissions(&path, std::fs::Permissions::from_mode(mode));
+            }
+        }
+    }
+}
+
+/// Puts a small file back as it was (written aside, then renamed over), best effort: used to
+/// leave tantivy's records as the last commit left them after a run that failed.
+pub fn restore(dir: &Path, name: &str, bytes: &[u8]) {
+    // A name the next run recognizes (with its content) as an interrupted atomic write.
+    let temp = dir.join(".tmprstore");
+    if std::fs::write(&temp, bytes).is_ok() && std::fs::rename(&temp, dir.join(name)).is_err() {
+        let _ = std::fs::remove_file(&temp);
+    }
+}
+
+/// Bytes of the files in `dir` that the last commit does not use (what a failed run wrote).
+pub fn uncommitted_bytes(dir: &Path, index: &tantivy::Index) -> u64 {
+    let Ok(metas) = index.load_metas() else {
+        return 0;
+    };
+    let live: HashSet<String> = metas
+        .segments
+        .iter()
+        .map(|s| s.id().uuid_string())
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return 0;
+    };
+    entries
+        .filter_map(|e| e.ok())
+        .filter(|e| {
+            let name = e.file_name().to_string_lossy().into_owned();
+            is_segment_file(&name) && !live.contains(&name[..32])
+        })
+        .filter_map(|e| e.metadata().ok())
+        .map(|m| m.len())
+        .sum()
+}
+
 /// Calls `remove` on each regular file of `dir` and removes the file if it says so.
 fn for_each_file(dir: &Path, mut remove: impl FnMut(&Path, &str) -> Result<bool>) -> Result<()> {
     let io = |source| Error::Io {

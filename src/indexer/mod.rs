@@ -169,24 +169,70 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     open::check_target(dir, &opts.paths)?;
     let threads = opts.threads.max(1);
     let memory = opts.memory_bytes.max(threads * MIN_MEMORY_PER_THREAD);
-    let mut w = open::open_for_writing(dir, opts.rebuild, threads, memory)?;
-    match update(opts, &mut w, warn) {
+    let mut w = open::open_for_writing(dir, opts.rebuild, threads, memory)
+        .map_err(|e| writing_error(dir, e, None))?;
+    let index = w.index.clone();
+    let committed_list = w.committed_list.clone();
+    // tantivy's record of its files as the last commit left it: a failed run puts it back.
+    let managed_before = std::fs::read(dir.join(files::MANAGED_FILE)).ok();
+    let (e, created) = match update(opts, &mut w, warn) {
         Err(e) => {
-            // Nothing was committed; an index this run created goes again.
             let created = w.created;
+            // The writer and its lock go first: its threads stop, the lock is free to clean up.
             drop(w);
-            open::undo_create(dir, created);
-            Err(e)
+            (e, created)
         }
         Ok(Outcome::Unchanged(mut stats)) => {
+            files::follow_umask(dir);
             stats.elapsed = started.elapsed();
-            Ok(stats)
+            return Ok(stats);
         }
         Ok(Outcome::Commit(list, mut stats)) => {
-            commit(dir, w, &list, &mut stats)?;
-            stats.elapsed = started.elapsed();
-            Ok(stats)
+            let created = w.created;
+            match commit(dir, w, &list, &mut stats) {
+                Ok(()) => {
+                    stats.elapsed = started.elapsed();
+                    return Ok(stats);
+                }
+                Err(e) => (e, created),
+            }
         }
+    };
+    // Nothing was committed: the index is at its last commit. Say why in the user's words, then
+    // give back what the run wrote (the space a full disk needs), or an index it created.
+    let written = files::uncommitted_bytes(dir, &index);
+    let e = writing_error(dir, e, Some(written));
+    match created {
+        open::Created::Nothing => {
+            let _ = files::clean_up_after(dir, &index, committed_list.as_deref().unwrap_or(""));
+            if let Some(bytes) = managed_before {
+                files::restore(dir, files::MANAGED_FILE, &bytes);
+            }
+            files::follow_umask(dir);
+        }
+        created => open::undo_create(dir, created),
+    }
+    Err(e)
+}
+
+/// An error of a writing run, by its cause: no space, read-only, no permission (with what the
+/// run had written when the disk filled), or as it was.
+fn writing_error(dir: &std::path::Path, e: Error, written: Option<u64>) -> Error {
+    let e = match e {
+        Error::Tantivy(t) => Error::from_tantivy(dir, t, true),
+        Error::Io { path, source } => Error::from_io(&path, dir, source, true),
+        other => other,
+    };
+    match e {
+        Error::NoSpace { path, .. } => Error::NoSpace {
+            path,
+            needed: written.filter(|&n| n > 0),
+        },
+        Error::PermissionDenied { path, .. } => Error::PermissionDenied {
+            path,
+            doing: "writing",
+        },
+        other => other,
     }
 }
 
@@ -570,6 +616,7 @@ fn commit(
     // up): tantivy's clean-up can miss files of segments that were merged away (the kill trials
     // found them after complete runs).
     files::clean_up_after(dir, &index, &list_ref.name)?;
+    files::follow_umask(dir);
     stats.committed = true;
     stats.total_documents = manifest.documents;
     stats.total_passages = manifest.passages;

@@ -50,6 +50,9 @@ pub fn check_target(dir: &Path, inputs: &[PathBuf]) -> Result<()> {
         }
     }
     if schema::exists(dir) {
+        if let Err(e) = std::fs::File::open(dir.join("meta.json")) {
+            return Err(Error::from_io(&dir.join("meta.json"), dir, e, true));
+        }
         if !schema::is_reel_index(dir) {
             return Err(Error::NotAnIndex {
                 path: dir.to_path_buf(),

@@ -121,7 +121,7 @@ impl Searcher {
     pub fn open(dir: &Path) -> Result<Searcher> {
         let mut attempt = 0;
         loop {
-            let (index, fields, manifest) = schema::open(dir)?;
+            let (index, fields, manifest) = schema::open_read_only(dir)?;
             // A damaged file can make tantivy panic while opening it: that is damage too.
             let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 index
