@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Reliability trials for reel: kill -9 during indexing, concurrent writers, searches while
-indexing, a corrupted-index matrix, very large and very many inputs, and fuzzing.
+indexing, a corrupted-index matrix, very large and very many inputs, full disks and read-only
+disks, and fuzzing.
 
     python3 bench/reliability.py            # the full run (about 30-40 minutes)
     python3 bench/reliability.py --quick    # a small version of each part (about 2 minutes)
@@ -503,7 +504,116 @@ def big_inputs(work, quick):
 
 
 # ---------------------------------------------------------------------------------------------
-# 6. fuzzing
+# 6. full disks and read-only disks (they need mounts: root, as in CI)
+
+
+def snapshot(folder):
+    """Every file of a folder: name -> (mode, bytes)."""
+    out = {}
+    for f in sorted(Path(folder).iterdir()):
+        out[f.name] = (f.stat().st_mode & 0o7777, f.read_bytes())
+    return out
+
+
+def mount(*args):
+    p = subprocess.run(["mount", *map(str, args)], capture_output=True, text=True)
+    return p.returncode == 0, p.stderr.strip()
+
+
+def umount(target):
+    subprocess.run(["umount", str(target)], capture_output=True)
+
+
+def limits(work, corpus, trials, rng):
+    """Indexing onto tmpfs disks too small for the update (exit 2, one clear line, the index
+    exactly as its last commit left it, searchable and verifiable, nothing of the run left), and
+    using an index on a read-only bind mount (search, stats, verify, batch search succeed and
+    change nothing; indexing fails with one clear line)."""
+    res = dict(full_trials=0, full_clear_message=0, full_unchanged=0, full_searchable=0,
+               full_verified=0, full_wrong=0, readonly_commands=0, readonly_ok=0,
+               readonly_unchanged=0, readonly_index_refused=0, readonly_wrong=0)
+    d = work / "limits"
+    d.mkdir(parents=True, exist_ok=True)
+    corpus.write(d / "corpus", "A")
+    (d / "small").mkdir(exist_ok=True)
+    for t in range(trials):
+        size_mb = rng.choice([2, 3, 4, 6, 8])
+        ok, why = mount("-t", "tmpfs", "-o", f"size={size_mb}m", "tmpfs", d / "small")
+        if not ok:
+            res["skipped"] = f"cannot mount a tmpfs here ({why}); run as root"
+            return res
+        try:
+            # A first build small enough to fit: the seed review alone.
+            (d / "seed").mkdir(exist_ok=True)
+            (d / "seed" / "heroine-review.txt").write_text(corpus.seed)
+            rc, _, err = reel("index", "seed", "--index", "small/idx", cwd=d)
+            if rc != 0:
+                res["full_wrong"] += 1
+                log(f"  full disk {size_mb} MB: first build failed: {err.strip()}")
+                continue
+            before = snapshot(d / "small" / "idx")
+            rc, _, err = reel("index", "corpus/reviews-1.jsonl", "corpus/netflix.csv",
+                              "--index", "small/idx", cwd=d)
+            res["full_trials"] += 1
+            lines = err.strip().splitlines()
+            clear = (rc == 2 and len(lines) == 1
+                     and lines[0].startswith("reel: no space left on device writing small/idx")
+                     and "the index is unchanged at its last commit" in lines[0])
+            res["full_clear_message"] += clear
+            unchanged = snapshot(d / "small" / "idx") == before
+            res["full_unchanged"] += unchanged
+            rc_s, out, _ = reel("search", "--json", "drug court", "--index", "small/idx", cwd=d)
+            searchable = rc_s == 0 and json.loads(out.splitlines()[0])["passage_id"] == 2
+            res["full_searchable"] += searchable
+            rc_v, _, _ = reel("verify", "--index", "small/idx", cwd=d)
+            res["full_verified"] += rc_v == 0
+            if not (clear and unchanged and searchable and rc_v == 0):
+                res["full_wrong"] += 1
+                log(f"  full disk {size_mb} MB: exit {rc}, {err.strip()}; unchanged {unchanged}, "
+                    f"searchable {searchable}, verify {rc_v}")
+        finally:
+            umount(d / "small")
+    # Read-only: an index on a read-only bind mount.
+    rc, _, err = reel("index", "corpus", "--index", "rw", cwd=d)
+    assert rc == 0, err
+    (d / "ro").mkdir(exist_ok=True)
+    ok, why = mount("--bind", d / "rw", d / "ro")
+    if not ok:
+        res["skipped"] = f"cannot bind-mount here ({why}); run as root"
+        return res
+    try:
+        ok, why = mount("-o", "remount,bind,ro", d / "ro")
+        if not ok:
+            res["skipped"] = f"cannot remount read-only ({why}); run as root"
+            return res
+        (d / "q.tsv").write_text("1\tdrug court\n2\tlighthouse keeper\n")
+        before = snapshot(d / "ro")
+        for args in (["search", "drug court"], ["search", "--json", "war AND love"],
+                     ["stats", "--json"], ["verify"],
+                     ["search", "--queries", "q.tsv", "--format", "trec"]):
+            rc, _, err = reel(*args, "--index", "ro", cwd=d)
+            res["readonly_commands"] += 1
+            if rc == 0 and no_panic(err):
+                res["readonly_ok"] += 1
+            else:
+                res["readonly_wrong"] += 1
+                log(f"  read-only {args}: exit {rc}: {err.strip()}")
+        rc, _, err = reel("index", "corpus", "--index", "ro", cwd=d)
+        refused = rc == 2 and err.strip() == (
+            "reel: ro: read-only file system; searching works, but indexing needs a writable "
+            "folder (copy the index to one, or remount it writable)")
+        res["readonly_index_refused"] += refused
+        res["readonly_wrong"] += not refused
+        same = snapshot(d / "ro") == before
+        res["readonly_unchanged"] += same
+        res["readonly_wrong"] += not same
+    finally:
+        umount(d / "ro")
+    return res
+
+
+# ---------------------------------------------------------------------------------------------
+# 7. fuzzing
 
 
 def fuzzing(secs):
@@ -582,15 +692,33 @@ def markdown(r):
                   f"{b['tiny_files_seconds']} s, peak RSS {b['tiny_files_peak_rss_mb']} MB; "
                   f"unchanged re-run {b['tiny_files_unchanged_rerun_seconds']} s "
                   f"(\"{b['tiny_files_unchanged_rerun_says']}\")", ""]
+    li = r.get("limits")
+    if li:
+        if li.get("skipped"):
+            lines += ["## Full and read-only disks", "", f"Skipped: {li['skipped']}.", ""]
+        else:
+            lines += ["## Full and read-only disks", "",
+                      f"- full disk: {li['full_trials']} updates onto tmpfs disks of 2 to 8 MB "
+                      f"that cannot hold them: exit 2 with the one-line \"no space left on "
+                      f"device writing ...; the index is unchanged at its last commit\" "
+                      f"{li['full_clear_message']} times; the index byte for byte as before "
+                      f"{li['full_unchanged']}; searchable {li['full_searchable']}; verified "
+                      f"{li['full_verified']}; wrong outcomes {li['full_wrong']}",
+                      f"- read-only bind mount: {li['readonly_commands']} read commands (search, "
+                      f"JSON search, stats, verify, batch search): {li['readonly_ok']} succeeded; "
+                      f"`reel index` refused with the read-only message "
+                      f"{li['readonly_index_refused']} of 1; the index unchanged "
+                      f"{li['readonly_unchanged']} of 1; wrong outcomes {li['readonly_wrong']}", ""]
     f = r.get("fuzz")
     if f:
+        targets = "; ".join(f"{k}: {v}" for k, v in f.items()
+                            if k not in ("seconds_each", "wall_seconds", "exit", "failure"))
         lines += ["## Fuzzing (proptest)", "",
-                  f"{f['seconds_each']} s each, exit {f['exit']}: queries: {f.get('queries')}; "
-                  f"readers: {f.get('readers')}.", ""]
+                  f"{f['seconds_each']} s each, exit {f['exit']}: {targets}.", ""]
     return "\n".join(lines)
 
 
-ALL_PARTS = "kill,writers,searching,corruption,big,fuzz"
+ALL_PARTS = "kill,writers,searching,corruption,big,limits,fuzz"
 
 
 def main():
@@ -643,6 +771,10 @@ def main():
         log("big and many inputs ...")
         r["big"] = big_inputs(work, q)
         log(json.dumps(r["big"]))
+    if "limits" in parts:
+        log("full and read-only disks ...")
+        r["limits"] = limits(work, corpus, 2 if q else 10, rng)
+        log(json.dumps(r["limits"]))
     if "fuzz" in parts:
         log("fuzzing ...")
         r["fuzz"] = fuzzing(5 if q else 600)
@@ -677,6 +809,8 @@ def main():
         bad += r["fuzz"]["exit"] != 0
     if "big" in r:
         bad += r["big"]["huge_file_exit"] != 0 or r["big"]["tiny_files_exit"] != 0
+    if "limits" in r and not r["limits"].get("skipped"):
+        bad += r["limits"]["full_wrong"] + r["limits"]["readonly_wrong"]
     sys.exit(1 if bad else 0)
 
 
