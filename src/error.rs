@@ -22,14 +22,24 @@ pub enum Error {
         source: std::io::Error,
     },
 
-    /// A record inside a file is malformed (a bad row or line).
+    /// A problem with a place in a file: a malformed row or line, a value, a column's header.
     #[error("{}{}: {message}", path.display(), at_line(*line))]
     Record {
         /// The file.
         path: PathBuf,
-        /// 1-based line (or row) number; 0 when the problem is the whole file's.
+        /// 1-based line (0 only where a reader cannot know it).
         line: u64,
         /// What is wrong with it.
+        message: String,
+    },
+
+    /// A problem with a whole file or folder: skipped (empty, binary, unreadable, not a regular
+    /// file), a notice about how it was read, a followed path that is gone.
+    #[error("{}: {message}", path.display())]
+    File {
+        /// The file or folder.
+        path: PathBuf,
+        /// What happened to it.
         message: String,
     },
 

@@ -5,37 +5,54 @@
 //! Data flows one way, and no module reaches back up the chain:
 //!
 //! ```text
-//! paths -> corpus (walk + one reader per format) -> passage -> indexer (through schema) -> disk
-//! disk -> searcher (through schema) -> Hit -> output (human | json | trec)
-//!                                        -> eval (against relevance judgments)
+//! paths -> corpus (walk, one reader per format, the record path) -> passage
+//!       -> indexer (through schema, state) -> disk
+//! disk  -> searcher (through schema) -> Hit -> output (human | json | trec | report)
+//!                                          -> eval (against relevance judgments)
 //! ```
 //!
-//! - [`corpus`]: the [`corpus::Document`] type and its typed metadata, the walk over input paths,
-//!   decompression, and the readers: [`corpus::text`] (plain text, Markdown with front matter),
-//!   [`corpus::facts`] (metadata stated in a review's sentences), [`corpus::csv`] (CSV, TSV),
-//!   [`corpus::jsonl`] (JSON Lines, JSON arrays), [`corpus::records`] (field roles and column
-//!   typing for structured records) and [`corpus::dates`].
-//! - [`passage`]: pure splitting of a document into passages with byte offsets.
+//! - [`meta`]: the metadata vocabulary everyone speaks: value types, typed values, dates. A
+//!   leaf: it imports nothing of reel.
+//! - [`error`]: the typed errors of the library (a leaf too), with the translation of I/O and
+//!   tantivy failures into causes a user can act on.
 //! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
-//!   the same at indexing and query time.
-//! - [`schema`]: the only module naming tantivy fields; registers the analyzer; the schema
-//!   version and the manifest each commit carries.
-//! - [`state`]: what the index holds per source file (size, content hash, counts), written
-//!   beside the index and named by each commit, so a run updates only what changed.
-//! - [`indexer`]: a pipeline (reader thread, parsing workers, tantivy's writer threads) that
-//!   adds new and changed files, deletes removed ones and commits once per run, with a
-//!   progress hook; duplicate ids (first read wins).
-//! - [`searcher`]: query parsing (lenient on bad syntax), filters, sorting, ranking,
-//!   per-document caps, highlights.
-//! - [`verify`]: checks an index end to end (checksums, schema version, stored documents read
-//!   back, counts against the manifest) and reports each damaged file.
-//! - [`stats`]: what an index holds (documents, passages, fields, size on disk).
-//! - [`export`]: the same passages and fields as NDJSON plus an index configuration for
-//!   Quickwit or Elasticsearch/OpenSearch (corpus -> passage -> export, no index needed).
+//!   the same at indexing and query time (a leaf).
+//! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, decompression, the
+//!   readers ([`corpus::text`], [`corpus::facts`], [`corpus::csv`], [`corpus::jsonl`]), field
+//!   roles and column typing ([`corpus::records`]), and [`corpus::stream`], the one path from a
+//!   structured file to documents that indexing and export share.
+//! - [`passage`]: pure splitting of a document into passages with byte offsets.
+//! - [`state`]: what the index holds per source file, and the paths it follows.
+//! - [`schema`]: the only module naming tantivy fields and laying out a tantivy document; the
+//!   schema version, the manifest each commit carries, opening an index (read-only for readers).
+//! - [`indexer`]: a folder, one file per job: opening and locking, planning the changes, the
+//!   reading/writing pipeline, duplicate-id claims, which files are reel's, the merge policy.
+//! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
+//!   filters and sort, expansion, deterministic collection, hits and highlights, batches.
+//! - [`verify`], [`stats`]: checking an index, describing it (through the schema and searcher).
+//! - [`export`]: the same passages and fields as NDJSON for Quickwit or Elasticsearch (through
+//!   the corpus's record path, no index needed).
 //! - [`eval`]: retrieval quality of a run against relevance judgments (trec_eval conventions).
-//! - [`output`]: printers for people and for programs (human, JSON Lines, TREC runs); they
-//!   never read the environment.
-//! - [`error`]: the typed errors of the library.
+//! - [`output`]: every printer, for hits and for reports; they write to any `Write` and never
+//!   read the environment.
+//!
+//! Which module may import which (an arrow means "uses"; nothing uses a module to its right
+//! on this list that uses it back):
+//!
+//! | module | uses |
+//! |---|---|
+//! | `meta`, `error`, `analyzer` | nothing of reel |
+//! | `corpus` | `meta`, `error` |
+//! | `passage` | `corpus`, `meta` |
+//! | `state` | `meta`, `error` |
+//! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `error` |
+//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `meta`, `error` |
+//! | `searcher` | `schema`, `meta`, `analyzer`, `error` |
+//! | `verify` | `schema`, `state`, `error` |
+//! | `stats` | `searcher`, `schema`, `meta`, `error` |
+//! | `export` | `corpus`, `passage`, `meta`, `error` |
+//! | `eval` | `error` |
+//! | `output` | `searcher`, `meta`, `indexer`, `export`, `stats`, `verify`, `eval`, `error` |
 //!
 //! The binary (`src/main.rs`, `src/cli.rs`, `src/cmd/`) parses arguments, resolves colour and
 //! exit codes, and calls into this library.
@@ -48,6 +65,7 @@ pub mod error;
 pub mod eval;
 pub mod export;
 pub mod indexer;
+pub mod meta;
 pub mod output;
 pub mod passage;
 pub mod schema;

@@ -31,12 +31,7 @@ fn main() -> ExitCode {
     // A panic (a bug, or damage tantivy does not check for) ends the run with one line and exit
     // 2, never a backtrace; `reel verify` catches its own and reports them as damage.
     std::panic::set_hook(Box::new(|info| {
-        let message = info
-            .payload()
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| info.payload().downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_default();
+        let message = reel::error::panic_message(info.payload());
         let place = info
             .location()
             .map(|l| format!(" at {l}"))

@@ -242,7 +242,7 @@ fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::corpus::Metadata;
+    use crate::meta::Metadata;
 
     fn doc(text: &str, body_start: usize, title: &str) -> Document {
         Document {

@@ -13,8 +13,10 @@ use tantivy::schema::{
 };
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
-use crate::corpus::{Document, MetaValue};
+use crate::corpus::Document;
 use crate::error::{Error, Result};
+pub use crate::meta::MetaType;
+use crate::meta::MetaValue;
 use crate::passage::Passage;
 
 /// Version of the on-disk layout. An index written by another version is refused.
@@ -249,51 +251,6 @@ fn owned_value(v: &MetaValue) -> OwnedValue {
             OwnedValue::Array(items.iter().cloned().map(OwnedValue::Str).collect())
         }
         MetaValue::Date(d) => OwnedValue::Str(d.to_iso()),
-    }
-}
-
-/// The kind of value a metadata field holds, recorded in the manifest.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum MetaType {
-    /// Whole numbers.
-    Integer,
-    /// Decimal numbers (integers seen in the same field widen to this).
-    Float,
-    /// Free text.
-    Text,
-    /// Keyword lists.
-    Keywords,
-    /// Dates.
-    Date,
-}
-
-impl MetaType {
-    /// True for types kept as fast fields (ranges, sorting).
-    pub fn is_numeric(self) -> bool {
-        matches!(self, MetaType::Integer | MetaType::Float | MetaType::Date)
-    }
-
-    /// What the type holds, for messages (`year` holds integers).
-    pub fn describe(self) -> &'static str {
-        match self {
-            MetaType::Integer => "integers",
-            MetaType::Float => "decimal numbers",
-            MetaType::Text => "text",
-            MetaType::Keywords => "keywords",
-            MetaType::Date => "dates",
-        }
-    }
-
-    /// The type two observations of one field agree on.
-    pub fn merge(self, other: MetaType) -> MetaType {
-        use MetaType::*;
-        match (self, other) {
-            (a, b) if a == b => a,
-            (Integer, Float) | (Float, Integer) => Float,
-            (Keywords, _) | (_, Keywords) => Keywords,
-            _ => Text,
-        }
     }
 }
 
@@ -559,9 +516,33 @@ mod tests {
     use super::*;
 
     #[test]
-    fn meta_types_widen() {
-        assert_eq!(MetaType::Integer.merge(MetaType::Float), MetaType::Float);
-        assert_eq!(MetaType::Integer.merge(MetaType::Text), MetaType::Text);
-        assert_eq!(MetaType::Text.merge(MetaType::Text), MetaType::Text);
+    fn a_created_index_is_known_as_reels_and_reads_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("idx");
+        assert!(!exists(&path));
+        assert!(matches!(check_exists(&path), Err(Error::NoIndex { .. })));
+        let (index, fields) = create(&path).unwrap();
+        assert!(exists(&path) && is_reel_index(&path));
+        let found = Fields::from_schema(&index.schema()).unwrap();
+        assert_eq!(found.meta_kw, fields.meta_kw);
+        // Read-only opening needs no write: it works and writes nothing.
+        let before: Vec<_> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        let (_, _, manifest) = open_read_only(&path).unwrap();
+        assert_eq!(manifest.schema_version, SCHEMA_VERSION);
+        let after: Vec<_> = std::fs::read_dir(&path)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(before.len(), after.len());
+        // Another program's tantivy index is not reel's.
+        let other = dir.path().join("other");
+        std::fs::create_dir_all(&other).unwrap();
+        let mut b = Schema::builder();
+        b.add_text_field("body", tantivy::schema::TEXT);
+        Index::create_in_dir(&other, b.build()).unwrap();
+        assert!(exists(&other) && !is_reel_index(&other));
     }
 }

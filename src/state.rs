@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::schema::MetaType;
+use crate::meta::MetaType;
 
 /// Prefix of the file-list files in an index folder.
 const PREFIX: &str = "reel-files-";

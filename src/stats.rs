@@ -6,10 +6,10 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::corpus::MetaValue;
 use crate::error::{Error, Result};
+use crate::meta::MetaType;
+use crate::meta::MetaValue;
 use crate::schema::names::{DOC_ID, META_TEXT, PASSAGE_ID, SOURCE, TEXT, TITLE};
-use crate::schema::MetaType;
 use crate::searcher::Searcher;
 
 /// A summary of one index (`reel stats`, and its `--json` form).

@@ -62,11 +62,55 @@ impl Report {
     }
 }
 
-/// Verifies the index in `dir`. Returns an error only when there is no index there at all;
-/// everything else found wrong is in the report.
+/// Verifies the index in `dir`. Returns an error only when there is no index there at all, or
+/// this user may not read it; everything else found wrong is in the report.
 pub fn verify(dir: &Path) -> Result<Report> {
     schema::check_exists(dir)?;
     let mut report = Report::default();
+    let Some((index, fields, manifest, metas)) = open_checked(dir, &mut report)? else {
+        return Ok(report);
+    };
+    let sound_files = check_files(dir, &index, &metas, &mut report)?;
+    // The file list the manifest names.
+    let list = match manifest.as_ref().and_then(|m| m.files.as_ref()) {
+        Some(r) => match FileList::read(dir, r) {
+            Ok(list) => Some(list),
+            Err(e @ Error::PermissionDenied { .. }) => return Err(e),
+            Err(e) => {
+                report.problem(Some(PathBuf::from(&r.name)), list_message(&e));
+                None
+            }
+        },
+        None => None,
+    };
+
+    // Read every live passage back; damaged segment files are not opened (tantivy trusts them).
+    if sound_files {
+        match guarded(|| read_back(&index, &fields)) {
+            Ok(Ok(counts)) => {
+                report.documents = counts.documents;
+                report.passages = counts.passages;
+                for (file, message) in counts.problems {
+                    report.problem(file, message);
+                }
+                if let Some(m) = &manifest {
+                    check_counts(&mut report, m, list.as_ref());
+                }
+            }
+            Ok(Err(e)) => report.problem(None, format!("cannot read the index: {e}")),
+            Err(panic) => report.problem(None, format!("cannot read the index: {panic}")),
+        }
+    }
+    Ok(report)
+}
+
+/// Opens the index for reading and reads its schema, manifest and commit; each failure is a
+/// problem in the report (`None`: nothing more can be checked).
+#[allow(clippy::type_complexity)]
+fn open_checked(
+    dir: &Path,
+    report: &mut Report,
+) -> Result<Option<(Index, Fields, Option<Manifest>, tantivy::IndexMeta)>> {
     let meta = Some(PathBuf::from("meta.json"));
     // Read only: verifying never creates or changes a file of the index.
     let directory = schema::ReadOnlyDirectory::open(dir)?;
@@ -74,36 +118,44 @@ pub fn verify(dir: &Path) -> Result<Report> {
         Ok(Ok(index)) => index,
         Ok(Err(e)) => {
             report.problem(meta, format!("cannot open the index: {e}"));
-            return Ok(report);
+            return Ok(None);
         }
         Err(panic) => {
             report.problem(meta, format!("cannot open the index: {panic}"));
-            return Ok(report);
+            return Ok(None);
         }
     };
     let fields = match Fields::from_schema(&index.schema()) {
         Ok(f) => f,
         Err(e) => {
             report.problem(meta, format!("not a reel index: {e}"));
-            return Ok(report);
+            return Ok(None);
         }
     };
     let manifest = match schema::read_manifest(&index, dir) {
         Ok(m) => Some(m),
+        Err(e @ Error::PermissionDenied { .. }) => return Err(e),
         Err(e) => {
             report.problem(meta.clone(), manifest_message(&e));
             None
         }
     };
-    let metas = match index.load_metas() {
-        Ok(m) => m,
+    match index.load_metas() {
+        Ok(metas) => Ok(Some((index, fields, manifest, metas))),
         Err(e) => {
             report.problem(meta, format!("cannot read the commit: {e}"));
-            return Ok(report);
+            Ok(None)
         }
-    };
+    }
+}
 
-    // Every file of every segment: present, and matching its checksum.
+/// Checks every file of every segment: present, and matching its checksum. True if all are.
+fn check_files(
+    dir: &Path,
+    index: &Index,
+    metas: &tantivy::IndexMeta,
+    report: &mut Report,
+) -> Result<bool> {
     let mut sound_files = true;
     for segment in &metas.segments {
         report.segments += 1;
@@ -155,38 +207,7 @@ pub fn verify(dir: &Path) -> Result<Report> {
             }
         }
     }
-
-    // The file list the manifest names.
-    let list = match manifest.as_ref().and_then(|m| m.files.as_ref()) {
-        Some(r) => match FileList::read(dir, r) {
-            Ok(list) => Some(list),
-            Err(e @ Error::PermissionDenied { .. }) => return Err(e),
-            Err(e) => {
-                report.problem(Some(PathBuf::from(&r.name)), list_message(&e));
-                None
-            }
-        },
-        None => None,
-    };
-
-    // Read every live passage back; damaged segment files are not opened (tantivy trusts them).
-    if sound_files {
-        match guarded(|| read_back(&index, &fields)) {
-            Ok(Ok(counts)) => {
-                report.documents = counts.documents;
-                report.passages = counts.passages;
-                for (file, message) in counts.problems {
-                    report.problem(file, message);
-                }
-                if let Some(m) = &manifest {
-                    check_counts(&mut report, m, list.as_ref());
-                }
-            }
-            Ok(Err(e)) => report.problem(None, format!("cannot read the index: {e}")),
-            Err(panic) => report.problem(None, format!("cannot read the index: {panic}")),
-        }
-    }
-    Ok(report)
+    Ok(sound_files)
 }
 
 fn manifest_message(e: &Error) -> String {
@@ -303,11 +324,5 @@ fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
 
 /// Runs `f`, turning a panic into its message.
 fn guarded<T>(f: impl FnOnce() -> T) -> std::result::Result<T, String> {
-    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| {
-        payload
-            .downcast_ref::<String>()
-            .cloned()
-            .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
-            .unwrap_or_else(|| "unexpected failure".into())
-    })
+    catch_unwind(AssertUnwindSafe(f)).map_err(|payload| crate::error::panic_message(&*payload))
 }

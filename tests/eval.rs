@@ -204,10 +204,10 @@ fn bad_queries_and_qrels_files_name_the_line() {
 }
 
 /// `reel eval` and the shared evaluator give the same figures on the same run.
-fn same_as_ndcg_py(env: &Env, queries: &str, qrels: &str) {
+fn same_as_ndcg_py(test: &str, env: &Env, queries: &str, qrels: &str) {
     let ndcg_py = repo_path("../shared/bench/ndcg.py");
     if !ndcg_py.is_file() {
-        eprintln!("skipped: {} is not present", ndcg_py.display());
+        common::skip(test, &format!("{} is not present", ndcg_py.display()));
         return;
     }
     let run = env.run(&[
@@ -250,16 +250,21 @@ fn same_as_ndcg_py(env: &Env, queries: &str, qrels: &str) {
 #[test]
 fn eval_equals_the_shared_evaluator_on_the_small_collection() {
     let env = judged();
-    same_as_ndcg_py(&env, "queries.tsv", env.path("qrels.tsv").to_str().unwrap());
+    same_as_ndcg_py(
+        "eval_equals_the_shared_evaluator_on_the_small_collection",
+        &env,
+        "queries.tsv",
+        env.path("qrels.tsv").to_str().unwrap(),
+    );
 }
 
 #[test]
 fn eval_equals_the_shared_evaluator_on_scifact() {
-    let beir = repo_path("../shared/corpora/scifact/beir");
-    if !beir.join("corpus.jsonl").is_file() {
-        eprintln!("skipped: {} is not present", beir.display());
+    let test = "eval_equals_the_shared_evaluator_on_scifact";
+    let Some(corpus) = common::shared_corpus(test, "scifact/beir/corpus.jsonl") else {
         return;
-    }
+    };
+    let beir = corpus.parent().unwrap().to_path_buf();
     let env = Env::empty();
     let out = env.run(&["index", beir.join("corpus.jsonl").to_str().unwrap()]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -286,6 +291,7 @@ fn eval_equals_the_shared_evaluator_on_scifact() {
     }
     env.write("queries.tsv", &tsv);
     same_as_ndcg_py(
+        test,
         &env,
         "queries.tsv",
         beir.join("qrels/test.tsv").to_str().unwrap(),

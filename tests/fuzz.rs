@@ -215,14 +215,14 @@ fn fuzz_the_printers() {
         any::<(bool, f32)>(),
     );
     fuzz("printers", case, |(text, title, ranges, (color, score))| {
-        let mut metadata = reel::corpus::Metadata::new();
+        let mut metadata = reel::meta::Metadata::new();
         metadata.insert(
             "director".into(),
-            reel::corpus::MetaValue::Text(title.clone()),
+            reel::meta::MetaValue::Text(title.clone()),
         );
         metadata.insert(
             "cast".into(),
-            reel::corpus::MetaValue::List(vec![text.chars().take(30).collect(), "Ángel".into()]),
+            reel::meta::MetaValue::List(vec![text.chars().take(30).collect(), "Ángel".into()]),
         );
         let hit = Hit {
             rank: 1,

@@ -157,7 +157,7 @@ fn many_files_deep_folders_links_and_pipes() {
     let made = StdCommand::new("mkfifo").arg(&fifo).status();
     let have_fifo = made.is_ok_and(|s| s.success());
     if !have_fifo {
-        println!("skipping the FIFO case: mkfifo is not available");
+        common::skip("fifos", "mkfifo is not available");
     }
     let out = run(&env, &["index"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
@@ -196,7 +196,10 @@ fn unreadable_files_are_skipped_with_a_warning() {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
     if std::fs::read(&path).is_ok() {
-        println!("skipping: this user (root?) reads files whatever their permissions");
+        common::skip(
+            "unreadable_files_are_skipped_with_a_warning",
+            "this user (root) reads files whatever their permissions",
+        );
         return;
     }
     let out = run(&env, &["index"]);

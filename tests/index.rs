@@ -80,8 +80,21 @@ fn metadata_of_other_reviews_with_the_same_phrasing() {
 fn boilerplate_and_title_lines_are_not_passages() {
     let env = Env::with_reviews();
     env.index();
+    // The seed's second line, "Where to Watch Heroin(e)", and its title are in the file...
+    let seed = std::fs::read_to_string(env.path("corpus/heroine-review.txt")).unwrap();
+    assert!(seed.lines().nth(1).unwrap().starts_with("Where to Watch"));
+    // ...but in no passage: no passage is the boilerplate line or the bare title.
     let (hits, out) = env.search("\"where to watch\"", &[]);
     assert_eq!(code(&out), 1, "{hits:?}");
+    let (all, _) = env.search("doc_id:heroine-review", &["-n", "100"]);
+    assert_eq!(all.len(), 9, "the seed's nine paragraphs");
+    assert!(all
+        .iter()
+        .all(|h| !h.text.starts_with("Where to Watch") && h.text != "Heroin(e)"));
+    // The words of the boilerplate are still found where the prose uses them.
+    let (hits, _) = env.search("watch", &[]);
+    assert!(hits.iter().all(|h| !h.text.starts_with("Where to Watch")));
+    assert!(!hits.is_empty(), "\"a comfortable watch\" is prose");
 }
 
 #[test]

@@ -46,9 +46,12 @@ impl Mount {
     fn new(args: &[&str], target: &Path) -> Option<Mount> {
         let out = Command::new("mount").args(args).arg(target).output().ok()?;
         if !out.status.success() {
-            println!(
-                "skipped: cannot mount here ({}); CI runs this as root",
-                String::from_utf8_lossy(&out.stderr).trim()
+            common::skip(
+                "mount",
+                &format!(
+                    "cannot mount here ({}); CI runs this as root",
+                    String::from_utf8_lossy(&out.stderr).trim()
+                ),
             );
             return None;
         }
@@ -84,7 +87,10 @@ fn run_in(env: &Env, program: &str, args: &[&str]) -> Output {
 #[test]
 fn an_index_on_a_read_only_disk_is_searched_and_never_changed() {
     if !is_root() {
-        println!("skipped: a read-only bind mount needs root; CI runs this as root");
+        common::skip(
+            "read-only disk",
+            "a read-only bind mount needs root; CI runs this as root",
+        );
         return;
     }
     let env = Env::with_seed();
@@ -169,7 +175,10 @@ fn index_files_follow_the_umask_so_another_user_can_search() {
     }
 
     if !is_root() || Command::new("setpriv").arg("--version").output().is_err() {
-        println!("skipped: running as another user needs root and setpriv; CI runs this as root");
+        common::skip(
+            "another user",
+            "running as another user needs root and setpriv; CI runs this as root",
+        );
         return;
     }
     let as_nobody = |args: &[&str]| {
@@ -225,7 +234,10 @@ fn index_files_follow_the_umask_so_another_user_can_search() {
 #[test]
 fn a_full_disk_leaves_the_last_commit_and_says_so() {
     if !is_root() {
-        println!("skipped: a small tmpfs needs root; CI runs this as root");
+        common::skip(
+            "full disk",
+            "a small tmpfs needs root; CI runs this as root",
+        );
         return;
     }
     let env = Env::with_seed();

@@ -260,21 +260,15 @@ fn truncated_compressed_file_keeps_what_came_before() {
     assert_eq!(hits[0].doc_id, "heroine-review");
 }
 
-// The real corpora. They are not in the repository; each test says so and passes when absent.
-
-fn shared(rel: &str) -> Option<std::path::PathBuf> {
-    let path = repo_path("../shared/corpora").join(rel);
-    if path.is_file() {
-        Some(path)
-    } else {
-        eprintln!("skipped: {} is not present", path.display());
-        None
-    }
-}
+// The real corpora. They are not in the repository; where they are absent, each test says it
+// skips on stderr (past the harness's capture).
 
 #[test]
 fn netflix_catalogue_and_seed_review() {
-    let Some(csv) = shared("netflix_titles/netflix_titles.csv") else {
+    let Some(csv) = common::shared_corpus(
+        "netflix_catalogue_and_seed_review",
+        "netflix_titles/netflix_titles.csv",
+    ) else {
         return;
     };
     let env = Env::with_seed();
@@ -321,7 +315,8 @@ fn netflix_catalogue_and_seed_review() {
 
 #[test]
 fn scifact_beir_corpus() {
-    let Some(jsonl) = shared("scifact/beir/corpus.jsonl") else {
+    let Some(jsonl) = common::shared_corpus("scifact_beir_corpus", "scifact/beir/corpus.jsonl")
+    else {
         return;
     };
     let env = Env::empty();
@@ -337,7 +332,10 @@ fn scifact_beir_corpus() {
 
 #[test]
 fn imdb_reviews_compressed() {
-    let Some(zst) = shared("imdb_aclimdb/aclimdb_reviews.jsonl.zst") else {
+    let Some(zst) = common::shared_corpus(
+        "imdb_reviews_compressed",
+        "imdb_aclimdb/aclimdb_reviews.jsonl.zst",
+    ) else {
         return;
     };
     let env = Env::empty();

@@ -4,7 +4,7 @@ use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
 use reel::eval::{self, Run};
-use reel::output::json;
+use reel::output::{json, report};
 use reel::searcher::{self, SearchOptions, Searcher};
 
 use crate::cli::EvalArgs;
@@ -50,12 +50,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         json::write_value(&mut out, &m)?;
     } else {
-        writeln!(out, "queries     {}", m.num_q)?;
-        writeln!(out, "nDCG@10     {:.4}", m.ndcg10)?;
-        writeln!(out, "MAP         {:.4}", m.map)?;
-        writeln!(out, "Recall@100  {:.4}", m.recall100)?;
-        writeln!(out, "MRR@10      {:.4}", m.mrr10)?;
-        writeln!(out, "P@10        {:.4}", m.p10)?;
+        report::eval(&mut out, &m)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

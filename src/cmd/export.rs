@@ -5,7 +5,9 @@ use std::time::Instant;
 
 use reel::export::{self, ExportOptions, Target};
 
-use super::index::{plural, progress_bar, warn};
+use reel::output::report;
+
+use super::index::{progress_bar, warn};
 use crate::cli::{ExportArgs, ExportTarget};
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -26,23 +28,8 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     };
     let stats = export::run(&opts, &mut |w| warn(args.quiet, w))?;
     if !args.quiet {
-        let bytes: u64 = stats.files.iter().map(|(_, n)| n).sum();
-        let secs = started.elapsed().as_secs_f64();
-        say!(
-            "reel: exported {} document{}, {} passage{} into {} file{} ({}) in {:.2} s; {} skipped",
-            stats.documents,
-            plural(stats.documents),
-            stats.passages,
-            plural(stats.passages),
-            stats.files.len(),
-            plural(stats.files.len() as u64),
-            indicatif::HumanBytes(bytes),
-            secs,
-            stats.skipped
-        );
-        for (path, size) in &stats.files {
-            say!("  {}  {}", path.display(), indicatif::HumanBytes(*size));
-        }
+        let mut err = std::io::stderr().lock();
+        let _ = report::export_summary(&mut err, &stats, started.elapsed());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -6,7 +6,8 @@ use std::sync::{Arc, OnceLock};
 use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
-use reel::indexer::{self, IndexOptions, IndexStats, Progress};
+use reel::indexer::{self, IndexOptions, Progress};
+use reel::output::report;
 
 use crate::cli::IndexArgs;
 
@@ -29,73 +30,18 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         for path in &stats.unsupported_files {
             warn(
                 false,
-                &reel::Error::Record {
+                &reel::Error::File {
                     path: path.clone(),
-                    line: 0,
                     message: "unsupported file type, skipped".into(),
                 },
             );
         }
     }
     if !args.quiet {
-        summary(&opts, &stats);
+        let mut err = std::io::stderr().lock();
+        let _ = report::index_summary(&mut err, &stats, &opts.index_dir);
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// The summary lines: what changed, what was indexed, what the index follows, what was skipped.
-fn summary(opts: &IndexOptions, stats: &IndexStats) {
-    say!(
-        "reel: {} added, {} changed, {} removed, {} unchanged file{}",
-        stats.added,
-        stats.changed,
-        stats.removed,
-        stats.unchanged,
-        plural(stats.unchanged),
-    );
-    let work = if stats.committed {
-        format!(
-            "indexed {} document{}, {} passage{} from {} file{} ({})",
-            stats.documents,
-            plural(stats.documents),
-            stats.passages,
-            plural(stats.passages),
-            stats.files,
-            plural(stats.files),
-            indicatif::HumanBytes(stats.bytes),
-        )
-    } else {
-        "nothing to index".to_string()
-    };
-    say!(
-        "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
-        stats.elapsed.as_secs_f64(),
-        opts.index_dir.display(),
-        stats.total_documents,
-        plural(stats.total_documents),
-        stats.total_passages,
-        plural(stats.total_passages),
-        stats.skipped,
-    );
-    let followed: Vec<String> = stats
-        .followed
-        .iter()
-        .map(|p| p.display().to_string())
-        .collect();
-    say!("reel: following {}", followed.join(", "));
-    if !stats.unsupported.is_empty() {
-        let total: usize = stats.unsupported.iter().map(|(_, n)| n).sum();
-        let kinds: Vec<String> = stats
-            .unsupported
-            .iter()
-            .map(|(ext, n)| format!("{ext} ({n})"))
-            .collect();
-        say!(
-            "reel: {total} file{} of unsupported types skipped: {} (-v names them)",
-            plural(total as u64),
-            kinds.join(", ")
-        );
-    }
 }
 
 /// A progress bar on stderr, when it is a terminal and output is not quieted.
@@ -107,14 +53,6 @@ pub fn progress_bar(quiet: bool) -> Option<Arc<dyn Progress>> {
 pub fn warn(quiet: bool, w: &reel::Error) {
     if !quiet {
         Bar::suspend(|| say!("reel: warning: {w}"));
-    }
-}
-
-pub fn plural(n: u64) -> &'static str {
-    if n == 1 {
-        ""
-    } else {
-        "s"
     }
 }
 

@@ -1,9 +1,10 @@
 //! `reel stats`: what the index holds.
 
 use std::io::{BufWriter, Write};
+
 use std::process::ExitCode;
 
-use reel::output::json;
+use reel::output::{json, report};
 use reel::stats;
 
 use crate::cli::StatsArgs;
@@ -15,31 +16,7 @@ pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
     if args.json {
         json::write_value(&mut out, &info)?;
     } else {
-        writeln!(out, "index           {}", info.index)?;
-        writeln!(out, "documents       {}", info.documents)?;
-        writeln!(out, "passages        {}", info.passages)?;
-        writeln!(
-            out,
-            "size on disk    {:.1} KB",
-            info.size_bytes as f64 / 1024.0
-        )?;
-        writeln!(out, "schema version  {}", info.schema_version)?;
-        writeln!(out, "fields          {}", info.fields.join(", "))?;
-        if !info.metadata_fields.is_empty() {
-            writeln!(out, "metadata fields")?;
-            for (name, field) in &info.metadata_fields {
-                let ty = serde_json::to_string(&field.ty)?;
-                write!(out, "  {name:<20} {:<9}", ty.trim_matches('"'))?;
-                if let Some(top) = &field.top_values {
-                    let shown: Vec<String> = top
-                        .iter()
-                        .map(|v| format!("{} ({})", v.value, v.count))
-                        .collect();
-                    write!(out, " {}", reel::output::sanitize(&shown.join(", ")))?;
-                }
-                writeln!(out)?;
-            }
-        }
+        report::stats(&mut out, &info)?;
     }
     out.flush()?;
     Ok(ExitCode::SUCCESS)

@@ -45,8 +45,35 @@ pub fn stream(
         path: file.path.clone(),
         source,
     };
-    let Some((header_line, header_bytes)) = lines.next().map_err(read_err)? else {
+    let Some((headers, delimiter)) = read_header(&mut lines, delimiter).map_err(read_err)? else {
         return Ok(());
+    };
+    let mut row = 0u64;
+    let mut lossy = false;
+    loop {
+        let (lossy_warning, item) = match read_row(&mut lines, delimiter).map_err(read_err)? {
+            Row::End => return Ok(()),
+            read => {
+                row += 1;
+                row_item(file, &headers, row, read, &mut lines, &mut lossy)
+            }
+        };
+        if let Some(w) = lossy_warning {
+            if !f(Err(w)) {
+                return Ok(());
+            }
+        }
+        if !f(item) {
+            return Ok(());
+        }
+    }
+}
+
+/// The column names of the header row (an empty one is `column_N`) and the delimiter the file
+/// uses; `None` for an empty file.
+fn read_header(lines: &mut Lines, delimiter: u8) -> std::io::Result<Option<(Vec<String>, u8)>> {
+    let Some((header_line, header_bytes)) = lines.next()? else {
+        return Ok(None);
     };
     let delimiter = if delimiter == b',' {
         detect_delimiter(&header_bytes)
@@ -54,12 +81,11 @@ pub fn stream(
         delimiter
     };
     lines.push_back(header_line, header_bytes);
-    let mut lossy = false;
-    let header = match read_row(&mut lines, delimiter).map_err(read_err)? {
+    let header = match read_row(lines, delimiter)? {
         Row::Fields { fields, .. } | Row::Unterminated { fields, .. } => fields,
-        Row::End => return Ok(()),
+        Row::End => return Ok(None),
     };
-    let headers: Vec<String> = header
+    let headers = header
         .iter()
         .enumerate()
         .map(|(i, h)| {
@@ -72,81 +98,81 @@ pub fn stream(
             }
         })
         .collect();
-    let mut row = 0u64;
-    loop {
-        let read = read_row(&mut lines, delimiter).map_err(read_err)?;
-        let (first_line, last_line, fields, unterminated) = match read {
-            Row::End => return Ok(()),
-            Row::Fields {
-                first_line,
-                last_line,
-                fields,
-            } => (first_line, last_line, fields, false),
-            Row::Unterminated {
-                first_line,
-                last_line,
-                fields,
-            } => (first_line, last_line, fields, true),
-        };
-        row += 1;
-        if unterminated || (fields.len() != headers.len() && last_line > first_line) {
-            // A quote opened on the first line never closed, or closed far away in another row:
-            // the first line is lost, the lines after it are read again as rows of their own.
-            lines.rewind_after(first_line);
-            let message = if unterminated {
-                "unterminated quote; this row is skipped and reading goes on at the next line"
-                    .to_string()
-            } else {
-                format!(
-                    "a quote opened here runs to line {last_line} and gives the row {} fields \
-                     (the header has {}); this row is skipped and reading goes on at the next line",
-                    fields.len(),
-                    headers.len()
-                )
-            };
-            if !f(Err(record_error(file, first_line, message))) {
-                return Ok(());
-            }
-            continue;
-        }
-        if fields.len() != headers.len() {
-            let message = format!(
-                "row has {} fields, the header has {}; row skipped",
+    Ok(Some((headers, delimiter)))
+}
+
+/// What one row read gives: a record, or a warning (a broken quote, which also gives back the
+/// lines after the row's first to be read again; a wrong number of fields); and, first, the
+/// file's first invalid UTF-8.
+fn row_item(
+    file: &InputFile,
+    headers: &[String],
+    row: u64,
+    read: Row,
+    lines: &mut Lines,
+    lossy: &mut bool,
+) -> (Option<Error>, Result<Item>) {
+    let (first_line, last_line, fields, unterminated) = match read {
+        Row::End => unreachable!("the caller stops at the end"),
+        Row::Fields {
+            first_line,
+            last_line,
+            fields,
+        } => (first_line, last_line, fields, false),
+        Row::Unterminated {
+            first_line,
+            last_line,
+            fields,
+        } => (first_line, last_line, fields, true),
+    };
+    if unterminated || (fields.len() != headers.len() && last_line > first_line) {
+        // A quote opened on the first line never closed, or closed far away in another row:
+        // the first line is lost, the lines after it are read again as rows of their own.
+        lines.rewind_after(first_line);
+        let message = if unterminated {
+            "unterminated quote; this row is skipped and reading goes on at the next line"
+                .to_string()
+        } else {
+            format!(
+                "a quote opened here runs to line {last_line} and gives the row {} fields \
+                 (the header has {}); this row is skipped and reading goes on at the next line",
                 fields.len(),
                 headers.len()
-            );
-            if !f(Err(record_error(file, first_line, message))) {
-                return Ok(());
-            }
-            continue;
-        }
-        if !lossy && fields.iter().any(|v| std::str::from_utf8(v).is_err()) {
-            lossy = true;
-            let line = first_line + first_bad_line(&fields);
-            let warning = Error::Lossy {
-                path: file.path.clone(),
-                line,
-            };
-            if !f(Err(warning)) {
-                return Ok(());
-            }
-        }
-        let named = headers
-            .iter()
-            .zip(fields)
-            .map(|(h, v)| {
-                let v = match String::from_utf8(v) {
-                    Ok(s) => s,
-                    Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
-                };
-                (h.clone(), RawValue::Str(v))
-            })
-            .collect();
-        let record = RawRecord::new(row, first_line, named);
-        if !f(Ok(Item::Record(record))) {
-            return Ok(());
-        }
+            )
+        };
+        return (None, Err(record_error(file, first_line, message)));
     }
+    if fields.len() != headers.len() {
+        let message = format!(
+            "row has {} fields, the header has {}; row skipped",
+            fields.len(),
+            headers.len()
+        );
+        return (None, Err(record_error(file, first_line, message)));
+    }
+    let mut warning = None;
+    if !*lossy && fields.iter().any(|v| std::str::from_utf8(v).is_err()) {
+        *lossy = true;
+        warning = Some(Error::Lossy {
+            path: file.path.clone(),
+            line: first_line + first_bad_line(&fields),
+        });
+    }
+    let named = headers
+        .iter()
+        .zip(fields)
+        .map(|(h, v)| {
+            let v = match String::from_utf8(v) {
+                Ok(s) => s,
+                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+            };
+            (h.clone(), RawValue::Str(v))
+        })
+        .collect();
+    (
+        warning,
+        Ok(Item::Record(RawRecord::new(row, first_line, named))),
+    )
 }
 
 fn record_error(file: &InputFile, line: u64, message: String) -> Error {
@@ -270,6 +296,52 @@ enum State {
     QuoteInQuoted,
 }
 
+impl State {
+    /// One byte of a row; `at_end` for the bytes of the line's end (`\n` or `\r\n`), which
+    /// are data only inside a quoted field.
+    fn step(
+        self,
+        b: u8,
+        at_end: bool,
+        delimiter: u8,
+        field: &mut Vec<u8>,
+        fields: &mut Vec<Vec<u8>>,
+        irregular: &mut bool,
+    ) -> State {
+        match self {
+            State::FieldStart | State::Unquoted if at_end => self,
+            State::FieldStart if b == b'"' => State::Quoted,
+            State::FieldStart | State::Unquoted if b == delimiter => {
+                fields.push(std::mem::take(field));
+                State::FieldStart
+            }
+            State::FieldStart | State::Unquoted => {
+                field.push(b);
+                State::Unquoted
+            }
+            State::Quoted if b == b'"' => State::QuoteInQuoted,
+            State::Quoted => {
+                field.push(b);
+                State::Quoted
+            }
+            State::QuoteInQuoted if b == b'"' => {
+                field.push(b'"');
+                State::Quoted
+            }
+            State::QuoteInQuoted if at_end => self,
+            State::QuoteInQuoted if b == delimiter => {
+                fields.push(std::mem::take(field));
+                State::FieldStart
+            }
+            State::QuoteInQuoted => {
+                field.push(b);
+                *irregular = true;
+                State::Unquoted
+            }
+        }
+    }
+}
+
 /// Reads one row, across lines while a quoted field is open. Blank lines between rows are
 /// skipped. A quote inside an unquoted field is kept as text, and text after a closing quote
 /// joins the field, as the csv crate and spreadsheets read them.
@@ -326,35 +398,14 @@ fn read_row(lines: &mut Lines, delimiter: u8) -> std::io::Result<Row> {
             line.len()
         };
         for (i, &b) in line.iter().enumerate() {
-            let at_end = i >= body_end;
-            match state {
-                State::FieldStart | State::Unquoted if at_end => {}
-                State::FieldStart if b == b'"' => state = State::Quoted,
-                State::FieldStart | State::Unquoted if b == delimiter => {
-                    fields.push(std::mem::take(&mut field));
-                    state = State::FieldStart;
-                }
-                State::FieldStart | State::Unquoted => {
-                    field.push(b);
-                    state = State::Unquoted;
-                }
-                State::Quoted if b == b'"' => state = State::QuoteInQuoted,
-                State::Quoted => field.push(b),
-                State::QuoteInQuoted if b == b'"' => {
-                    field.push(b'"');
-                    state = State::Quoted;
-                }
-                State::QuoteInQuoted if at_end => {}
-                State::QuoteInQuoted if b == delimiter => {
-                    fields.push(std::mem::take(&mut field));
-                    state = State::FieldStart;
-                }
-                State::QuoteInQuoted => {
-                    field.push(b);
-                    state = State::Unquoted;
-                    irregular = true;
-                }
-            }
+            state = state.step(
+                b,
+                i >= body_end,
+                delimiter,
+                &mut field,
+                &mut fields,
+                &mut irregular,
+            );
         }
         if state != State::Quoted {
             fields.push(field);

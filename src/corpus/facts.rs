@@ -9,7 +9,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
-use super::{MetaValue, Metadata};
+use crate::meta::{MetaValue, Metadata};
 
 /// The facts that are numbers: a value given for one of them (in front matter) must be a number.
 pub const NUMERIC_KEYS: [&str; 5] = [

@@ -6,75 +6,27 @@
 //! folders in a stable (sorted) order so that runs are reproducible.
 
 pub mod csv;
-pub mod dates;
 pub mod facts;
 pub mod jsonl;
 pub mod records;
 pub mod stream;
 pub mod text;
 
-use std::collections::BTreeMap;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-use serde::{Deserialize, Serialize};
-
 use crate::error::{Error, Result};
+pub use crate::meta::{dates, MetaValue, Metadata};
 
-/// One metadata value, typed by what it is. Serialized untagged, so numbers are JSON numbers.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(untagged)]
-pub enum MetaValue {
-    /// A whole number (a year, a count).
-    Int(i64),
-    /// A decimal number (a rating).
-    Float(f64),
-    /// Free text (a name).
-    Text(String),
-    /// A short list of keywords (genres, countries, cast).
-    List(Vec<String>),
-    /// A date (serialized as ISO 8601).
-    Date(dates::Date),
+/// Receives progress while a corpus is read (indexing, exporting; the binary draws a bar).
+pub trait Progress: Send + Sync {
+    /// Reading starts; `total_bytes` is the size on disk of the inputs to read.
+    fn start(&self, total_bytes: u64);
+    /// Bytes of input read so far (as stored, compressed or not) and documents made.
+    fn update(&self, bytes_read: u64, documents: u64);
+    /// Reading is done (committing or closing files follows).
+    fn finish(&self);
 }
-
-impl MetaValue {
-    /// The kind of value this is.
-    pub fn meta_type(&self) -> crate::schema::MetaType {
-        use crate::schema::MetaType;
-        match self {
-            MetaValue::Int(_) => MetaType::Integer,
-            MetaValue::Float(_) => MetaType::Float,
-            MetaValue::Text(_) => MetaType::Text,
-            MetaValue::List(_) => MetaType::Keywords,
-            MetaValue::Date(_) => MetaType::Date,
-        }
-    }
-
-    /// The value as a number, for ranges and sorting: numbers as they are, dates in seconds
-    /// since 1970; `None` for text.
-    pub fn as_number(&self) -> Option<f64> {
-        match self {
-            MetaValue::Int(n) => Some(*n as f64),
-            MetaValue::Float(x) => Some(*x),
-            MetaValue::Date(d) => Some(d.secs as f64),
-            MetaValue::Text(_) | MetaValue::List(_) => None,
-        }
-    }
-
-    /// The value as plain text, for display and for the searchable metadata text.
-    pub fn to_text(&self) -> String {
-        match self {
-            MetaValue::Int(n) => n.to_string(),
-            MetaValue::Float(x) => x.to_string(),
-            MetaValue::Text(s) => s.clone(),
-            MetaValue::List(items) => items.join(", "),
-            MetaValue::Date(d) => d.to_iso(),
-        }
-    }
-}
-
-/// A document's metadata, by field name (sorted, so output is stable).
-pub type Metadata = BTreeMap<String, MetaValue>;
 
 /// One document of the corpus, before it is split into passages.
 #[derive(Debug, Clone, PartialEq)]
@@ -204,9 +156,8 @@ impl Inputs {
     /// Reports each input passed over to `warn`; returns how many there were.
     pub fn report_skipped(&self, warn: &mut dyn FnMut(&Error)) -> u64 {
         for (path, reason) in &self.skipped {
-            warn(&Error::Record {
+            warn(&Error::File {
                 path: path.clone(),
-                line: 0,
                 message: format!("{reason}, skipped"),
             });
         }
@@ -415,9 +366,8 @@ pub fn stream_records(
         Format::Csv { delimiter } => csv::stream(file, reader, delimiter, f),
         Format::JsonLines => jsonl::stream_lines(file, reader, f),
         Format::JsonArray => jsonl::stream_array(file, reader, f),
-        Format::Text | Format::Markdown => Err(Error::Record {
+        Format::Text | Format::Markdown => Err(Error::File {
             path: file.path.clone(),
-            line: 0,
             message: "not a structured format".into(),
         }),
     }

@@ -4,7 +4,7 @@
 //! the batches to worker threads; export turns them into documents on the spot. Either way
 //! [`batch_documents`] makes the documents, so both see exactly the same ones.
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::records::{Observations, Plan, RawRecord, Roles, SAMPLE_RECORDS};
@@ -37,47 +37,57 @@ pub fn read_records(
     warn: &mut dyn FnMut(&Error),
     batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool,
 ) -> Result<RecordsRead> {
-    let source = file.path.display().to_string();
-    let file_id = file.file_id();
-    let header_row = matches!(file.format, Format::Csv { .. });
-    let skipped = AtomicU64::new(0);
-    let mut sample: Vec<RawRecord> = Vec::new();
-    let mut plan: Option<Arc<Plan>> = None;
-    let mut pending: Vec<Item> = Vec::with_capacity(BATCH_RECORDS);
-    let mut alive = true;
-    let mut fatal: Option<Error> = None;
-    // Decides the plan from the sample, reports what the user should know, and passes the
-    // sampled records on.
-    let decide = |sample: &mut Vec<RawRecord>,
-                  warn: &mut dyn FnMut(&Error),
-                  batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool|
-     -> std::result::Result<(Arc<Plan>, bool), Error> {
-        let p = Arc::new(Plan::infer(sample, roles, &file_id, &source));
-        if let Some(message) = p.unknown_role() {
-            return Err(Error::Roles {
-                path: file.path.clone(),
-                message,
-            });
-        }
-        for message in p.notices(sample, header_row) {
-            warn(&Error::Record {
-                path: file.path.clone(),
-                line: 0,
-                message,
-            });
-        }
-        let mut alive = true;
-        let mut records = std::mem::take(sample)
-            .into_iter()
-            .map(Item::Record)
-            .peekable();
-        while alive && records.peek().is_some() {
-            let chunk: Vec<Item> = records.by_ref().take(BATCH_RECORDS).collect();
-            alive = batch(&p, chunk);
-        }
-        Ok((p, alive))
+    let mut r = Reading {
+        file,
+        roles,
+        sample: Vec::new(),
+        plan: None,
+        pending: Vec::with_capacity(BATCH_RECORDS),
+        alive: true,
+        fatal: None,
+        skipped: 0,
     };
-    let result = super::stream_records(file, counter, &mut |item| {
+    let result = super::stream_records(file, counter, &mut |item| r.item(item, warn, batch));
+    if let Some(e) = r.fatal {
+        return Err(e);
+    }
+    if r.alive && r.plan.is_none() && !r.sample.is_empty() {
+        r.decide(warn, batch)?;
+    }
+    if r.alive && !r.pending.is_empty() {
+        if let Some(p) = &r.plan {
+            r.alive = batch(p, std::mem::take(&mut r.pending));
+        }
+    }
+    // A stream that broke off (truncated file) has still passed on what came before it.
+    result?;
+    Ok(RecordsRead {
+        plan: r.plan,
+        skipped: r.skipped,
+        finished: r.alive,
+    })
+}
+
+/// A structured file being read: the sample until the plan is decided, then batches.
+struct Reading<'a> {
+    file: &'a InputFile,
+    roles: &'a Roles,
+    sample: Vec<RawRecord>,
+    plan: Option<Arc<Plan>>,
+    pending: Vec<Item>,
+    alive: bool,
+    fatal: Option<Error>,
+    skipped: u64,
+}
+
+impl Reading<'_> {
+    /// Takes one item of the stream; false to stop.
+    fn item(
+        &mut self,
+        item: Result<Item>,
+        warn: &mut dyn FnMut(&Error),
+        batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool,
+    ) -> bool {
         let item = match item {
             Ok(item) => item,
             Err(e @ Error::Lossy { .. }) => {
@@ -86,59 +96,73 @@ pub fn read_records(
             }
             Err(e) => {
                 warn(&e);
-                skipped.fetch_add(1, Ordering::Relaxed);
+                self.skipped += 1;
                 return true;
             }
         };
-        let Some(p) = &plan else {
-            match item.into_record(&file.path) {
-                Ok(r) => sample.push(r),
+        let Some(p) = &self.plan else {
+            match item.into_record(&self.file.path) {
+                Ok(r) => self.sample.push(r),
                 Err(e) => {
                     warn(&e);
-                    skipped.fetch_add(1, Ordering::Relaxed);
+                    self.skipped += 1;
                 }
             }
-            if sample.len() >= SAMPLE_RECORDS {
-                match decide(&mut sample, warn, batch) {
-                    Ok((p, a)) => {
-                        plan = Some(p);
-                        alive = a;
-                    }
-                    Err(e) => {
-                        fatal = Some(e);
-                        alive = false;
-                    }
+            if self.sample.len() >= SAMPLE_RECORDS {
+                if let Err(e) = self.decide(warn, batch) {
+                    self.fatal = Some(e);
+                    self.alive = false;
                 }
             }
-            return alive;
+            return self.alive;
         };
-        pending.push(item);
-        if pending.len() >= BATCH_RECORDS {
-            let items = std::mem::replace(&mut pending, Vec::with_capacity(BATCH_RECORDS));
-            alive = batch(p, items);
+        self.pending.push(item);
+        if self.pending.len() >= BATCH_RECORDS {
+            let items = std::mem::replace(&mut self.pending, Vec::with_capacity(BATCH_RECORDS));
+            self.alive = batch(p, items);
         }
-        alive
-    });
-    if let Some(e) = fatal {
-        return Err(e);
+        self.alive
     }
-    if alive && plan.is_none() && !sample.is_empty() {
-        let (p, a) = decide(&mut sample, warn, batch)?;
-        plan = Some(p);
-        alive = a;
-    }
-    if alive && !pending.is_empty() {
-        if let Some(p) = &plan {
-            alive = batch(p, pending);
+
+    /// Decides the plan from the sample, reports what the user should know, and passes the
+    /// sampled records on.
+    fn decide(
+        &mut self,
+        warn: &mut dyn FnMut(&Error),
+        batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool,
+    ) -> Result<()> {
+        let file = self.file;
+        let source = file.path.display().to_string();
+        let p = Arc::new(Plan::infer(
+            &self.sample,
+            self.roles,
+            &file.file_id(),
+            &source,
+        ));
+        if let Some(message) = p.unknown_role() {
+            return Err(Error::Roles {
+                path: file.path.clone(),
+                message,
+            });
         }
+        let header_row = matches!(file.format, Format::Csv { .. });
+        for message in p.notices(&self.sample, header_row) {
+            warn(&Error::File {
+                path: file.path.clone(),
+                message,
+            });
+        }
+        let mut records = std::mem::take(&mut self.sample)
+            .into_iter()
+            .map(Item::Record)
+            .peekable();
+        while self.alive && records.peek().is_some() {
+            let chunk: Vec<Item> = records.by_ref().take(BATCH_RECORDS).collect();
+            self.alive = batch(&p, chunk);
+        }
+        self.plan = Some(p);
+        Ok(())
     }
-    // A stream that broke off (truncated file) has still passed on what came before it.
-    result?;
-    Ok(RecordsRead {
-        plan,
-        skipped: skipped.load(Ordering::Relaxed),
-        finished: alive,
-    })
 }
 
 /// What [`batch_documents`] makes of one item.
@@ -183,16 +207,15 @@ pub fn batch_documents(
 pub fn misfit_warnings(plan: &Plan, path: &std::path::Path) -> Vec<Error> {
     plan.misfits()
         .into_iter()
-        .map(|(key, ty, count, record)| Error::Record {
+        .map(|(key, ty, count, record)| Error::File {
             path: path.to_path_buf(),
-            line: 0,
             message: format!(
                 "{count} value{} of `{key}` {} not {} (the first in record {record}); kept as \
                  text, so filters and sorting on `{key}` do not see {}",
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "is" } else { "are" },
                 match ty {
-                    crate::schema::MetaType::Date => "dates",
+                    crate::meta::MetaType::Date => "dates",
                     _ => "numbers",
                 },
                 if count == 1 { "it" } else { "them" },

@@ -4,8 +4,9 @@
 //! (`---` lines around `key: value` pairs): its `title` is the title and every other key is
 //! metadata, typed by its value, taking precedence over facts found in the prose.
 
-use super::{facts, records, Document, Format, InputFile, MetaValue};
+use super::{facts, records, Document, Format, InputFile};
 use crate::error::{Error, Result};
+use crate::meta::MetaValue;
 
 /// How many leading bytes are checked for NUL to tell a binary file from text.
 pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
@@ -75,9 +76,8 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         if facts::NUMERIC_KEYS.contains(&key.as_str())
             && !matches!(value, MetaValue::Int(_) | MetaValue::Float(_))
         {
-            warn(&Error::Record {
+            warn(&Error::File {
                 path: file.path.clone(),
-                line: 0,
                 message: format!(
                     "front matter `{key}: {}` is not a number; left out",
                     value.to_text()

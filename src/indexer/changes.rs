@@ -162,9 +162,8 @@ pub fn plan<'a>(
                     Some(_) => format!("{e}; keeping its documents from the last run"),
                     None => format!("{e}, skipped"),
                 };
-                warn(&Error::Record {
+                warn(&Error::File {
                     path: input.path.clone(),
-                    line: 0,
                     message,
                 });
                 if let Some(s) = kept {

@@ -99,6 +99,7 @@ pub(super) struct Place {
 }
 
 /// A document id claimed by the first document read with it.
+#[derive(Debug)]
 pub(super) struct Claim {
     pub(super) place: Place,
     pub(super) ord: u64,
@@ -165,5 +166,62 @@ impl Claims {
                 dropped: self.describe(place),
             }),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claims(files: &[&str]) -> (Claims, Fields) {
+        let (_, fields) = schema::build();
+        let claims = Claims {
+            sources: files.iter().map(|f| f.to_string()).collect(),
+            map: Mutex::new(FxHashMap::default()),
+            losers: Mutex::new(Vec::new()),
+            existing: None,
+        };
+        (claims, fields)
+    }
+
+    #[test]
+    fn the_first_document_read_keeps_its_id() {
+        let (c, fields) = claims(&["a.jsonl", "b.jsonl"]);
+        let first = Place { file: 0, record: 2 };
+        let later = Place { file: 1, record: 1 };
+        assert!(c.claim(&fields, "x", first, 10, 3).unwrap().is_none());
+        // A later-read duplicate is refused with both places named.
+        let e = c.claim(&fields, "x", later, 11, 1).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            "duplicate document id `x`: b.jsonl record 1 skipped, a.jsonl record 2 kept \
+             (the first one read wins)"
+        );
+        assert!(c.claim(&fields, "y", later, 12, 1).unwrap().is_none());
+    }
+
+    #[test]
+    fn an_earlier_read_document_added_later_takes_the_id_back() {
+        // Workers add in parallel: the document read later may be added first.
+        let (c, fields) = claims(&["a.jsonl", "b.jsonl"]);
+        let read_later = Place { file: 1, record: 5 };
+        let read_first = Place { file: 0, record: 9 };
+        assert!(c.claim(&fields, "x", read_later, 20, 2).unwrap().is_none());
+        let loser = c.claim(&fields, "x", read_first, 21, 4).unwrap().unwrap();
+        assert_eq!(
+            (loser.place, loser.ord, loser.passages),
+            (read_later, 20, 2)
+        );
+        // In one file, records in file order.
+        let (c, fields) = claims(&["a.csv"]);
+        assert!(c
+            .claim(&fields, "k", Place { file: 0, record: 7 }, 1, 1)
+            .unwrap()
+            .is_none());
+        assert!(c
+            .claim(&fields, "k", Place { file: 0, record: 3 }, 2, 1)
+            .unwrap()
+            .is_some());
+        assert_eq!(c.describe(Place { file: 0, record: 0 }), "a.csv");
     }
 }

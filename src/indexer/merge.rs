@@ -45,3 +45,59 @@ impl tantivy::indexer::MergePolicy for BoundedMergePolicy {
         out
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use tantivy::index::SegmentId;
+    use tantivy::indexer::MergePolicy;
+
+    use super::*;
+
+    fn segments(sizes: &[u32]) -> Vec<tantivy::index::SegmentMeta> {
+        let index = tantivy::Index::create_in_ram(crate::schema::build().0);
+        sizes
+            .iter()
+            .map(|&n| index.new_segment_meta(SegmentId::generate_random(), n))
+            .collect()
+    }
+
+    fn merged_sizes(sizes: &[u32]) -> Vec<Vec<u32>> {
+        let metas = segments(sizes);
+        let size_of = |id: &SegmentId| {
+            metas
+                .iter()
+                .find(|m| m.id() == *id)
+                .map_or(0, |m| m.num_docs())
+        };
+        BoundedMergePolicy
+            .compute_merge_candidates(&metas)
+            .into_iter()
+            .map(|c| {
+                let mut group: Vec<u32> = c.0.iter().map(size_of).collect();
+                group.sort_unstable();
+                group
+            })
+            .collect()
+    }
+
+    #[test]
+    fn small_segments_merge_in_groups_under_the_cap() {
+        let groups = merged_sizes(&[20_000; 12]);
+        assert!(!groups.is_empty());
+        for g in &groups {
+            assert!(g.len() >= MIN_SEGMENTS_PER_MERGE, "{g:?}");
+            assert!(g.iter().sum::<u32>() <= MAX_MERGE_DOCS, "{g:?}");
+        }
+    }
+
+    #[test]
+    fn too_few_or_too_big_segments_are_left_alone() {
+        // Three small ones: not worth a merge.
+        assert!(merged_sizes(&[1_000, 2_000, 3_000]).is_empty());
+        // Segments of half the cap or more never merge again.
+        assert!(merged_sizes(&[60_000; 8]).is_empty());
+        // Big ones stay out of a merge of small ones.
+        let groups = merged_sizes(&[90_000, 5_000, 5_000, 5_000, 5_000]);
+        assert_eq!(groups, [vec![5_000, 5_000, 5_000, 5_000]]);
+    }
+}

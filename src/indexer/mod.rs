@@ -21,26 +21,25 @@ mod merge;
 mod open;
 mod pipeline;
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rustc_hash::FxHashMap;
 use tantivy::Term;
 
+pub use crate::corpus::Progress;
 pub use changes::{normalize, DEFAULT_CORPUS};
 pub use merge::BoundedMergePolicy;
 
 use crate::corpus::{self, records::Roles};
 use crate::error::{Error, Result};
-use crate::schema::{self, Manifest, MetaType};
+use crate::schema::{self, Manifest};
 use crate::state::{self, FileList, FileState, ReadOptions};
 use changes::Changes;
-use claims::{Claims, Existing};
+use claims::Existing;
 use open::Writable;
-use pipeline::{record_type, Counters, Feed, Job, Worker, QUEUE_PER_WORKER};
+use pipeline::record_type;
 
 /// Default memory budget of tantivy's writer, shared by its threads. Big enough that a 100k-review
 /// corpus is written in few segments, small enough to stay far below the machine's memory.
@@ -48,16 +47,6 @@ pub const DEFAULT_MEMORY_BYTES: usize = 128 * 1024 * 1024;
 
 /// Smallest budget tantivy accepts per writer thread.
 pub const MIN_MEMORY_PER_THREAD: usize = 15 * 1024 * 1024;
-
-/// Receives progress while indexing (the binary draws a bar with it).
-pub trait Progress: Send + Sync {
-    /// Indexing starts; `total_bytes` is the size on disk of the inputs to read.
-    fn start(&self, total_bytes: u64);
-    /// Bytes of input read so far (as stored, compressed or not) and documents indexed.
-    fn update(&self, bytes_read: u64, documents: u64);
-    /// Indexing is done (committing follows).
-    fn finish(&self);
-}
 
 /// What to index and where.
 #[derive(Clone)]
@@ -262,9 +251,8 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
         opts.rebuild,
     );
     for message in forget_warnings {
-        warn(&Error::Record {
+        warn(&Error::File {
             path: dir.clone(),
-            line: 0,
             message,
         });
     }
@@ -282,9 +270,8 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
         if std::fs::symlink_metadata(root).is_ok() {
             present.push(root.clone());
         } else {
-            warn(&Error::Record {
+            warn(&Error::File {
                 path: root.clone(),
-                line: 0,
                 message: format!(
                     "no such file or folder; its documents stay in the index (`reel index \
                      --forget {}` stops following it)",
@@ -354,9 +341,8 @@ fn previous_list(
     };
     let options = opts.read_options();
     if !w.cleared && old.options != options && (!old.files.is_empty() || w.manifest.documents > 0) {
-        warn(&Error::Record {
+        warn(&Error::File {
             path: dir.clone(),
-            line: 0,
             message: "read options differ from the index's, re-indexing every file".into(),
         });
         w.cleared = true;
@@ -384,180 +370,59 @@ fn read_and_write(
     warn: &mut dyn FnMut(&Error),
 ) -> Result<FileList> {
     let fields = w.fields;
-    let writer = &w.writer;
     // Deletes come before the adds, so they do not touch the documents added by this run.
-    for source in plan
+    let replaced: Vec<&String> = plan
         .removed
         .iter()
         .chain(plan.to_read.iter().map(|f| &f.source))
-    {
-        writer.delete_term(Term::from_field_text(fields.source, source));
+        .collect();
+    for source in &replaced {
+        w.writer
+            .delete_term(Term::from_field_text(fields.source, source));
     }
     // Ids held by files that stay as they are, for the duplicate check.
-    let replaced: HashSet<&str> = plan
-        .removed
-        .iter()
-        .chain(plan.to_read.iter().map(|f| &f.source))
-        .map(String::as_str)
-        .collect();
     let existing = if plan.kept.values().any(|f| f.documents > 0) {
+        let replaced: HashSet<&str> = replaced.iter().map(|s| s.as_str()).collect();
         Some(Existing::open(&w.index, &fields, &replaced)?)
     } else {
         None
     };
     let to_read = &plan.to_read;
-    let total_bytes: u64 = to_read.iter().map(|f| f.size).sum();
-    if let Some(p) = &opts.progress {
-        p.start(total_bytes);
-    }
-    let bytes_read = Arc::new(AtomicU64::new(0));
-    let counters = Counters {
-        next_ord: AtomicU64::new(w.manifest.next_doc_ord),
-        documents: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
-        passages: to_read.iter().map(|_| AtomicU64::new(0)).collect(),
-        indexed: AtomicU64::new(0),
-        skipped: AtomicU64::new(0),
-    };
-    let claims = Claims {
-        sources: to_read.iter().map(|f| f.source.clone()).collect(),
-        map: Mutex::new(FxHashMap::default()),
-        losers: Mutex::new(Vec::new()),
-        existing,
-    };
-    let threads = opts.threads.max(1);
-    let mut types: Vec<BTreeMap<String, MetaType>> = vec![BTreeMap::new(); to_read.len()];
-    let mut plans: Vec<Option<Arc<crate::corpus::records::Plan>>> = vec![None; to_read.len()];
-    let mut unread: HashSet<usize> = HashSet::new();
-    let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(threads * QUEUE_PER_WORKER);
-    let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
-
-    let mut fatal: Option<Error> = None;
-    let mut read_whole = vec![false; to_read.len()];
-    let worker_result: Result<()> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (0..threads)
-            .map(|_| {
-                let worker = Worker {
-                    writer,
-                    fields: &fields,
-                    whole: opts.whole_documents,
-                    warnings: warn_tx.clone(),
-                    counters: &counters,
-                    claims: &claims,
-                };
-                let rx = job_rx.clone();
-                scope.spawn(move || worker.work(rx))
-            })
-            .collect();
-        drop(job_rx);
-        let mut feed = Feed {
-            jobs: job_tx,
-            warnings: &warn_rx,
-            warn: &mut *warn,
+    let outcome = pipeline::run(
+        pipeline::Input {
+            writer: &w.writer,
+            fields: &fields,
+            whole_documents: opts.whole_documents,
+            roles: &opts.roles,
+            threads: opts.threads.max(1),
             progress: opts.progress.as_deref(),
-            bytes_read: &bytes_read,
-            counters: &counters,
-        };
-        for (i, file) in to_read.iter().enumerate() {
-            let ok = if file.size == 0 {
-                Err(Error::Record {
-                    path: file.input.path.clone(),
-                    line: 0,
-                    message: "empty file, skipped".into(),
-                })
-            } else if file.input.format.is_records() {
-                match feed.records(i as u32, file.input, &opts.roles) {
-                    Ok((alive, plan)) => {
-                        plans[i] = plan;
-                        Ok(alive)
-                    }
-                    // A role the file has no column for: the whole run stops.
-                    Err(e @ Error::Roles { .. }) => {
-                        fatal = Some(e);
-                        Ok(false)
-                    }
-                    Err(e) => Err(e),
-                }
-            } else {
-                feed.text(i as u32, file.input, &mut types[i])
-            };
-            match ok {
-                Ok(true) => read_whole[i] = true,
-                Ok(false) => break,
-                Err(e) => {
-                    // An I/O failure is tried again next run; a file that cannot be indexed
-                    // (binary, empty) is remembered so the next run does not read it again.
-                    if matches!(e, Error::Read { .. }) {
-                        unread.insert(i);
-                    }
-                    (feed.warn)(&e);
-                    counters.skipped.fetch_add(1, Ordering::Relaxed);
-                }
-            }
-        }
-        drop(feed.jobs);
-        let mut first_error = Ok(());
-        for w in workers {
-            let r = w.join().unwrap_or_else(|payload| {
-                Err(Error::Internal(format!(
-                    "an indexing worker stopped: {}",
-                    crate::error::panic_message(&*payload)
-                )))
-            });
-            if first_error.is_ok() {
-                first_error = r;
-            }
-        }
-        first_error
-    });
-    for w in warn_rx.try_iter() {
-        warn(&w);
-    }
-    if let Some(e) = fatal {
-        return Err(e);
-    }
-    worker_result?;
-    // Column types are known once every document of a file was made.
-    for (i, plan) in plans.iter().enumerate() {
-        if let Some(plan) = plan {
-            types[i] = plan.metadata_types();
-            for w in crate::corpus::stream::misfit_warnings(plan, &to_read[i].input.path) {
-                warn(&w);
-            }
-        }
-    }
+            next_ord: w.manifest.next_doc_ord,
+            files: to_read,
+            existing,
+        },
+        warn,
+    )?;
     // Duplicates found after both were added: the later one read goes. These deletes come after
     // every add of the run, so they reach the documents they name.
-    let Claims {
-        losers, existing, ..
-    } = claims;
-    for ord in losers.into_inner().unwrap_or_default() {
-        writer.delete_term(Term::from_field_u64(fields.doc_ord, ord));
-    }
-    // Close the last commit's searcher before committing: tantivy keeps the files of every
-    // segment still open in this process, so the old segments would outlive the commit.
-    drop(existing);
-    if let Some(p) = &opts.progress {
-        p.update(
-            bytes_read.load(Ordering::Relaxed),
-            counters.indexed.load(Ordering::Relaxed),
-        );
-        p.finish();
+    for ord in &outcome.losers {
+        w.writer
+            .delete_term(Term::from_field_u64(fields.doc_ord, *ord));
     }
     let mut list = FileList {
         options: opts.read_options(),
         files: plan.kept.clone(),
         followed,
     };
-    for (i, file) in to_read.iter().enumerate() {
-        let documents = counters.documents[i].load(Ordering::Relaxed);
-        let passages = counters.passages[i].load(Ordering::Relaxed);
+    for (file, made) in to_read.iter().zip(outcome.files) {
         // A file read to its end, or cut short after some documents, counts as read.
-        if read_whole[i] || documents > 0 {
+        if made.read_whole || made.documents > 0 {
             stats.files += 1;
         }
-        stats.documents += documents;
-        stats.passages += passages;
-        if unread.contains(&i) && documents == 0 {
+        stats.documents += made.documents;
+        stats.passages += made.passages;
+        // An I/O failure is tried again next run; a file that cannot be indexed (binary, empty)
+        // is remembered so the next run does not read it again.
+        if made.unreadable && made.documents == 0 {
             continue;
         }
         list.files.insert(
@@ -565,15 +430,15 @@ fn read_and_write(
             FileState {
                 size: file.size,
                 hash: file.hash.clone(),
-                documents,
-                passages,
-                metadata: std::mem::take(&mut types[i]),
+                documents: made.documents,
+                passages: made.passages,
+                metadata: made.types,
             },
         );
     }
-    stats.skipped += counters.skipped.load(Ordering::Relaxed);
-    stats.bytes = total_bytes;
-    w.manifest.next_doc_ord = counters.next_ord.load(Ordering::Relaxed);
+    stats.skipped += outcome.skipped;
+    stats.bytes = to_read.iter().map(|f| f.size).sum();
+    w.manifest.next_doc_ord = outcome.next_ord;
     stats.total_documents = list.files.values().map(|f| f.documents).sum();
     stats.total_passages = list.files.values().map(|f| f.passages).sum();
     Ok(list)

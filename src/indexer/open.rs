@@ -81,22 +81,6 @@ pub fn open_for_writing(
     threads: usize,
     memory: usize,
 ) -> Result<Writable> {
-    let writer_of = |index: &tantivy::Index| -> Result<IndexWriter> {
-        let writer = index
-            .writer_with_num_threads(threads, memory)
-            .map_err(|e| lock_error(e, dir))?;
-        // A reopened writer gives its first operation the last commit's own opstamp, and a merge
-        // of committed segments applies deletes up to that opstamp, saving them under the last
-        // commit's manifest: the first delete of a run could land without its commit (found by
-        // the kill -9 trials). So the first operation is a delete that matches nothing.
-        let fields =
-            Fields::from_schema(&index.schema()).map_err(|reason| Error::Incompatible {
-                path: dir.to_path_buf(),
-                reason,
-            })?;
-        writer.delete_term(Term::from_field_u64(fields.doc_ord, u64::MAX));
-        Ok(writer)
-    };
     if schema::exists(dir) {
         // Every segment file must open: an update keeps the segments it does not touch, so it
         // must not build on a damaged one; a damaged index is rebuilt from nothing.
@@ -106,11 +90,11 @@ pub fn open_for_writing(
         });
         match opened {
             Ok((index, fields, manifest)) => {
-                let writer = writer_of(&index)?;
+                let writer = writer_of(&index, dir, threads, memory)?;
                 // Read the manifest again under the lock: another writer may have committed.
                 let committed = schema::read_manifest(&index, dir).unwrap_or(manifest);
                 let committed_list = committed.files.as_ref().map(|r| r.name.clone());
-                // A rebuild starts from nothing; `run` deletes the old documents in its commit.
+                // A rebuild starts from nothing; the run deletes the old documents in its commit.
                 let manifest = if rebuild {
                     Manifest::default()
                 } else {
@@ -133,7 +117,35 @@ pub fn open_for_writing(
             Err(e) => return Err(e),
         }
     }
-    // A new index, or one that must be recreated: hold the writer lock while creating it.
+    create(dir, rebuild, threads, memory)
+}
+
+/// A writer on the index, whose first operation is a delete that matches nothing.
+///
+/// A reopened writer gives its first operation the last commit's own opstamp, and a merge of
+/// committed segments applies deletes up to that opstamp, saving them under the last commit's
+/// manifest: the first delete of a run could land without its commit (found by the kill -9
+/// trials). The no-op delete takes that opstamp.
+fn writer_of(
+    index: &tantivy::Index,
+    dir: &Path,
+    threads: usize,
+    memory: usize,
+) -> Result<IndexWriter> {
+    let writer = index
+        .writer_with_num_threads(threads, memory)
+        .map_err(|e| lock_error(e, dir))?;
+    let fields = Fields::from_schema(&index.schema()).map_err(|reason| Error::Incompatible {
+        path: dir.to_path_buf(),
+        reason,
+    })?;
+    writer.delete_term(Term::from_field_u64(fields.doc_ord, u64::MAX));
+    Ok(writer)
+}
+
+/// Creates a new index, or recreates one (`--rebuild` of a damaged or outdated index), holding
+/// the writer lock while it does.
+fn create(dir: &Path, rebuild: bool, threads: usize, memory: usize) -> Result<Writable> {
     let created_folder = !dir.exists();
     std::fs::create_dir_all(dir).map_err(|source| Error::Io {
         path: dir.to_path_buf(),
@@ -146,9 +158,7 @@ pub fn open_for_writing(
         })?;
         let _lock = directory
             .acquire_lock(&INDEX_WRITER_LOCK)
-            .map_err(|_| Error::Locked {
-                path: dir.to_path_buf(),
-            })?;
+            .map_err(|e| lock_error(tantivy::TantivyError::LockFailure(e, None), dir))?;
         if schema::exists(dir) && !rebuild {
             // Another run created it meanwhile.
             let (index, fields, _) = schema::open(dir)?;
@@ -164,7 +174,7 @@ pub fn open_for_writing(
         Ok(created) => (created, true),
         Err(opened) => (opened, false),
     };
-    let writer = writer_of(&index)?;
+    let writer = writer_of(&index, dir, threads, memory)?;
     let manifest = if cleared {
         Manifest::default()
     } else {
@@ -219,11 +229,21 @@ pub fn delete_everything(writer: &IndexWriter) -> Result<()> {
     Ok(())
 }
 
+/// A failure to take the writer lock: another writer holds it, or the folder cannot be written.
 fn lock_error(e: tantivy::TantivyError, dir: &Path) -> Error {
     match e {
-        tantivy::TantivyError::LockFailure(..) => Error::Locked {
-            path: dir.to_path_buf(),
+        tantivy::TantivyError::LockFailure(tantivy::directory::error::LockError::LockBusy, _) => {
+            Error::Locked {
+                path: dir.to_path_buf(),
+            }
+        }
+        other => match Error::from_tantivy(dir, other, true) {
+            // Not damage: the lock file could not be made, for a reason the OS gave.
+            Error::Damaged { reason, .. } => Error::Io {
+                path: dir.to_path_buf(),
+                source: std::io::Error::other(format!("cannot take the writer lock: {reason}")),
+            },
+            cause => cause,
         },
-        other => Error::Tantivy(other),
     }
 }

@@ -5,25 +5,191 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
+use rustc_hash::FxHashMap;
 use tantivy::IndexWriter;
 
-use super::claims::{Claims, Place};
+use super::changes::ToRead;
+use super::claims::{Claims, Existing, Place};
 use super::Progress;
 use std::cell::RefCell;
 
 use crate::corpus::records::{Plan, Roles};
 use crate::corpus::{self, stream, Document, InputFile, Item};
 use crate::error::{Error, Result};
+use crate::meta::MetaType;
 use crate::passage;
-use crate::schema::{self, Fields, MetaType};
+use crate::schema::{self, Fields};
 
 /// Batches waiting per worker: keeps workers busy while the reader decompresses and parses.
 pub const QUEUE_PER_WORKER: usize = 2;
 
+/// What the pipeline needs: the writer, how to read, and the files.
+pub struct Input<'a> {
+    pub writer: &'a IndexWriter,
+    pub fields: &'a Fields,
+    pub whole_documents: bool,
+    pub roles: &'a Roles,
+    pub threads: usize,
+    pub progress: Option<&'a dyn Progress>,
+    /// The first new document's `doc_ord`.
+    pub next_ord: u64,
+    pub files: &'a [ToRead<'a>],
+    /// Who holds ids among the documents that stay.
+    pub existing: Option<Existing>,
+}
+
+/// What the pipeline made of one file.
+#[derive(Default)]
+pub struct FileMade {
+    pub documents: u64,
+    pub passages: u64,
+    /// Its metadata columns and their types.
+    pub types: BTreeMap<String, MetaType>,
+    /// Read to its end.
+    pub read_whole: bool,
+    /// It could not be read (an I/O error): the next run tries again.
+    pub unreadable: bool,
+}
+
+/// What the pipeline made.
+pub struct Outcome {
+    /// One per input file, in order.
+    pub files: Vec<FileMade>,
+    /// Records and files skipped.
+    pub skipped: u64,
+    /// The next new document's `doc_ord`.
+    pub next_ord: u64,
+    /// `doc_ord`s of documents added and then found to be later-read duplicates (to delete).
+    pub losers: Vec<u64>,
+}
+
+/// Reads the files into the writer: the calling thread reads and decompresses them (and parses
+/// CSV); `threads` workers parse JSON, cut passages and hand documents to tantivy's writer. The
+/// queue between them holds at most [`QUEUE_PER_WORKER`] batches per worker.
+pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
+    let files = input.files;
+    let total_bytes: u64 = files.iter().map(|f| f.size).sum();
+    if let Some(p) = input.progress {
+        p.start(total_bytes);
+    }
+    let bytes_read = Arc::new(AtomicU64::new(0));
+    let counters = Counters {
+        next_ord: AtomicU64::new(input.next_ord),
+        documents: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        passages: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        indexed: AtomicU64::new(0),
+        skipped: AtomicU64::new(0),
+    };
+    let claims = Claims {
+        sources: files.iter().map(|f| f.source.clone()).collect(),
+        map: Mutex::new(FxHashMap::default()),
+        losers: Mutex::new(Vec::new()),
+        existing: input.existing,
+    };
+    let mut made: Vec<FileMade> = files.iter().map(|_| FileMade::default()).collect();
+    let mut plans: Vec<Option<Arc<Plan>>> = vec![None; files.len()];
+    let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(input.threads * QUEUE_PER_WORKER);
+    let (warn_tx, warn_rx) = crossbeam_channel::unbounded::<Error>();
+    let mut fatal: Option<Error> = None;
+    let worker_result: Result<()> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (0..input.threads)
+            .map(|_| {
+                let worker = Worker {
+                    writer: input.writer,
+                    fields: input.fields,
+                    whole: input.whole_documents,
+                    warnings: warn_tx.clone(),
+                    counters: &counters,
+                    claims: &claims,
+                };
+                let rx = job_rx.clone();
+                scope.spawn(move || worker.work(rx))
+            })
+            .collect();
+        drop(job_rx);
+        let mut feed = Feed {
+            jobs: job_tx,
+            warnings: &warn_rx,
+            warn: &mut *warn,
+            progress: input.progress,
+            bytes_read: &bytes_read,
+            counters: &counters,
+        };
+        fatal = feed.all(files, input.roles, &mut made, &mut plans);
+        drop(feed.jobs);
+        join(workers)
+    });
+    for w in warn_rx.try_iter() {
+        warn(&w);
+    }
+    if let Some(e) = fatal {
+        return Err(e);
+    }
+    worker_result?;
+    settle(files, &plans, &counters, &mut made, warn);
+    if let Some(p) = input.progress {
+        p.update(
+            bytes_read.load(Ordering::Relaxed),
+            counters.indexed.load(Ordering::Relaxed),
+        );
+        p.finish();
+    }
+    // Closing the last commit's searcher (in `claims`) before the commit: tantivy keeps the
+    // files of every segment still open in this process, so old segments would outlive it.
+    let losers = claims
+        .losers
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
+    Ok(Outcome {
+        files: made,
+        skipped: counters.skipped.load(Ordering::Relaxed),
+        next_ord: counters.next_ord.load(Ordering::Relaxed),
+        losers,
+    })
+}
+
+/// What each file gave, once the workers are done: its counts, and its column types (known
+/// once every document of a file was made), with the values its filters cannot see.
+fn settle(
+    files: &[ToRead],
+    plans: &[Option<Arc<Plan>>],
+    counters: &Counters,
+    made: &mut [FileMade],
+    warn: &mut dyn FnMut(&Error),
+) {
+    for (i, m) in made.iter_mut().enumerate() {
+        if let Some(plan) = &plans[i] {
+            m.types = plan.metadata_types();
+            for w in stream::misfit_warnings(plan, &files[i].input.path) {
+                warn(&w);
+            }
+        }
+        m.documents = counters.documents[i].load(Ordering::Relaxed);
+        m.passages = counters.passages[i].load(Ordering::Relaxed);
+    }
+}
+
+/// Waits for the workers; the first error (or a worker's panic) is the pipeline's.
+fn join(workers: Vec<std::thread::ScopedJoinHandle<'_, Result<()>>>) -> Result<()> {
+    let mut first_error = Ok(());
+    for w in workers {
+        let r = w.join().unwrap_or_else(|payload| {
+            Err(Error::Internal(format!(
+                "an indexing worker stopped: {}",
+                crate::error::panic_message(&*payload)
+            )))
+        });
+        if first_error.is_ok() {
+            first_error = r;
+        }
+    }
+    first_error
+}
+
 /// Work for an indexing worker.
-pub enum Job {
+enum Job {
     /// A whole document (text and Markdown files), from the `file`-th file read.
     Document { file: u32, doc: Document },
     /// Records of a structured file, with the plan that turns them into documents.
@@ -36,7 +202,7 @@ pub enum Job {
 }
 
 /// Counts shared by the workers.
-pub struct Counters {
+struct Counters {
     /// Hands out each new document's `doc_ord`.
     pub next_ord: AtomicU64,
     /// Documents and passages per file read (duplicates skipped are taken off).
@@ -47,7 +213,7 @@ pub struct Counters {
 }
 
 /// The reading side of the pipeline: turns files into jobs, relays warnings and progress.
-pub struct Feed<'a> {
+struct Feed<'a> {
     pub jobs: crossbeam_channel::Sender<Job>,
     pub warnings: &'a crossbeam_channel::Receiver<Error>,
     pub warn: &'a mut dyn FnMut(&Error),
@@ -57,6 +223,47 @@ pub struct Feed<'a> {
 }
 
 impl Feed<'_> {
+    /// Reads every file in order, noting what became of each in `made` and the plans of
+    /// structured files in `plans`. Returns the error that stops the whole run, if any (a role
+    /// named on the command line that a file has no column for).
+    fn all(
+        &mut self,
+        files: &[ToRead],
+        roles: &Roles,
+        made: &mut [FileMade],
+        plans: &mut [Option<Arc<Plan>>],
+    ) -> Option<Error> {
+        for (i, file) in files.iter().enumerate() {
+            let ok = if file.size == 0 {
+                Err(Error::File {
+                    path: file.input.path.clone(),
+                    message: "empty file, skipped".into(),
+                })
+            } else if file.input.format.is_records() {
+                match self.records(i as u32, file.input, roles) {
+                    Ok((alive, plan)) => {
+                        plans[i] = plan;
+                        Ok(alive)
+                    }
+                    Err(e @ Error::Roles { .. }) => return Some(e),
+                    Err(e) => Err(e),
+                }
+            } else {
+                self.text(i as u32, file.input, &mut made[i].types)
+            };
+            match ok {
+                Ok(true) => made[i].read_whole = true,
+                Ok(false) => break,
+                Err(e) => {
+                    made[i].unreadable = matches!(e, Error::Read { .. });
+                    (self.warn)(&e);
+                    self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        None
+    }
+
     /// Sends a job; false if the workers are gone (one failed).
     fn send(&mut self, job: Job) -> bool {
         for w in self.warnings.try_iter() {
@@ -136,7 +343,7 @@ impl Feed<'_> {
 }
 
 /// A worker: turns jobs into passages in the writer until the queue closes.
-pub struct Worker<'a> {
+struct Worker<'a> {
     pub writer: &'a IndexWriter,
     pub fields: &'a Fields,
     pub whole: bool,

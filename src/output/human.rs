@@ -3,7 +3,7 @@
 
 use std::io::{self, Write};
 
-use crate::corpus::Metadata;
+use crate::meta::Metadata;
 use crate::searcher::Hit;
 
 use super::sanitize;

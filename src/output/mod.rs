@@ -4,9 +4,12 @@
 //! - [`human`]: ranked passages for people, trimmed around the matches, optional colour.
 //! - [`json`]: JSON Lines, one object per hit, the documented contract.
 //! - [`trec`]: TREC run lines for evaluation tools.
+//! - [`report`]: human text for everything else: the index and export summaries, the stats,
+//!   verify and eval reports.
 
 pub mod human;
 pub mod json;
+pub mod report;
 pub mod trec;
 
 /// Replaces control characters (which could move the cursor or recolour a terminal) and line

@@ -14,9 +14,9 @@ use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
 use super::query::{strip_possessive, Bound, Expr, Occur};
-use crate::corpus::dates;
 use crate::error::{Error, Result};
-use crate::schema::{names, Fields, Manifest, MetaType};
+use crate::meta::{dates, MetaType};
+use crate::schema::{names, Fields, Manifest};
 
 /// Weight of a title match relative to a passage-text match. The title is also indexed as part
 /// of the first passage's text, so it already counts there; this field adds a little of it to

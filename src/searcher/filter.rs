@@ -10,7 +10,8 @@ use tantivy::{Order, Term};
 
 use super::build::{point_bounds, Builder};
 use crate::error::{Error, Result};
-use crate::schema::{names, Fields, Manifest, MetaType};
+use crate::meta::MetaType;
+use crate::schema::{names, Fields, Manifest};
 
 /// A comparison in a `--filter`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,8 +9,8 @@ use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
 use super::collect::{Key, Ranked, TopRanked};
-use crate::corpus::Metadata;
 use crate::error::Result;
+use crate::meta::Metadata;
 use crate::schema::Fields;
 
 /// One ranked passage. This is the JSON contract of `reel search --json` (one object per line).

@@ -28,8 +28,8 @@ pub use build::{META_BOOST, TITLE_BOOST};
 pub use filter::{Filter, FilterOp, Sort};
 pub use hits::Hit;
 
-use crate::corpus::Metadata;
 use crate::error::{Error, Result};
+use crate::meta::Metadata;
 use crate::schema::{self, Fields, Manifest};
 use build::{Builder, Built};
 use collect::{Key, Ranked, TopRanked};

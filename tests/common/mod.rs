@@ -109,6 +109,24 @@ impl Env {
     }
 }
 
+/// Says on the test run's own stderr, past the test harness's capture, that a test skipped a
+/// check and why: a skip is visible in the output, never a silent pass.
+pub fn skip(test: &str, reason: &str) {
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr().lock(), "SKIPPED {test}: {reason}");
+}
+
+/// A shared corpus file beside the repository, or `None` after saying the test skips.
+pub fn shared_corpus(test: &str, rel: &str) -> Option<PathBuf> {
+    let path = repo_path("../shared/corpora").join(rel);
+    if path.is_file() {
+        Some(path)
+    } else {
+        skip(test, &format!("{} is not present", path.display()));
+        None
+    }
+}
+
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }

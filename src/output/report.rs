@@ -1,0 +1,189 @@
+//! Human text for everything that is not a hit: the summaries of `reel index` and `reel export`
+//! (stderr), and the reports of `reel stats`, `reel verify` and `reel eval` (stdout). The
+//! commands compute; these functions only print.
+
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::Duration;
+
+use crate::error::human_bytes;
+use crate::eval::Metrics;
+use crate::export::ExportStats;
+use crate::indexer::IndexStats;
+use crate::stats::IndexInfo;
+use crate::verify::Report;
+
+use super::sanitize;
+
+/// `s` for counts other than one.
+pub fn plural(n: u64) -> &'static str {
+    if n == 1 {
+        ""
+    } else {
+        "s"
+    }
+}
+
+/// The summary of `reel index`: what changed, what was indexed, what the index follows, what
+/// was skipped.
+pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) -> io::Result<()> {
+    writeln!(
+        out,
+        "reel: {} added, {} changed, {} removed, {} unchanged file{}",
+        stats.added,
+        stats.changed,
+        stats.removed,
+        stats.unchanged,
+        plural(stats.unchanged),
+    )?;
+    let work = if stats.committed {
+        format!(
+            "indexed {} document{}, {} passage{} from {} file{} ({})",
+            stats.documents,
+            plural(stats.documents),
+            stats.passages,
+            plural(stats.passages),
+            stats.files,
+            plural(stats.files),
+            human_bytes(stats.bytes),
+        )
+    } else {
+        "nothing to index".to_string()
+    };
+    writeln!(
+        out,
+        "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
+        stats.elapsed.as_secs_f64(),
+        index_dir.display(),
+        stats.total_documents,
+        plural(stats.total_documents),
+        stats.total_passages,
+        plural(stats.total_passages),
+        stats.skipped,
+    )?;
+    let followed: Vec<String> = stats
+        .followed
+        .iter()
+        .map(|p| sanitize(&p.display().to_string()))
+        .collect();
+    writeln!(out, "reel: following {}", followed.join(", "))?;
+    if !stats.unsupported.is_empty() {
+        let total: usize = stats.unsupported.iter().map(|(_, n)| n).sum();
+        let kinds: Vec<String> = stats
+            .unsupported
+            .iter()
+            .map(|(ext, n)| format!("{} ({n})", sanitize(ext)))
+            .collect();
+        writeln!(
+            out,
+            "reel: {total} file{} of unsupported types skipped: {} (-v names them)",
+            plural(total as u64),
+            kinds.join(", ")
+        )?;
+    }
+    Ok(())
+}
+
+/// The summary of `reel export`: what was written, and each file with its size.
+pub fn export_summary(
+    out: &mut dyn Write,
+    stats: &ExportStats,
+    elapsed: Duration,
+) -> io::Result<()> {
+    let bytes: u64 = stats.files.iter().map(|(_, n)| n).sum();
+    writeln!(
+        out,
+        "reel: exported {} document{}, {} passage{} into {} file{} ({}) in {:.2} s; {} skipped",
+        stats.documents,
+        plural(stats.documents),
+        stats.passages,
+        plural(stats.passages),
+        stats.files.len(),
+        plural(stats.files.len() as u64),
+        human_bytes(bytes),
+        elapsed.as_secs_f64(),
+        stats.skipped
+    )?;
+    for (path, size) in &stats.files {
+        writeln!(
+            out,
+            "  {}  {}",
+            sanitize(&path.display().to_string()),
+            human_bytes(*size)
+        )?;
+    }
+    Ok(())
+}
+
+/// `reel stats` for people.
+pub fn stats(out: &mut dyn Write, info: &IndexInfo) -> io::Result<()> {
+    writeln!(out, "index           {}", sanitize(&info.index))?;
+    writeln!(out, "documents       {}", info.documents)?;
+    writeln!(out, "passages        {}", info.passages)?;
+    writeln!(out, "size on disk    {}", human_bytes(info.size_bytes))?;
+    writeln!(out, "schema version  {}", info.schema_version)?;
+    writeln!(out, "fields          {}", info.fields.join(", "))?;
+    if !info.metadata_fields.is_empty() {
+        writeln!(out, "metadata fields")?;
+        for (name, field) in &info.metadata_fields {
+            let ty = serde_json::to_string(&field.ty).unwrap_or_default();
+            write!(out, "  {:<20} {:<9}", sanitize(name), ty.trim_matches('"'))?;
+            if let Some(top) = &field.top_values {
+                let shown: Vec<String> = top
+                    .iter()
+                    .map(|v| format!("{} ({})", v.value, v.count))
+                    .collect();
+                write!(out, " {}", sanitize(&shown.join(", ")))?;
+            }
+            writeln!(out)?;
+        }
+    }
+    Ok(())
+}
+
+/// `reel verify` for people: what was checked, each problem, and the verdict.
+pub fn verify(out: &mut dyn Write, report: &Report, index_dir: &Path) -> io::Result<()> {
+    writeln!(
+        out,
+        "{}: {} file{} ({}) checked in {} segment{}; {} documents, {} passages read back",
+        index_dir.display(),
+        report.files_checked,
+        plural(report.files_checked),
+        human_bytes(report.bytes_checked),
+        report.segments,
+        plural(report.segments),
+        report.documents,
+        report.passages,
+    )?;
+    for p in &report.problems {
+        match &p.file {
+            Some(f) => writeln!(
+                out,
+                "damaged: {}: {}",
+                index_dir.join(f).display(),
+                sanitize(&p.message)
+            )?,
+            None => writeln!(out, "damaged: {}", sanitize(&p.message))?,
+        }
+    }
+    if report.ok() {
+        writeln!(out, "ok")
+    } else {
+        writeln!(
+            out,
+            "{} problem{} found; `reel index --rebuild` recreates the index",
+            report.problems.len(),
+            plural(report.problems.len() as u64)
+        )
+    }
+}
+
+/// `reel eval` for people.
+pub fn eval(out: &mut dyn Write, m: &Metrics) -> io::Result<()> {
+    writeln!(out, "queries     {}", m.num_q)?;
+    writeln!(out, "nDCG@10     {:.4}", m.ndcg10)?;
+    writeln!(out, "MAP         {:.4}", m.map)?;
+    writeln!(out, "Recall@100  {:.4}", m.recall100)?;
+    writeln!(out, "MRR@10      {:.4}", m.mrr10)?;
+    writeln!(out, "P@10        {:.4}", m.p10)
+}
