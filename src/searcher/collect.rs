@@ -4,16 +4,20 @@
 //! built from the same files answer with the same ranking.
 //!
 //! Within a segment, document ids are compared by their ordinal in the segment's sorted
-//! dictionary (the same order as the strings), so the id strings are read only for the hits kept.
+//! dictionary (the same order as the strings), so no id string is read while collecting. Id
+//! strings are read only for the hits kept, and for ties between segments; each is read once per
+//! searcher ([`IdCache`]), since reading one decompresses a dictionary block.
 
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
+use std::sync::Mutex;
 
 use tantivy::collector::{Collector, SegmentCollector};
 use tantivy::columnar::{Column, StrColumn};
-use tantivy::query::Weight;
+use tantivy::query::{Query, Weight};
 use tantivy::{DocAddress, DocId, Score, SegmentOrdinal, SegmentReader};
 
+use crate::error::Result;
 use crate::schema::names;
 
 /// What orders the hits.
@@ -38,15 +42,172 @@ pub struct Ranked {
     pub score: Score,
     /// What the passage was ordered by (the score, or the field value made "larger is better").
     pub key: f64,
-    /// Its document's id.
+    /// Its document's id (filled in for the hits kept).
     pub doc_id: String,
+    /// Its document's number in the index (tells documents apart across segments).
+    pub doc_ord: u64,
     /// Its ordinal within the document.
     pub passage: u64,
     /// Where it is.
     pub addr: DocAddress,
+    /// The ordinal of its id in its segment's dictionary.
+    id_ord: u64,
 }
 
-/// The best `limit` passages of a query.
+/// Document ids read from the segments' dictionaries, kept for the life of a searcher: a batch
+/// of queries reads each id once.
+#[derive(Default)]
+pub struct IdCache {
+    ids: Mutex<HashMap<(SegmentOrdinal, u64), String>>,
+}
+
+impl IdCache {
+    /// The id of a passage: by its dictionary ordinal when known (`u64::MAX` when not).
+    fn of(&self, searcher: &tantivy::Searcher, r: &Ranked) -> String {
+        let segment = r.addr.segment_ord;
+        let ord = if r.id_ord != u64::MAX {
+            r.id_ord
+        } else {
+            match searcher
+                .segment_reader(segment)
+                .fast_fields()
+                .str(names::DOC_ID)
+            {
+                Ok(Some(col)) => col.term_ords(r.addr.doc_id).next().unwrap_or(u64::MAX),
+                _ => return String::new(),
+            }
+        };
+        self.get(searcher, segment, ord)
+    }
+
+    /// The id with dictionary ordinal `ord` in segment `segment`.
+    fn get(&self, searcher: &tantivy::Searcher, segment: SegmentOrdinal, ord: u64) -> String {
+        if let Some(id) = self
+            .ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .get(&(segment, ord))
+        {
+            return id.clone();
+        }
+        let mut bytes = Vec::new();
+        let id = match searcher
+            .segment_reader(segment)
+            .fast_fields()
+            .str(names::DOC_ID)
+        {
+            Ok(Some(col)) if col.ord_to_bytes(ord, &mut bytes).unwrap_or(false) => {
+                String::from_utf8_lossy(&bytes).into_owned()
+            }
+            _ => String::new(),
+        };
+        self.ids
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert((segment, ord), id.clone());
+        id
+    }
+}
+
+/// The best `limit` passages of `query` by `key`, in order. Their document ids are read by
+/// [`fill_ids`], for the ones kept.
+pub fn top(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    limit: usize,
+    key: Key,
+    ids: &IdCache,
+) -> Result<Vec<Ranked>> {
+    let limit = limit.max(1);
+    let mut all = searcher.search(query, &TopRanked::new(limit, key))?;
+    order_ties(searcher, &mut all, ids, limit);
+    all.truncate(limit);
+    Ok(all)
+}
+
+/// Reads the document ids of the passages kept.
+pub fn fill_ids(searcher: &tantivy::Searcher, hits: &mut [Ranked], ids: &IdCache) {
+    for r in hits {
+        if r.doc_id.is_empty() {
+            r.doc_id = ids.of(searcher, r);
+        }
+    }
+}
+
+/// Puts each run of equal keys in document-id order, as far as the first `limit` passages go:
+/// within one segment by dictionary ordinal (the segment's part of a run is already in that
+/// order), across segments by merging the segments' parts, which reads the id strings of the
+/// heads being compared only.
+fn order_ties(searcher: &tantivy::Searcher, all: &mut Vec<Ranked>, ids: &IdCache, limit: usize) {
+    let mut start = 0;
+    while start < all.len() && start < limit {
+        let mut end = start + 1;
+        while end < all.len() && all[end].key.total_cmp(&all[start].key) == Ordering::Equal {
+            end += 1;
+        }
+        let one_segment = all[start..end]
+            .iter()
+            .all(|r| r.addr.segment_ord == all[start].addr.segment_ord);
+        if !one_segment {
+            let run: Vec<Ranked> = all.drain(start..end).collect();
+            let merged = merge_by_id(searcher, run, ids, limit - start);
+            let kept = merged.len();
+            all.splice(start..start, merged);
+            end = start + kept;
+        }
+        start = end;
+    }
+}
+
+/// The first `want` passages of a run of equal keys from several segments, in (id, passage)
+/// order: each segment's part is in that order already, so only the heads are compared.
+fn merge_by_id(
+    searcher: &tantivy::Searcher,
+    run: Vec<Ranked>,
+    ids: &IdCache,
+    want: usize,
+) -> Vec<Ranked> {
+    let mut parts: Vec<std::collections::VecDeque<Ranked>> = Vec::new();
+    for r in run {
+        match parts.iter_mut().find(|p| {
+            p.front()
+                .is_some_and(|f| f.addr.segment_ord == r.addr.segment_ord)
+        }) {
+            Some(p) => p.push_back(r),
+            None => parts.push(std::collections::VecDeque::from([r])),
+        }
+    }
+    let mut out = Vec::with_capacity(want);
+    while out.len() < want {
+        let mut best: Option<usize> = None;
+        for i in 0..parts.len() {
+            let Some(head) = parts[i].front_mut() else {
+                continue;
+            };
+            if head.doc_id.is_empty() {
+                head.doc_id = ids.of(searcher, head);
+            }
+            let better = match best {
+                None => true,
+                Some(b) => {
+                    let (h, o) = (&parts[i][0], &parts[b][0]);
+                    (h.doc_id.as_str(), h.passage) < (o.doc_id.as_str(), o.passage)
+                }
+            };
+            if better {
+                best = Some(i);
+            }
+        }
+        let Some(b) = best else { break };
+        if let Some(r) = parts[b].pop_front() {
+            out.push(r);
+        }
+    }
+    out
+}
+
+/// The best `limit` passages of each segment; merged, every passage that can be among the best
+/// `limit` of the index, ordered by key (ties are ordered by [`top`]).
 pub struct TopRanked {
     limit: usize,
     key: Key,
@@ -60,14 +221,6 @@ impl TopRanked {
             key,
         }
     }
-}
-
-/// Sorts best first: key descending, then document id, then passage ordinal.
-pub fn compare(a: &Ranked, b: &Ranked) -> Ordering {
-    b.key
-        .total_cmp(&a.key)
-        .then_with(|| a.doc_id.cmp(&b.doc_id))
-        .then_with(|| a.passage.cmp(&b.passage))
 }
 
 impl Collector for TopRanked {
@@ -87,12 +240,14 @@ impl Collector for TopRanked {
         Ok(SegmentTop {
             limit: self.limit,
             segment_ord,
-            doc_ids: ff.str(names::DOC_ID)?,
+            reader: reader.clone(),
             passages: ff.u64(names::PASSAGE_ID).ok(),
+            doc_ords: ff.u64(names::DOC_ORD).ok(),
             values,
             desc: matches!(self.key, Key::Field { desc: true, .. }),
             by_score: matches!(self.key, Key::Score),
             heap: BinaryHeap::with_capacity(self.limit + 1),
+            tied: Vec::new(),
         })
     }
 
@@ -137,98 +292,96 @@ impl Collector for TopRanked {
 
     fn merge_fruits(&self, fruits: Vec<Vec<Ranked>>) -> tantivy::Result<Vec<Ranked>> {
         let mut all: Vec<Ranked> = fruits.into_iter().flatten().collect();
-        all.sort_by(compare);
-        all.truncate(self.limit);
+        // Each segment's part is already in (key, id, passage) order; ties across segments are
+        // put in order by `top`, which has the dictionaries.
+        all.sort_by(|a, b| {
+            b.key
+                .total_cmp(&a.key)
+                .then(a.addr.segment_ord.cmp(&b.addr.segment_ord))
+                .then(a.id_ord.cmp(&b.id_ord))
+                .then(a.passage.cmp(&b.passage))
+        });
         Ok(all)
     }
 }
 
-/// A kept passage, ordered so that the worst is the greatest (the heap's top).
+/// A candidate passage of a segment: its key, score and document.
 #[derive(Debug, Clone, Copy)]
-struct Entry {
+struct Cand {
     key: f64,
     score: Score,
-    id_ord: u64,
-    passage: u64,
     doc: DocId,
 }
 
-impl Entry {
-    fn better_than(&self, other: &Entry) -> Ordering {
-        self.key
-            .total_cmp(&other.key)
-            .then_with(|| other.id_ord.cmp(&self.id_ord))
-            .then_with(|| other.passage.cmp(&self.passage))
-    }
-}
-
-impl PartialEq for Entry {
+/// Heap order: the smallest key is the greatest, so the heap's top is the worst kept.
+impl PartialEq for Cand {
     fn eq(&self, other: &Self) -> bool {
-        self.cmp(other) == Ordering::Equal
+        self.key.total_cmp(&other.key) == Ordering::Equal
     }
 }
 
-impl Eq for Entry {}
+impl Eq for Cand {}
 
-impl PartialOrd for Entry {
+impl PartialOrd for Cand {
     fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
         Some(self.cmp(other))
     }
 }
 
-impl Ord for Entry {
+impl Ord for Cand {
     fn cmp(&self, other: &Self) -> Ordering {
-        // Worse is greater.
-        other.better_than(self)
+        other.key.total_cmp(&self.key)
     }
 }
 
-/// The per-segment part of [`TopRanked`].
+/// The per-segment part of [`TopRanked`]: the `limit` best keys, plus every passage tied with
+/// the worst of them (which of those is kept is decided by id, once collection is done, so no
+/// id is read while collecting).
 pub struct SegmentTop {
     limit: usize,
     segment_ord: SegmentOrdinal,
-    doc_ids: Option<StrColumn>,
+    reader: SegmentReader,
     passages: Option<Column<u64>>,
+    doc_ords: Option<Column<u64>>,
     values: Option<Column<f64>>,
     desc: bool,
     by_score: bool,
-    heap: BinaryHeap<Entry>,
+    heap: BinaryHeap<Cand>,
+    /// Passages whose key equals the worst kept key, beyond the `limit` in the heap.
+    tied: Vec<Cand>,
 }
 
 impl SegmentTop {
     fn push(&mut self, doc: DocId, key: f64, score: Score) {
-        if self.heap.len() >= self.limit {
-            if let Some(worst) = self.heap.peek() {
-                if key < worst.key {
-                    return;
-                }
-            }
-        }
-        let entry = Entry {
-            key,
-            score,
-            id_ord: self
-                .doc_ids
-                .as_ref()
-                .and_then(|c| c.term_ords(doc).next())
-                .unwrap_or(u64::MAX),
-            passage: self
-                .passages
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .unwrap_or(0),
-            doc,
-        };
+        let cand = Cand { key, score, doc };
         if self.heap.len() < self.limit {
-            self.heap.push(entry);
-        } else if let Some(mut worst) = self.heap.peek_mut() {
-            if entry.better_than(&worst) == Ordering::Greater {
-                *worst = entry;
+            self.heap.push(cand);
+            return;
+        }
+        let Some(worst) = self.heap.peek().map(|w| w.key) else {
+            return;
+        };
+        match key.total_cmp(&worst) {
+            Ordering::Less => {}
+            Ordering::Equal => self.tied.push(cand),
+            Ordering::Greater => {
+                let Some(popped) = self.heap.pop() else {
+                    return;
+                };
+                self.heap.push(cand);
+                let new_worst = self.heap.peek().map_or(key, |w| w.key);
+                if popped.key.total_cmp(&new_worst) == Ordering::Equal {
+                    self.tied.push(popped);
+                } else {
+                    // The tied ones had the old worst key: now below every kept one.
+                    self.tied.clear();
+                }
             }
         }
     }
 
-    /// The score below which nothing can enter any more (the float just below the worst kept).
+    /// The score below which nothing can enter any more (the float just below the worst kept,
+    /// so that ties still come in).
     fn threshold(&self) -> Score {
         if self.heap.len() < self.limit {
             return Score::MIN;
@@ -256,34 +409,66 @@ impl SegmentCollector for SegmentTop {
     }
 
     fn harvest(self) -> Vec<Ranked> {
-        let mut bytes = Vec::new();
-        let mut names: HashMap<u64, String> = HashMap::new();
-        self.heap
-            .into_vec()
-            .into_iter()
-            .map(|e| {
-                let doc_id = names
-                    .entry(e.id_ord)
-                    .or_insert_with(|| {
-                        bytes.clear();
-                        match &self.doc_ids {
-                            Some(col)
-                                if col.ord_to_bytes(e.id_ord, &mut bytes).unwrap_or(false) =>
-                            {
-                                String::from_utf8_lossy(&bytes).into_owned()
-                            }
-                            _ => String::new(),
-                        }
-                    })
-                    .clone();
-                Ranked {
-                    score: e.score,
-                    key: e.key,
-                    doc_id,
-                    passage: e.passage,
-                    addr: DocAddress::new(self.segment_ord, e.doc),
+        let mut cands: Vec<Cand> = self.heap.into_vec();
+        cands.extend(self.tied);
+        cands.sort_by(|a, b| b.key.total_cmp(&a.key));
+        let passage = |doc| {
+            self.passages
+                .as_ref()
+                .and_then(|c| c.first(doc))
+                .unwrap_or(0)
+        };
+        // Runs of equal keys are put in (id, passage) order; the dictionary ordinals of ids are
+        // read only for them.
+        let mut ids: Option<Option<StrColumn>> = None;
+        let mut out: Vec<Ranked> = Vec::with_capacity(self.limit);
+        let mut start = 0;
+        while start < cands.len() && out.len() < self.limit {
+            let mut end = start + 1;
+            while end < cands.len() && cands[end].key.total_cmp(&cands[start].key).is_eq() {
+                end += 1;
+            }
+            let mut run: Vec<(u64, u64, Cand)> = cands[start..end]
+                .iter()
+                .map(|c| (u64::MAX, 0, *c))
+                .collect();
+            if run.len() > 1 {
+                let col = ids.get_or_insert_with(|| {
+                    self.reader.fast_fields().str(names::DOC_ID).ok().flatten()
+                });
+                for (id_ord, p, c) in &mut run {
+                    *id_ord = col
+                        .as_ref()
+                        .and_then(|col| col.term_ords(c.doc).next())
+                        .unwrap_or(u64::MAX);
+                    *p = passage(c.doc);
                 }
-            })
-            .collect()
+                run.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
+            }
+            for (id_ord, p, c) in run {
+                if out.len() == self.limit {
+                    break;
+                }
+                out.push(Ranked {
+                    score: c.score,
+                    key: c.key,
+                    doc_id: String::new(),
+                    doc_ord: self
+                        .doc_ords
+                        .as_ref()
+                        .and_then(|col| col.first(c.doc))
+                        .unwrap_or(u64::MAX),
+                    passage: if id_ord == u64::MAX {
+                        passage(c.doc)
+                    } else {
+                        p
+                    },
+                    addr: DocAddress::new(self.segment_ord, c.doc),
+                    id_ord,
+                });
+            }
+            start = end;
+        }
+        out
     }
 }

@@ -7,7 +7,7 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
-use super::collect::{Key, TopRanked};
+use super::collect::{IdCache, Key};
 use super::query::{strip_possessive, Expr, Occur as QOccur};
 use crate::error::Result;
 use crate::schema::Fields;
@@ -145,8 +145,9 @@ pub fn with_feedback(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     query: Box<dyn Query>,
+    ids: &IdCache,
 ) -> Result<Box<dyn Query>> {
-    let top = searcher.search(&*query, &TopRanked::new(FEEDBACK_PASSAGES, Key::Score))?;
+    let top = super::collect::top(searcher, &*query, FEEDBACK_PASSAGES, Key::Score, ids)?;
     let Some(best) = top.first().map(|r| r.score) else {
         return Ok(query);
     };

@@ -68,8 +68,12 @@ pub fn full_hits(
     let mut analyzer = crate::analyzer::analyzer();
     let mut metadata_of: HashMap<String, Metadata> = HashMap::new();
     let mut hits = Vec::with_capacity(top.len());
-    for r in top {
+    for mut r in top {
         let doc: TantivyDocument = searcher.doc(r.addr)?;
+        // The stored passage has the id: no dictionary to read.
+        if r.doc_id.is_empty() {
+            r.doc_id = str_of(&doc, fields.doc_id);
+        }
         let score = if scored {
             r.score
         } else {

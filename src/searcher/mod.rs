@@ -32,7 +32,7 @@ use crate::error::{Error, Result};
 use crate::meta::Metadata;
 use crate::schema::{self, Fields, Manifest};
 use build::{Builder, Built};
-use collect::{Key, Ranked, TopRanked};
+use collect::{IdCache, Key, Ranked};
 
 /// What to search for.
 #[derive(Debug, Clone)]
@@ -107,6 +107,8 @@ pub struct Searcher {
     reader: IndexReader,
     fields: Fields,
     manifest: Manifest,
+    /// Document ids read so far (a batch reads each once).
+    ids: IdCache,
 }
 
 /// Times opening an index is retried when a concurrent commit removed a file it named.
@@ -150,6 +152,7 @@ impl Searcher {
                 reader,
                 fields,
                 manifest,
+                ids: IdCache::default(),
             });
         }
     }
@@ -237,7 +240,7 @@ impl Searcher {
         };
         let searcher = self.reader.searcher();
         let query = if opts.feedback {
-            expand::with_feedback(&searcher, &self.fields, query)?
+            expand::with_feedback(&searcher, &self.fields, query, &self.ids)?
         } else {
             query
         };
@@ -269,7 +272,7 @@ impl Searcher {
             None => limit,
         };
         let top = loop {
-            let top = searcher.search(&*query, &TopRanked::new(want, key.clone()))?;
+            let top = collect::top(&searcher, &*query, want, key.clone(), &self.ids)?;
             let exhausted = top.len() < want;
             let capped = cap_per_doc(top, per_doc);
             if capped.len() >= limit || exhausted {
@@ -277,8 +280,9 @@ impl Searcher {
             }
             want = want.saturating_mul(4);
         };
-        let top: Vec<Ranked> = top.into_iter().take(limit).collect();
+        let mut top: Vec<Ranked> = top.into_iter().take(limit).collect();
         let hits = if opts.ids_only {
+            collect::fill_ids(&searcher, &mut top, &self.ids);
             hits::id_hits(top)
         } else {
             let scored = matches!(key, Key::Score);
@@ -338,10 +342,10 @@ impl Searcher {
 /// is ranked by its best passage).
 fn cap_per_doc(top: Vec<Ranked>, per_doc: Option<usize>) -> Vec<Ranked> {
     let Some(k) = per_doc else { return top };
-    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut seen: HashMap<u64, usize> = HashMap::new();
     top.into_iter()
         .filter(|r| {
-            let n = seen.entry(r.doc_id.clone()).or_insert(0);
+            let n = seen.entry(r.doc_ord).or_insert(0);
             *n += 1;
             *n <= k
         })
