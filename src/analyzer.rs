@@ -19,6 +19,32 @@ pub const MAX_TOKEN_BYTES: usize = 40;
 /// hundred thousand distinct words; this covers the frequent ones in a few megabytes per thread.
 const STEM_CACHE_ENTRIES: usize = 100_000;
 
+/// Words whose analyzed forms pin down the analyzer: stems the Snowball English rules change
+/// between versions, possessives, accents, case, numbers and long tokens.
+const FINGERPRINT_WORDS: &str = "running runner ran generously generalization communities \
+    communal addiction addicted courts documentaries documentary heroine heroin's Huntington's \
+    Agnès façade Ångström naïve cafés NASA's USA 1990s 2017 co-operate cooperation dying lying \
+    skies sky happily relational conditional hopefully organization organisations fishing \
+    fished fisheries arguing argued argument agreed agreement beautifully excellence \
+    quickly ponies caresses cats feed bled sing sings singing singer news succeed proceed \
+    exceed outing canning inning herring earring innings gently ugly early only atlantic \
+    idly exceedingly generation generate general generic kinds kindness abnormality \
+    verylongtokenthatgoesbeyondthefortybytelimitofreel";
+
+/// A fingerprint of the analyzer: a hash of the terms it makes of a fixed word list. An index
+/// records the fingerprint it was built with, so a change of stems (a new stemmer version after
+/// `cargo update`) is noticed instead of silently losing matches.
+pub fn fingerprint() -> String {
+    let mut a = analyzer();
+    let mut stream = a.token_stream(FINGERPRINT_WORDS);
+    let mut all = String::new();
+    while stream.advance() {
+        all.push_str(&stream.token().text);
+        all.push(' ');
+    }
+    format!("{:016x}", xxhash_rust::xxh3::xxh3_64(all.as_bytes()))
+}
+
 /// Builds reel's analyzer.
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
@@ -150,6 +176,15 @@ mod tests {
         assert_eq!(tokens(&mut a, "Agnès"), tokens(&mut a, "agnes"));
         assert_eq!(tokens(&mut a, "HUNTINGTON"), ["huntington"]);
         assert!(tokens(&mut a, &"x".repeat(200)).is_empty());
+    }
+
+    #[test]
+    fn the_fingerprint_is_stable_and_follows_the_stems() {
+        assert_eq!(fingerprint(), fingerprint());
+        assert_eq!(fingerprint().len(), 16);
+        // The stems it hashes are the analyzer's own.
+        let mut a = analyzer();
+        assert_eq!(tokens(&mut a, "generously"), ["generous"]);
     }
 
     #[test]

@@ -15,14 +15,20 @@ Examples:
   reel index                       index ./corpus into ./index
   reel search \"drug court\"         ranked passages for a query
   reel search 'director:sheldon year:[2015 TO 2019]' --json
-  reel stats";
+  reel stats
+
+Environment:
+  REEL_INDEX       the index folder when --index is not given
+  NO_COLOR         no colour (--color always overrides it)
+  CLICOLOR_FORCE   colour even into a pipe (unless NO_COLOR is set)";
 
 /// Search documentary and film reviews: index a corpus into passages, then search ranked
 /// passages with highlighted matches.
 #[derive(Debug, Parser)]
 #[command(name = "reel", version, about, after_help = AFTER_HELP)]
 pub struct Cli {
-    /// When to colour output: auto (only on a terminal, never with NO_COLOR or TERM=dumb).
+    /// When to colour output: auto (on a terminal unless TERM=dumb; never with NO_COLOR; also
+    /// into a pipe with CLICOLOR_FORCE).
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, global = true)]
     pub color: ColorChoice,
 
@@ -31,10 +37,27 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// The version line: reel's own, and the tantivy and index schema versions it reads and writes.
+pub fn version() -> String {
+    format!(
+        "{} (tantivy {}, index schema {})",
+        env!("CARGO_PKG_VERSION"),
+        // "tantivy v0.27.0, index_format v7": the version without its `v`.
+        tantivy::version_string()
+            .split_whitespace()
+            .nth(1)
+            .unwrap_or("?")
+            .trim_start_matches('v')
+            .trim_end_matches(','),
+        reel::schema::SCHEMA_VERSION
+    )
+}
+
 /// Colour choice for human output.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ColorChoice {
-    /// Colour when stdout is a terminal and NO_COLOR is unset.
+    /// Colour on a terminal whose TERM is not dumb, or wherever CLICOLOR_FORCE is set (not
+    /// 0); never when NO_COLOR is set.
     Auto,
     /// Always colour.
     Always,
@@ -66,6 +89,30 @@ pub enum Command {
     /// (nDCG@10, MAP, Recall@100, MRR@10, P@10).
     #[command(after_help = AFTER_HELP)]
     Eval(EvalArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
+    #[command(after_help = COMPLETIONS_HELP)]
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff) to stdout.
+    #[command(after_help = MAN_HELP)]
+    Man,
+}
+
+const COMPLETIONS_HELP: &str = "\
+Install:
+  bash  reel completions bash > ~/.local/share/bash-completion/completions/reel
+  zsh   reel completions zsh > ~/.zfunc/_reel   (with fpath+=~/.zfunc before compinit)
+  fish  reel completions fish > ~/.config/fish/completions/reel.fish";
+
+const MAN_HELP: &str = "\
+Install:
+  reel man > ~/.local/share/man/man1/reel.1   (then: man reel)";
+
+/// `reel completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell to complete for.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `reel index`.
@@ -81,7 +128,7 @@ pub struct IndexArgs {
     pub forget: Vec<PathBuf>,
 
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
     /// Start from an empty index (needed when the index was made by another version of reel).
@@ -92,8 +139,8 @@ pub struct IndexArgs {
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,
 
-    /// Writer memory budget in MB, shared by the threads (at least 15 MB per thread).
-    #[arg(long, value_name = "MB", default_value_t = 128,
+    /// Writer memory budget in MiB, shared by the threads (at least 15 MiB per thread).
+    #[arg(long, value_name = "MiB", default_value_t = 128,
           value_parser = clap::value_parser!(u64).range(15..=65536))]
     pub memory: u64,
 
@@ -101,7 +148,8 @@ pub struct IndexArgs {
     #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
 
-    /// Name every file passed over (files of unsupported types are otherwise only counted).
+    /// Name every file passed over (files of unsupported types are otherwise only counted) and
+    /// show every warning in full (otherwise the first 20 are shown and the rest counted).
     #[arg(short, long)]
     pub verbose: bool,
 
@@ -177,7 +225,7 @@ pub struct SearchArgs {
     pub threads: Option<u16>,
 
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
     /// Most passages to print.
@@ -227,7 +275,7 @@ pub enum UnitArg {
 #[derive(Debug, Args)]
 pub struct EvalArgs {
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
     /// Queries: `qid<TAB>query text` per line.
@@ -263,9 +311,9 @@ pub struct EvalArgs {
 /// Engines `reel export` writes for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ExportTarget {
-    /// Quickwit: index-config.yaml and passages-NNNNN.ndjson (at most 100 MB each).
+    /// Quickwit: index-config.yaml and passages-NNNNN.ndjson (at most 100 MiB each).
     Quickwit,
-    /// Elasticsearch or OpenSearch: mapping.json and bulk-NNNNN.ndjson (at most 10 MB each).
+    /// Elasticsearch or OpenSearch: mapping.json and bulk-NNNNN.ndjson (at most 10 MiB each).
     Elasticsearch,
 }
 
@@ -298,15 +346,19 @@ pub struct ExportArgs {
     pub read: ReadArgs,
 
     /// No progress bar, summary or warnings.
-    #[arg(short, long)]
+    #[arg(short, long, conflicts_with = "verbose")]
     pub quiet: bool,
+
+    /// Show every warning in full (otherwise the first 20 are shown and the rest counted).
+    #[arg(short, long)]
+    pub verbose: bool,
 }
 
 /// `reel stats`.
 #[derive(Debug, Args)]
 pub struct StatsArgs {
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
     /// Print JSON.
@@ -318,7 +370,7 @@ pub struct StatsArgs {
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The index folder.
-    #[arg(long, value_name = "DIR", default_value = "index")]
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
     /// Print the report as JSON.

@@ -46,7 +46,7 @@
 //! | `passage` | `corpus`, `meta` |
 //! | `state` | `meta`, `error` |
 //! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `error` |
-//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `meta`, `error` |
+//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `meta`, `error` |
 //! | `searcher` | `schema`, `meta`, `analyzer`, `error` |
 //! | `verify` | `schema`, `state`, `error` |
 //! | `stats` | `searcher`, `schema`, `meta`, `error` |

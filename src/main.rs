@@ -4,7 +4,7 @@
 use std::process::ExitCode;
 use std::sync::Mutex;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 
 /// `eprintln!` that never panics: a closed stderr (`reel index 2>&1 | head -1`) is not an error
 /// worth dying for, and a message that cannot be shown is dropped.
@@ -19,7 +19,12 @@ mod cli;
 mod cmd;
 
 fn main() -> ExitCode {
-    let cli = match cli::Cli::try_parse() {
+    // The version names the tantivy and schema versions, known only at run time.
+    let command = cli::Cli::command().version(&*Box::leak(cli::version().into_boxed_str()));
+    let cli = match command
+        .try_get_matches()
+        .and_then(|m| cli::Cli::from_arg_matches(&m))
+    {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };

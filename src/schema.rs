@@ -272,6 +272,23 @@ pub struct Manifest {
     /// The list of source files this commit holds (see [`crate::state`]).
     #[serde(default)]
     pub files: Option<crate::state::FileListRef>,
+    /// The fingerprint of the analyzer the index was built with ([`crate::analyzer::fingerprint`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analyzer: Option<String>,
+}
+
+impl Manifest {
+    /// A warning when the index was built with other word stems than this reel makes.
+    pub fn analyzer_warning(&self) -> Option<String> {
+        let built = self.analyzer.as_deref()?;
+        let now = crate::analyzer::fingerprint();
+        (built != now).then(|| {
+            format!(
+                "built with other word stems than this reel makes (analyzer {built}, now {now}), \
+                 so some words will not match; `reel index --rebuild` rebuilds it"
+            )
+        })
+    }
 }
 
 /// True if `dir` holds an index (committed or not).

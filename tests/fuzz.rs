@@ -202,6 +202,49 @@ fn user_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(piece, 0..120).prop_map(|p| p.concat())
 }
 
+/// The export configurations: any index id and field names give a Quickwit YAML that reads
+/// back with the same strings, and an Elasticsearch body that is valid JSON with every field.
+#[test]
+fn fuzz_the_export_configurations() {
+    use reel::meta::MetaType;
+    let ty = prop_oneof![
+        Just(MetaType::Integer),
+        Just(MetaType::Float),
+        Just(MetaType::Date),
+        Just(MetaType::Keywords),
+        Just(MetaType::Text),
+    ];
+    let name = prop_oneof![user_text(), any::<String>()];
+    let case = (
+        name.clone(),
+        proptest::collection::btree_map(name, ty, 0..6),
+    );
+    fuzz("export configurations", case, |(id, types)| {
+        let yaml = reel::export::quickwit_config(&id, &types);
+        let docs = yaml_rust2::YamlLoader::load_from_str(&yaml)
+            .map_err(|e| TestCaseError::fail(format!("{e}: {yaml}")))?;
+        prop_assert_eq!(docs[0]["index_id"].as_str(), Some(id.as_str()));
+        let names: Vec<Option<&str>> = docs[0]["doc_mapping"]["field_mappings"]
+            .as_vec()
+            .expect("field mappings")
+            .iter()
+            .map(|f| f["name"].as_str())
+            .collect();
+        for name in types.keys() {
+            prop_assert!(
+                names.contains(&Some(name.as_str())),
+                "{name:?} in {names:?}"
+            );
+        }
+        let body = reel::export::elasticsearch_mapping(&types);
+        let back: serde_json::Value = serde_json::from_str(&body.to_string()).unwrap();
+        for name in types.keys() {
+            prop_assert!(back["mappings"]["properties"].get(name).is_some());
+        }
+        Ok(())
+    });
+}
+
 /// Every printer, with random (also out-of-range and mid-character) highlight ranges: no panic,
 /// and JSON reads back as it was written.
 #[test]
@@ -344,7 +387,12 @@ fn fixtures() -> &'static Vec<(String, Vec<u8>)> {
     static FIXTURES: OnceLock<Vec<(String, Vec<u8>)>> = OnceLock::new();
     FIXTURES.get_or_init(|| {
         let mut out = Vec::new();
-        for dir in ["corpus", "tests/data/reviews", "tests/data/structured"] {
+        for dir in [
+            "corpus",
+            "tests/data/reviews",
+            "tests/data/structured",
+            "tests/data/fuzz",
+        ] {
             for entry in std::fs::read_dir(repo(dir)).unwrap() {
                 let path = entry.unwrap().path();
                 let name = path.file_name().unwrap().to_string_lossy().into_owned();

@@ -11,6 +11,9 @@ use crate::cli::EvalArgs;
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
     let searcher = Searcher::open(&args.index)?;
+    for w in searcher.warnings() {
+        say!("reel: warning: {w}");
+    }
     let (queries, warnings) = searcher::read_queries(&args.queries)?;
     for w in &warnings {
         say!("reel: warning: {w}");

@@ -7,7 +7,7 @@ use reel::export::{self, ExportOptions, Target};
 
 use reel::output::report;
 
-use super::index::{progress_bar, warn};
+use super::index::{progress_bar, Warner};
 use crate::cli::{ExportArgs, ExportTarget};
 
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
@@ -26,7 +26,9 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         force: args.force,
         progress: progress.clone(),
     };
-    let stats = export::run(&opts, &mut |w| warn(args.quiet, w))?;
+    let mut warner = Warner::new(args.quiet, args.verbose);
+    let stats = export::run(&opts, &mut |w| warner.warn(w))?;
+    warner.finish();
     if !args.quiet {
         let mut err = std::io::stderr().lock();
         let _ = report::export_summary(&mut err, &stats, started.elapsed());

@@ -25,18 +25,17 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         whole_documents: args.read.whole_documents,
         progress: progress.clone(),
     };
-    let stats = indexer::run(&opts, &mut |w| warn(args.quiet, w))?;
+    let mut warner = Warner::new(args.quiet, args.verbose);
+    let stats = indexer::run(&opts, &mut |w| warner.warn(w))?;
     if args.verbose {
         for path in &stats.unsupported_files {
-            warn(
-                false,
-                &reel::Error::File {
-                    path: path.clone(),
-                    message: "unsupported file type, skipped".into(),
-                },
-            );
+            warner.warn(&reel::Error::File {
+                path: path.clone(),
+                message: "unsupported file type, skipped".into(),
+            });
         }
     }
+    warner.finish();
     if !args.quiet {
         let mut err = std::io::stderr().lock();
         let _ = report::index_summary(&mut err, &stats, &opts.index_dir);
@@ -49,14 +48,62 @@ pub fn progress_bar(quiet: bool) -> Option<Arc<dyn Progress>> {
     (!quiet && std::io::stderr().is_terminal()).then(|| Arc::new(Bar::new()) as Arc<dyn Progress>)
 }
 
-/// Prints a warning on stderr (above the progress bar, if one is drawn).
-pub fn warn(quiet: bool, w: &reel::Error) {
-    if !quiet {
-        Bar::suspend(|| say!("reel: warning: {w}"));
+/// Warnings shown without `--verbose`: a big corpus with many bad records would bury the
+/// summary; the rest are counted.
+const WARNINGS_SHOWN: usize = 20;
+
+/// Longest warning shown without `--verbose` (a bad record can quote a long line).
+const WARNING_CHARS: usize = 300;
+
+/// Prints warnings on stderr (above the progress bar, if one is drawn): all of them in full
+/// with `verbose`, else the first [`WARNINGS_SHOWN`], each cut at [`WARNING_CHARS`].
+pub struct Warner {
+    quiet: bool,
+    verbose: bool,
+    shown: usize,
+    hidden: usize,
+}
+
+impl Warner {
+    pub fn new(quiet: bool, verbose: bool) -> Self {
+        Warner {
+            quiet,
+            verbose,
+            shown: 0,
+            hidden: 0,
+        }
+    }
+
+    pub fn warn(&mut self, w: &reel::Error) {
+        if self.quiet {
+            return;
+        }
+        if !self.verbose && self.shown >= WARNINGS_SHOWN {
+            self.hidden += 1;
+            return;
+        }
+        self.shown += 1;
+        let mut text = w.to_string();
+        if !self.verbose && text.chars().count() > WARNING_CHARS {
+            text = text.chars().take(WARNING_CHARS).collect::<String>() + "…";
+        }
+        let text = reel::output::sanitize(&text);
+        Bar::suspend(|| say!("reel: warning: {text}"));
+    }
+
+    /// Says how many warnings were not shown, if any.
+    pub fn finish(&self) {
+        if self.hidden > 0 {
+            say!(
+                "reel: {} more warning{} not shown (-v shows them all)",
+                self.hidden,
+                if self.hidden == 1 { "" } else { "s" }
+            );
+        }
     }
 }
 
-/// The progress bar on stderr: bytes read, documents per second, MB per second, elapsed.
+/// The progress bar on stderr: bytes read (binary units, as every size reel prints), documents per second, elapsed.
 pub struct Bar {
     bar: OnceLock<ProgressBar>,
     started: Instant,

@@ -25,6 +25,22 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Export(args) => export::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Completions(args) => {
+            // Generated into memory: clap_complete panics when its output goes away.
+            let mut script = Vec::new();
+            let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+            clap_complete::generate(args.shell, &mut command, "reel", &mut script);
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let command = <crate::cli::Cli as clap::CommandFactory>::command()
+                .version(&*Box::leak(crate::cli::version().into_boxed_str()));
+            let mut page = Vec::new();
+            clap_mangen::Man::new(command).render(&mut page)?;
+            std::io::Write::write_all(&mut std::io::stdout().lock(), &page)?;
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -35,15 +51,18 @@ pub fn threads(asked: Option<u16>) -> usize {
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
 }
 
-/// Colour only on a terminal, never with `NO_COLOR` set or `TERM=dumb`, unless forced.
+/// Whether to colour, in this order: `--color always|never`; `NO_COLOR` (set and not empty)
+/// never; `CLICOLOR_FORCE` (set and not `0`) always, even into a pipe; otherwise only on a
+/// terminal whose `TERM` is not `dumb`.
 fn use_color(choice: ColorChoice) -> bool {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty());
     match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
+        ColorChoice::Auto if var("NO_COLOR").is_some() => false,
+        ColorChoice::Auto if var("CLICOLOR_FORCE").is_some_and(|v| v != "0") => true,
         ColorChoice::Auto => {
-            std::io::stdout().is_terminal()
-                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+            std::io::stdout().is_terminal() && std::env::var("TERM").map_or(true, |t| t != "dumb")
         }
     }
 }

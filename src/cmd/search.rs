@@ -12,6 +12,9 @@ use crate::cmd::EXIT_NO_HITS;
 
 pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     let searcher = Searcher::open(&args.index)?;
+    for w in searcher.warnings() {
+        say!("reel: warning: {w}");
+    }
     let format = if args.json { Format::Json } else { args.format };
     // A TREC run lists each document once per query, so it ranks documents unless passages are
     // asked for explicitly.

@@ -23,7 +23,16 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
     }
     let text = String::from_utf8_lossy(bytes).into_owned();
     let (front, after_front) = match file.format {
-        Format::Markdown => front_matter(&text),
+        Format::Markdown => match front_matter(&text) {
+            Ok(found) => found,
+            Err(message) => {
+                warn(&Error::File {
+                    path: file.path.clone(),
+                    message,
+                });
+                (Vec::new(), 0)
+            }
+        },
         _ => (Vec::new(), 0),
     };
     let (line_title, after_title) = title_line(&text[after_front..], file.format);
@@ -156,69 +165,106 @@ fn title_line(text: &str, format: Format) -> (String, usize) {
     (String::new(), text.len())
 }
 
-/// Parses YAML front matter (the common subset: `key: value`, `key: [a, b]`, and `- item`
-/// lines under a key). Returns the typed pairs and the byte where the rest of the file starts;
-/// no front matter gives `(vec![], 0)`.
-fn front_matter(text: &str) -> (Vec<(String, MetaValue)>, usize) {
+/// Reads YAML front matter: the lines between a first `---` line and the next `---` (or `...`)
+/// line, parsed by a YAML parser (comments, quoted strings, block scalars `|` and `>`, lists,
+/// nested maps). Returns the typed pairs (nested maps flattened as `key_sub`) and the byte where
+/// the rest of the file starts; no front matter gives `(vec![], 0)`. Front matter that is not
+/// valid YAML is an error message, and is then read as part of the text.
+fn front_matter(text: &str) -> Result<(Vec<(String, MetaValue)>, usize), String> {
     let start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let rest = &text[start..];
     let first_len = match rest.find('\n') {
         Some(i) if rest[..i].trim_end() == "---" => i + 1,
-        _ => return (Vec::new(), 0),
+        _ => return Ok((Vec::new(), 0)),
     };
-    let mut pairs: Vec<(String, Vec<String>, bool)> = Vec::new();
     let mut pos = start + first_len;
+    let body_start = pos;
     for line in text[pos..].split_inclusive('\n') {
+        let line_start = pos;
         pos += line.len();
         let l = line.trim_end();
         if l == "---" || l == "..." {
-            let typed = pairs
-                .into_iter()
-                .filter_map(|(k, vals, is_list)| {
-                    let key = records::metadata_key(&k);
-                    let value = if is_list {
-                        MetaValue::List(vals)
-                    } else {
-                        records::type_value(vals.first()?)?
-                    };
-                    Some((key, value))
-                })
-                .collect();
-            return (typed, pos);
-        }
-        if let Some(item) = l.trim_start().strip_prefix("- ") {
-            if let Some(last) = pairs.last_mut() {
-                last.1.push(unquote(item).to_string());
-                last.2 = true;
+            let yaml = &text[body_start..line_start];
+            let docs = yaml_rust2::YamlLoader::load_from_str(yaml).map_err(|e| {
+                format!(
+                    "front matter is not valid YAML (line {}: {}); read as text",
+                    e.marker().line() + 1,
+                    e.info()
+                )
+            })?;
+            let mut pairs = Vec::new();
+            if let Some(yaml_rust2::Yaml::Hash(map)) = docs.first() {
+                for (k, v) in map {
+                    flatten_yaml(&yaml_key(k), v, &mut pairs);
+                }
             }
-        } else if let Some((k, v)) = l.split_once(':') {
-            let v = v.trim();
-            if let Some(inner) = v.strip_prefix('[').and_then(|x| x.strip_suffix(']')) {
-                let items = inner
-                    .split(',')
-                    .map(|x| unquote(x.trim()).to_string())
-                    .filter(|x| !x.is_empty())
-                    .collect();
-                pairs.push((k.trim().to_string(), items, true));
-            } else if v.is_empty() {
-                pairs.push((k.trim().to_string(), Vec::new(), false));
-            } else {
-                pairs.push((k.trim().to_string(), vec![unquote(v).to_string()], false));
-            }
+            return Ok((pairs, pos));
         }
     }
     // No closing line: not front matter after all.
-    (Vec::new(), 0)
+    Ok((Vec::new(), 0))
 }
 
-fn unquote(s: &str) -> &str {
-    let s = s.trim();
-    for q in ['"', '\''] {
-        if let Some(inner) = s.strip_prefix(q).and_then(|x| x.strip_suffix(q)) {
-            return inner;
-        }
+fn yaml_key(k: &yaml_rust2::Yaml) -> String {
+    match yaml_scalar(k) {
+        Some(s) => s,
+        None => "field".into(),
     }
-    s
+}
+
+/// A YAML scalar as text (`None` for null, lists, maps).
+fn yaml_scalar(v: &yaml_rust2::Yaml) -> Option<String> {
+    use yaml_rust2::Yaml;
+    match v {
+        Yaml::String(s) | Yaml::Real(s) => Some(s.clone()),
+        Yaml::Integer(n) => Some(n.to_string()),
+        Yaml::Boolean(b) => Some(b.to_string()),
+        _ => None,
+    }
+}
+
+/// One front-matter value, typed: YAML numbers are numbers, strings are dates when they read
+/// as one and text otherwise (a quoted `"2017"` stays text), lists are keyword lists, maps are
+/// flattened, nulls and null markers are absent.
+fn flatten_yaml(key: &str, v: &yaml_rust2::Yaml, out: &mut Vec<(String, MetaValue)>) {
+    use yaml_rust2::Yaml;
+    let key = records::metadata_key(key);
+    match v {
+        Yaml::Integer(n) => out.push((key, MetaValue::Int(*n))),
+        Yaml::Real(x) => {
+            if let Some(x) = x.parse::<f64>().ok().filter(|x| x.is_finite()) {
+                out.push((key, MetaValue::Float(x)));
+            }
+        }
+        Yaml::String(s) => {
+            let t = s.trim();
+            if records::is_null(t) {
+                return;
+            }
+            let value = match crate::meta::dates::parse(t) {
+                Some(d) => MetaValue::Date(d),
+                None => MetaValue::Text(t.to_string()),
+            };
+            out.push((key, value));
+        }
+        Yaml::Boolean(b) => out.push((key, MetaValue::Text(b.to_string()))),
+        Yaml::Array(items) => {
+            let items: Vec<String> = items
+                .iter()
+                .filter_map(yaml_scalar)
+                .filter(|i| !records::is_null(i))
+                .collect();
+            if !items.is_empty() {
+                out.push((key, MetaValue::List(items)));
+            }
+        }
+        Yaml::Hash(map) => {
+            for (k, v) in map {
+                flatten_yaml(&format!("{key}_{}", yaml_key(k)), v, out);
+            }
+        }
+        _ => {}
+    }
 }
 
 #[cfg(test)]
@@ -227,8 +273,8 @@ mod tests {
 
     #[test]
     fn front_matter_is_typed_metadata() {
-        let text = "---\ntitle: \"Grizzly Man\"\nyear: 2005\nrating: 7.8\nreleased: 2005-08-12\ngenres: [Documentary, Nature]\ncountries:\n  - United States\n  - Canada\n---\n# Grizzly Man\n\nBody.\n";
-        let (pairs, end) = front_matter(text);
+        let text = "---\ntitle: \"Grizzly Man\"  # the title\nyear: 2005\nrating: 7.8\nreleased: 2005-08-12\ngenres: [Documentary, Nature]\ncountries:\n  - United States\n  - Canada\ncode: \"2017\"\nsummary: |\n  Two lines\n  of text.\nfolded: >\n  one\n  line\ncrew:\n  editor: Joe Bini\n  music: Richard Thompson\nnothing: null\n---\n# Grizzly Man\n\nBody.\n";
+        let (pairs, end) = front_matter(text).unwrap();
         assert_eq!(&text[end..], "# Grizzly Man\n\nBody.\n");
         let get = |k: &str| {
             pairs
@@ -254,8 +300,22 @@ mod tests {
                 "Canada".into()
             ]))
         );
-        assert_eq!(front_matter("no front matter\n---\n"), (Vec::new(), 0));
-        assert_eq!(front_matter("---\nunclosed: 1\n"), (Vec::new(), 0));
+        assert_eq!(
+            get("code"),
+            Some(MetaValue::Text("2017".into())),
+            "quoted stays text"
+        );
+        assert_eq!(
+            get("summary"),
+            Some(MetaValue::Text("Two lines\nof text.".into()))
+        );
+        assert_eq!(get("folded"), Some(MetaValue::Text("one line".into())));
+        assert_eq!(get("crew_editor"), Some(MetaValue::Text("Joe Bini".into())));
+        assert_eq!(get("nothing"), None);
+        assert_eq!(front_matter("no front matter\n---\n"), Ok((Vec::new(), 0)));
+        assert_eq!(front_matter("---\nunclosed: 1\n"), Ok((Vec::new(), 0)));
+        let bad = front_matter("---\ntitle: [unclosed\n---\nBody\n").unwrap_err();
+        assert!(bad.starts_with("front matter is not valid YAML"), "{bad}");
     }
 
     #[test]

@@ -69,18 +69,10 @@ pub fn quickwit_config(index_id: &str, types: &BTreeMap<String, MetaType>) -> St
     y
 }
 
-/// A YAML scalar: plain when safe, double-quoted (JSON escaping is valid YAML) otherwise.
+/// A YAML string, always double-quoted (JSON escaping is valid YAML): unquoted, `True`, `NULL`,
+/// `0x1F`, `1e3` or `~` would be read back as booleans, nulls or numbers by some parser.
 fn yaml_str(s: &str) -> String {
-    let plain = !s.is_empty()
-        && s.chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-' || c == '.')
-        && !s.starts_with(['-', '.'])
-        && !matches!(s, "true" | "false" | "null" | "yes" | "no" | "on" | "off");
-    if plain && s.parse::<f64>().is_err() {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).expect("a string always serializes")
-    }
+    serde_json::to_string(s).expect("a string always serializes")
 }
 
 /// The Elasticsearch/OpenSearch index body: an English analyzer close to reel's (standard
@@ -123,10 +115,49 @@ mod tests {
     use super::*;
 
     #[test]
-    fn yaml_scalars_are_quoted_when_needed() {
-        assert_eq!(yaml_str("release_year"), "release_year");
-        assert_eq!(yaml_str("true"), "\"true\"");
-        assert_eq!(yaml_str("2017"), "\"2017\"");
-        assert_eq!(yaml_str("a: b"), "\"a: b\"");
+    fn yaml_strings_read_back_as_the_same_strings() {
+        for s in [
+            "release_year",
+            "True",
+            "NULL",
+            "null",
+            "0x1F",
+            "1e3",
+            "2017",
+            "~",
+            "yes",
+            "a: b",
+            "- x",
+            "#c",
+            "it's",
+            "quote \" and \\",
+            "",
+            "é漢😀",
+            "line\nbreak",
+        ] {
+            let doc = format!("k: {}\n", yaml_str(s));
+            let parsed = yaml_rust2::YamlLoader::load_from_str(&doc).unwrap();
+            assert_eq!(parsed[0]["k"].as_str(), Some(s), "{doc}");
+        }
+    }
+
+    #[test]
+    fn the_quickwit_configuration_reads_back_with_every_name_a_string() {
+        let mut types = BTreeMap::new();
+        for name in ["True", "NULL", "0x1F", "year"] {
+            types.insert(name.to_string(), MetaType::Text);
+        }
+        let yaml = quickwit_config("NULL", &types);
+        let doc = &yaml_rust2::YamlLoader::load_from_str(&yaml).unwrap()[0];
+        assert_eq!(doc["index_id"].as_str(), Some("NULL"));
+        let names: Vec<&str> = doc["doc_mapping"]["field_mappings"]
+            .as_vec()
+            .unwrap()
+            .iter()
+            .map(|f| f["name"].as_str().expect("a string name"))
+            .collect();
+        for name in ["True", "NULL", "0x1F", "year", "doc_id", "text"] {
+            assert!(names.contains(&name), "{name} in {names:?}");
+        }
     }
 }

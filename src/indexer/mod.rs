@@ -243,6 +243,14 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
     files::remove_unused_segment_files(dir, &w.index)?;
     files::remove_orphans(dir, w.committed_list.as_deref())?;
 
+    if !w.cleared {
+        if let Some(message) = w.manifest.analyzer_warning() {
+            warn(&Error::File {
+                path: dir.clone(),
+                message,
+            });
+        }
+    }
     let (old, previous_followed) = previous_list(opts, w, warn)?;
     let (followed, forget_warnings) = changes::followed(
         previous_followed.as_deref(),
@@ -455,11 +463,19 @@ fn commit(
         index,
         mut writer,
         manifest: started_from,
+        cleared,
         ..
     } = w;
+    // Documents kept from before keep their stems: an update does not hide that the index
+    // holds stems of another analyzer; a rebuild (everything re-read) does.
+    let analyzer = match (cleared, started_from.analyzer.clone()) {
+        (false, Some(before)) => before,
+        _ => crate::analyzer::fingerprint(),
+    };
     let mut manifest = Manifest {
         schema_version: schema::SCHEMA_VERSION,
         next_doc_ord: started_from.next_doc_ord,
+        analyzer: Some(analyzer),
         ..Manifest::default()
     };
     for f in list.files.values() {

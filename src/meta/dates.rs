@@ -1,6 +1,12 @@
 //! Dates as catalogues write them: `September 25, 2021`, ` August 4, 2017` (leading space),
-//! `25 September 2021`, `Sep 25, 2021`, `2021-09-25`, and RFC 3339 `2021-09-25T10:00:00Z`.
-//! Parsed to seconds since the Unix epoch (UTC) and printed back as ISO 8601.
+//! `25 September 2021`, `25th September 2021`, `Sep 25, 2021`, `2021-09-25`, `2021-09-25 10:30`,
+//! and RFC 3339 `2021-09-25T10:00:00Z`. Parsed to seconds since the Unix epoch (UTC) and printed
+//! back as ISO 8601. Calendar arithmetic and RFC 3339 are the `time` crate's; this module only
+//! says which forms are dates, and is strict about them: `2021-+1-05` has no month `+1`, and
+//! `25dn September 2021` no day `25dn`.
+
+use time::format_description::well_known::Rfc3339;
+use time::{Month, OffsetDateTime, PrimitiveDateTime, Time};
 
 const MONTHS: [&str; 12] = [
     "january",
@@ -25,35 +31,42 @@ pub struct Date {
 }
 
 impl Date {
+    /// The date and time, in UTC.
+    fn utc(self) -> Option<OffsetDateTime> {
+        OffsetDateTime::from_unix_timestamp(self.secs).ok()
+    }
+
     /// `YYYY-MM-DD`, or `YYYY-MM-DDTHH:MM:SSZ` when the time is not midnight.
     pub fn to_iso(self) -> String {
-        let days = self.secs.div_euclid(86_400);
-        let rem = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
-        if rem == 0 {
-            format!("{y:04}-{m:02}-{d:02}")
-        } else {
-            format!(
-                "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-                rem / 3600,
-                rem % 3600 / 60,
-                rem % 60
-            )
+        match self.utc() {
+            Some(t) if t.time() == Time::MIDNIGHT => ymd(t),
+            Some(t) => self.rfc3339_of(t),
+            None => self.secs.to_string(),
         }
     }
 
-    /// RFC 3339, as tantivy's query parser wants it.
+    /// RFC 3339 (`YYYY-MM-DDTHH:MM:SSZ`), as Quickwit and Elasticsearch want it.
     pub fn to_rfc3339(self) -> String {
-        let days = self.secs.div_euclid(86_400);
-        let rem = self.secs.rem_euclid(86_400);
-        let (y, m, d) = civil_from_days(days);
+        match self.utc() {
+            Some(t) => self.rfc3339_of(t),
+            None => self.secs.to_string(),
+        }
+    }
+
+    fn rfc3339_of(self, t: OffsetDateTime) -> String {
         format!(
-            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-            rem / 3600,
-            rem % 3600 / 60,
-            rem % 60
+            "{}T{:02}:{:02}:{:02}Z",
+            ymd(t),
+            t.hour(),
+            t.minute(),
+            t.second()
         )
     }
+}
+
+/// `YYYY-MM-DD` (years before 1000 padded to four digits).
+fn ymd(t: OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", t.year(), u8::from(t.month()), t.day())
 }
 
 impl serde::Serialize for Date {
@@ -78,113 +91,110 @@ pub fn parse(s: &str) -> Option<Date> {
     parse_iso(s).or_else(|| parse_words(s))
 }
 
-fn parse_iso(s: &str) -> Option<Date> {
-    let b = s.as_bytes();
-    if b.len() < 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let y: i64 = s.get(0..4)?.parse().ok()?;
-    let m: u32 = s.get(5..7)?.parse().ok()?;
-    let d: u32 = s.get(8..10)?.parse().ok()?;
-    let mut secs = days_from_civil(y, m, d)? * 86_400;
-    let rest = &s[10..];
-    if rest.is_empty() {
-        return Some(Date { secs });
-    }
-    let rest = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' '))?;
-    let hh: i64 = rest.get(0..2)?.parse().ok()?;
-    let mm: i64 = rest.get(3..5)?.parse().ok()?;
-    let ss: i64 = rest.get(6..8).and_then(|x| x.parse().ok()).unwrap_or(0);
-    if hh > 23 || mm > 59 || ss > 60 {
-        return None;
-    }
-    secs += hh * 3600 + mm * 60 + ss;
-    // Skip fractional seconds, then apply the offset.
-    let mut tail = rest.get(8..).unwrap_or("");
-    if let Some(frac) = tail.strip_prefix('.') {
-        tail = frac.trim_start_matches(|c: char| c.is_ascii_digit());
-    }
-    match tail {
-        "" | "Z" | "z" => {}
-        t if (t.starts_with('+') || t.starts_with('-')) && t.len() == 6 => {
-            let sign = if t.starts_with('-') { -1 } else { 1 };
-            let oh: i64 = t.get(1..3)?.parse().ok()?;
-            let om: i64 = t.get(4..6)?.parse().ok()?;
-            secs -= sign * (oh * 3600 + om * 60);
-        }
-        _ => return None,
-    }
-    Some(Date { secs })
+/// `n` ASCII digits exactly (no sign, no space).
+fn digits(s: &str, n: usize) -> Option<u32> {
+    (s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| s.parse().ok())
+        .flatten()
 }
 
+fn calendar(y: i32, m: u32, d: u32) -> Option<time::Date> {
+    let month = Month::try_from(u8::try_from(m).ok()?).ok()?;
+    time::Date::from_calendar_date(y, month, u8::try_from(d).ok()?).ok()
+}
+
+fn secs_of(date: time::Date, at: Time) -> i64 {
+    PrimitiveDateTime::new(date, at)
+        .assume_utc()
+        .unix_timestamp()
+}
+
+/// `YYYY-MM-DD`, `YYYY-MM-DD HH:MM[:SS]`, or RFC 3339 with `T` and an offset.
+fn parse_iso(s: &str) -> Option<Date> {
+    let date_part = s.get(..10)?;
+    let (y, rest) = date_part.split_at_checked(4)?;
+    let y = digits(y, 4)? as i32;
+    let m = digits(rest.strip_prefix('-')?.get(..2)?, 2)?;
+    let d = digits(rest.get(3..)?.strip_prefix('-')?, 2)?;
+    let date = calendar(y, m, d)?;
+    let rest = &s[10..];
+    if rest.is_empty() {
+        return Some(Date {
+            secs: secs_of(date, Time::MIDNIGHT),
+        });
+    }
+    if let Ok(t) = OffsetDateTime::parse(s, &Rfc3339) {
+        return Some(Date {
+            secs: t.unix_timestamp(),
+        });
+    }
+    // A local time without an offset (`2021-09-25 10:30`, `2021-09-25T10:30:00`): read as UTC.
+    let clock = rest.strip_prefix('T').or_else(|| rest.strip_prefix(' '))?;
+    let mut parts = clock.split(':');
+    let h = digits(parts.next()?, 2)?;
+    let min = digits(parts.next()?, 2)?;
+    let sec = match parts.next() {
+        Some(x) => digits(x, 2)?,
+        None => 0,
+    };
+    if parts.next().is_some() {
+        return None;
+    }
+    let at = Time::from_hms(
+        u8::try_from(h).ok()?,
+        u8::try_from(min).ok()?,
+        u8::try_from(sec).ok()?,
+    )
+    .ok()?;
+    Some(Date {
+        secs: secs_of(date, at),
+    })
+}
+
+/// A month by its name, in full or in its first three letters (and `Sept`), any case, with
+/// an optional full stop.
+fn month_of(w: &str) -> Option<u32> {
+    let w = w.strip_suffix('.').unwrap_or(w).to_ascii_lowercase();
+    if w.len() < 3 {
+        return None;
+    }
+    MONTHS
+        .iter()
+        .position(|m| {
+            *m == w || (w.len() == 3 && m.starts_with(&w)) || (w == "sept" && *m == "september")
+        })
+        .map(|i| i as u32 + 1)
+}
+
+/// A day of the month: one or two digits, optionally with its ordinal suffix (`25th`, `1st`,
+/// `2nd`, `3rd`); nothing else.
+fn day_of(w: &str) -> Option<u32> {
+    let lower = w.to_ascii_lowercase();
+    let number = ["st", "nd", "rd", "th"]
+        .iter()
+        .find_map(|suffix| lower.strip_suffix(suffix))
+        .unwrap_or(&lower);
+    if number.is_empty() || number.len() > 2 || !number.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+/// `September 25, 2021`, `Sep 25 2021`, `25 September 2021`, `25th Sept. 2021`.
 fn parse_words(s: &str) -> Option<Date> {
     let cleaned = s.replace(',', " ");
     let parts: Vec<&str> = cleaned.split_whitespace().collect();
     if parts.len() != 3 {
         return None;
     }
-    let month_of = |w: &str| {
-        let w = w.trim_end_matches('.').to_ascii_lowercase();
-        if w.len() < 3 {
-            return None;
-        }
-        MONTHS
-            .iter()
-            .position(|m| m.starts_with(&w) && (w.len() == 3 || *m == w || w == "sept"))
-            .map(|i| i as u32 + 1)
+    let (m, d) = match month_of(parts[0]) {
+        Some(m) => (m, day_of(parts[1])?),
+        None => (month_of(parts[1])?, day_of(parts[0])?),
     };
-    let (m, d, y) = if let Some(m) = month_of(parts[0]) {
-        (m, parts[1], parts[2])
-    } else {
-        (month_of(parts[1])?, parts[0], parts[2])
-    };
-    let d: u32 = d
-        .trim_end_matches(['s', 't', 'n', 'd', 'r', 'h'])
-        .parse()
-        .ok()?;
-    if y.len() != 4 {
-        return None;
-    }
-    let y: i64 = y.parse().ok()?;
+    let y = digits(parts[2], 4)? as i32;
     Some(Date {
-        secs: days_from_civil(y, m, d)? * 86_400,
+        secs: secs_of(calendar(y, m, d)?, Time::MIDNIGHT),
     })
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn days_from_civil(y: i64, m: u32, d: u32) -> Option<i64> {
-    if !(1..=12).contains(&m) || d == 0 || d > days_in_month(y, m) {
-        return None;
-    }
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(m);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(d) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some(era * 146_097 + doe - 719_468)
-}
-
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    (y, m, d)
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 #[cfg(test)]
@@ -200,7 +210,9 @@ mod tests {
         assert_eq!(iso("September 25, 2021").as_deref(), Some("2021-09-25"));
         assert_eq!(iso(" August 4, 2017").as_deref(), Some("2017-08-04"));
         assert_eq!(iso("25 September 2021").as_deref(), Some("2021-09-25"));
+        assert_eq!(iso("25th September 2021").as_deref(), Some("2021-09-25"));
         assert_eq!(iso("Sep 25, 2021").as_deref(), Some("2021-09-25"));
+        assert_eq!(iso("Sept. 1st 2021").as_deref(), Some("2021-09-01"));
         assert_eq!(iso("2021-09-25").as_deref(), Some("2021-09-25"));
         assert_eq!(
             iso("2021-09-25T10:30:00Z").as_deref(),
@@ -210,9 +222,18 @@ mod tests {
             iso("2021-09-25T10:30:00+02:00").as_deref(),
             Some("2021-09-25T08:30:00Z")
         );
+        assert_eq!(
+            iso("2021-09-25 10:30").as_deref(),
+            Some("2021-09-25T10:30:00Z")
+        );
         assert_eq!(parse("1970-01-01").unwrap().secs, 0);
         assert_eq!(iso("1969-12-31").as_deref(), Some("1969-12-31"));
         assert_eq!(iso("2000-02-29").as_deref(), Some("2000-02-29"));
+        // Any year a date holds: the far future and the far past keep their order.
+        assert_eq!(iso("9999-12-31").as_deref(), Some("9999-12-31"));
+        assert_eq!(iso("1600-01-01").as_deref(), Some("1600-01-01"));
+        assert!(parse("1600-01-01").unwrap() < parse("2020-06-30").unwrap());
+        assert!(parse("2020-06-30").unwrap() < parse("9999-12-31").unwrap());
     }
 
     #[test]
@@ -224,6 +245,18 @@ mod tests {
             "Documentaries",
             "2021-13-01",
             "may be",
+            "2021-+1-05",
+            "2021-1-05 ",
+            "25dn September 2021",
+            "25 Septembre 2021",
+            "2021-09-25T25:00:00Z",
+            "2021-09-25 10:30:00:00",
+            "+021-09-25",
+            "ye\u{fffd}r: 2021",
+            "2021\u{e9}-09-25",
+            "20\u{1f3ac}1-09-25",
+            "2021-0\u{e9}-25",
+            "2021-09-2\u{e9}",
         ] {
             assert_eq!(parse(s), None, "{s}");
         }

@@ -162,6 +162,16 @@ impl Searcher {
         &self.manifest
     }
 
+    /// What the user should know about the index itself before searching it (built with other
+    /// word stems than this reel makes).
+    pub fn warnings(&self) -> Vec<String> {
+        self.manifest
+            .analyzer_warning()
+            .map(|m| format!("{}: {m}", self.dir.display()))
+            .into_iter()
+            .collect()
+    }
+
     /// Runs one search.
     pub fn search(&self, opts: &SearchOptions) -> Result<SearchResults> {
         // A panic inside tantivy fails the search, not the program. The queries reel builds are

@@ -99,7 +99,7 @@ pub struct Parsed {
 pub fn check_limits(input: &str) -> Result<(), String> {
     if input.len() > MAX_QUERY_BYTES {
         return Err(format!(
-            "the query is {} bytes long; the limit is {MAX_QUERY_BYTES}",
+            "the query is {} bytes long; the limit is {MAX_QUERY_BYTES} bytes",
             input.len()
         ));
     }
