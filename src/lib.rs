@@ -11,8 +11,8 @@
 //!                                          -> eval (against relevance judgments)
 //! ```
 //!
-//! - [`meta`]: the metadata vocabulary everyone speaks: value types, typed values, dates. A
-//!   leaf: it imports nothing of reel.
+//! - [`meta`]: the metadata vocabulary everyone speaks: value types, typed values, dates, and
+//!   the map from catalogue columns to reel's field names. A leaf: it imports nothing of reel.
 //! - [`error`]: the typed errors of the library (a leaf too), with the translation of I/O and
 //!   tantivy failures into causes a user can act on.
 //! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
@@ -28,7 +28,8 @@
 //! - [`indexer`]: a folder, one file per job: opening and locking, planning the changes, the
 //!   reading/writing pipeline, duplicate-id claims, which files are reel's, the merge policy.
 //! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
-//!   filters and sort, expansion, deterministic collection, hits and highlights, batches.
+//!   coordination of keyword queries, filters and sort, expansion, deterministic collection,
+//!   hits with why and where they matched, "did you mean", batches.
 //! - [`verify`], [`stats`]: checking an index, describing it (through the schema and searcher).
 //! - [`export`]: the same passages and fields as NDJSON for Quickwit or Elasticsearch (through
 //!   the corpus's record path, no index needed).

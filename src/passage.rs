@@ -239,6 +239,29 @@ fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
+/// The 1-based line of its file each passage starts on, in one pass over the text: for a text
+/// file, one more than the line breaks before the passage; for a record, the record's line (0
+/// when unknown).
+pub fn lines(doc: &Document, passages: &[Passage]) -> Vec<u64> {
+    if let Some(line) = doc.record_line {
+        return vec![line; passages.len()];
+    }
+    let bytes = doc.text.as_bytes();
+    let (mut at, mut line) = (0usize, 1u64);
+    passages
+        .iter()
+        .map(|p| {
+            let start = p.start.min(bytes.len());
+            if start < at {
+                (at, line) = (0, 1);
+            }
+            line += bytes[at..start].iter().filter(|&&b| b == b'\n').count() as u64;
+            at = start;
+            line
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -252,7 +275,24 @@ mod tests {
             text: text.into(),
             body_start,
             metadata: Metadata::new(),
+            record_line: None,
         }
+    }
+
+    #[test]
+    fn passages_know_their_lines() {
+        let d = doc(
+            "Title\n\nFirst paragraph.\n\nSecond\nstill second.\n\n\nThird.\n",
+            6,
+            "Title",
+        );
+        let ps = split(&d);
+        assert_eq!(texts(&d).len(), 3);
+        assert_eq!(lines(&d, &ps), [3, 5, 9]);
+        let mut r = doc("a record's text\n\nwith two paragraphs", 0, "R");
+        r.record_line = Some(42);
+        let ps = split(&r);
+        assert_eq!(lines(&r, &ps), vec![42; ps.len()]);
     }
 
     fn texts(d: &Document) -> Vec<&str> {

@@ -20,7 +20,7 @@ use crate::meta::MetaValue;
 use crate::passage::Passage;
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 6;
+pub const SCHEMA_VERSION: u32 = 7;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -58,6 +58,8 @@ pub mod names {
     pub const START: &str = "start";
     /// Byte offset where the passage ends in its source.
     pub const END: &str = "end";
+    /// The 1-based line of its file the passage starts on (0 when unknown).
+    pub const LINE: &str = "line";
 }
 
 /// The fields of the schema.
@@ -89,6 +91,8 @@ pub struct Fields {
     pub start: Field,
     /// See [`names::END`].
     pub end: Field,
+    /// See [`names::LINE`].
+    pub line: Field,
 }
 
 impl Fields {
@@ -113,6 +117,7 @@ impl Fields {
             meta_json: get(names::META_JSON)?,
             start: get(names::START)?,
             end: get(names::END)?,
+            line: get(names::LINE)?,
         })
     }
 }
@@ -151,6 +156,7 @@ pub fn build() -> (Schema, Fields) {
         meta_json: b.add_text_field(names::META_JSON, TextOptions::default().set_stored()),
         start: b.add_u64_field(names::START, NumericOptions::default().set_stored()),
         end: b.add_u64_field(names::END, NumericOptions::default().set_stored()),
+        line: b.add_u64_field(names::LINE, NumericOptions::default().set_stored()),
     };
     (b.build(), fields)
 }
@@ -172,7 +178,13 @@ pub fn add_document(
     doc_ord: u64,
 ) -> Result<()> {
     let meta_json = serde_json::to_string(&doc.metadata).expect("metadata always serializes");
-    let meta_text: Vec<String> = doc.metadata.values().map(MetaValue::to_text).collect();
+    // A fact given twice (`release_year` and the `year` reel derives from it) is searchable once.
+    let meta_text: Vec<String> = doc
+        .metadata
+        .iter()
+        .filter(|(k, v)| !crate::meta::vocabulary::is_derived(k, v, &doc.metadata))
+        .map(|(_, v)| v.to_text())
+        .collect();
     let meta_text = meta_text.join(" \n ");
     let meta_object = OwnedValue::Object(
         doc.metadata
@@ -206,7 +218,8 @@ pub fn add_document(
     );
     // A title that is only the id (records without one) is not indexed: it says nothing.
     let real_title = doc.title != doc.id;
-    for p in passages {
+    let lines = crate::passage::lines(doc, passages);
+    for (p, line) in passages.iter().zip(lines) {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
         d.add_u64(fields.passage_id, u64::from(p.ordinal));
@@ -237,6 +250,7 @@ pub fn add_document(
         }
         d.add_u64(fields.start, p.start as u64);
         d.add_u64(fields.end, p.end as u64);
+        d.add_u64(fields.line, line);
         writer.add_document(d)?;
     }
     Ok(())

@@ -267,15 +267,31 @@ fn fuzz_the_printers() {
             "cast".into(),
             reel::meta::MetaValue::List(vec![text.chars().take(30).collect(), "Ángel".into()]),
         );
+        let highlights: Vec<[usize; 2]> = ranges.iter().map(|(a, b)| [*a, *b]).collect();
+        let cast: String = text.chars().take(30).collect();
         let hit = Hit {
             rank: 1,
             score,
             doc_id: title.chars().take(20).collect(),
+            title_highlights: highlights.iter().rev().copied().collect(),
+            metadata_matches: vec![
+                reel::searcher::MetaMatch {
+                    field: "director".into(),
+                    value: title.clone(),
+                    highlights: highlights.clone(),
+                },
+                reel::searcher::MetaMatch {
+                    field: "cast".into(),
+                    value: format!("{cast}, Ángel"),
+                    highlights: highlights.clone(),
+                },
+            ],
             title,
             passage_id: 3,
-            highlights: ranges.iter().map(|(a, b)| [*a, *b]).collect(),
+            highlights,
             text,
             source: "corpus/“review”.txt".into(),
+            line: u64::from(color) * 12,
             metadata,
         };
         let mut out = Vec::new();

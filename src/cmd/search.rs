@@ -69,6 +69,7 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         for w in &result.warnings {
             say!("reel: warning: {w}");
         }
+
         any_hit = !result.hits.is_empty();
         match format {
             Format::Human => human::write_hits(&mut out, &result.hits, human::Style { color })?,
@@ -78,6 +79,9 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         out.flush()?;
         if !any_hit {
             explain_no_hits(&opts.query, &result);
+        }
+        if let Some(suggestion) = &result.did_you_mean {
+            say!("reel: did you mean: {}", reel::output::sanitize(suggestion));
         }
     }
     out.flush()?;

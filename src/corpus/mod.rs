@@ -44,6 +44,10 @@ pub struct Document {
     pub body_start: usize,
     /// Typed metadata.
     pub metadata: Metadata,
+    /// The 1-based line of its file a record starts on (0 when unknown); `None` for a text
+    /// file, whose text is the file itself, so a passage's line is counted from its offset
+    /// (see `passage::lines`).
+    pub record_line: Option<u64>,
 }
 
 /// The formats reel reads, known by file extension.

@@ -96,6 +96,7 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         }
         metadata.insert(key, value);
     }
+    crate::meta::vocabulary::complete(&mut metadata);
     Ok(Document {
         id: file.file_id(),
         title,
@@ -103,6 +104,7 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         text,
         body_start,
         metadata,
+        record_line: None,
     })
 }
 

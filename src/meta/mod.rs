@@ -1,10 +1,12 @@
 //! The metadata vocabulary every part of reel speaks: the kinds of value a field holds
-//! ([`MetaType`]), typed values ([`MetaValue`]), a document's [`Metadata`], and [`dates`].
+//! ([`MetaType`]), typed values ([`MetaValue`]), a document's [`Metadata`], [`dates`], and the
+//! [`vocabulary`] that maps catalogue columns onto reel's field names.
 //!
 //! A leaf: it imports nothing of reel, so the readers, the schema, the searcher and the printers
 //! can all use it without an arrow pointing back up the data flow.
 
 pub mod dates;
+pub mod vocabulary;
 
 use std::collections::BTreeMap;
 

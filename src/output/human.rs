@@ -42,26 +42,71 @@ impl Style {
     }
 }
 
-/// Writes the hits, separated by blank lines.
+/// Bytes of a matched metadata value shown on its own line.
+const META_MATCH_BYTES: usize = 100;
+
+/// Most matched metadata fields shown on their own lines.
+const META_MATCHES_SHOWN: usize = 3;
+
+/// Writes the hits, separated by blank lines. Each shows where it is (`file:line`, as ripgrep
+/// does, for an editor to jump to) and why it matched: the words found in the title, the
+/// passage and the metadata are highlighted, and a metadata field that matched but is not in
+/// the summary line gets a line of its own (`cast: …Sam Huntington…`).
 pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result<()> {
     for (i, hit) in hits.iter().enumerate() {
         if i > 0 {
             writeln!(out)?;
         }
+        let title = if hit.title_highlights.is_empty() {
+            style.paint(BOLD, &sanitize(&hit.title))
+        } else {
+            excerpt(&hit.title, &hit.title_highlights, style)
+        };
+        let place = if hit.line > 0 {
+            format!("{}:{}", hit.source, hit.line)
+        } else {
+            hit.source.clone()
+        };
         writeln!(
             out,
-            "{:>2}. {}  {}  {}",
+            "{:>2}. {}  {}  {}  {}",
             hit.rank,
             style.paint(DIM, &format!("{:.3}", hit.score)),
-            style.paint(BOLD, &sanitize(&hit.title)),
+            title,
             style.paint(
                 DIM,
                 &format!("[{} #{}]", sanitize(&hit.doc_id), hit.passage_id)
             ),
+            style.paint(DIM, &sanitize(&place)),
         )?;
-        let meta = summary(&hit.metadata);
-        if !meta.is_empty() {
-            writeln!(out, "    {}", style.paint(DIM, &sanitize(&meta)))?;
+        let shown = summary(&hit.metadata);
+        if !shown.is_empty() {
+            let line = shown
+                .iter()
+                .map(|(k, v)| {
+                    let matched = hit.metadata_matches.iter().find(|m| m.field == **k);
+                    let value = match matched {
+                        Some(m) => excerpt(&m.value, &m.highlights, style),
+                        None => style.paint(DIM, &sanitize(v)),
+                    };
+                    format!("{} {value}", style.paint(DIM, &sanitize(k)))
+                })
+                .collect::<Vec<_>>()
+                .join(&style.paint(DIM, " · "));
+            writeln!(out, "    {line}")?;
+        }
+        for m in hit
+            .metadata_matches
+            .iter()
+            .filter(|m| !shown.iter().any(|(k, _)| **k == m.field))
+            .take(META_MATCHES_SHOWN)
+        {
+            writeln!(
+                out,
+                "    {}: {}",
+                style.paint(DIM, &sanitize(&m.field)),
+                excerpt_within(&m.value, &m.highlights, style, META_MATCH_BYTES, 30)
+            )?;
         }
         // A document with a title and no text (a catalogue row without a description) is shown by
         // its title line alone.
@@ -86,30 +131,50 @@ const KEY_FIELDS: [&str; 10] = [
     "episodes",
 ];
 
-/// The short metadata values, as `key value · key value`, key fields first.
-fn summary(meta: &Metadata) -> String {
+/// The short metadata values shown on the summary line, key fields first: `(key, value)`.
+fn summary(meta: &Metadata) -> Vec<(&String, String)> {
     let rank = |k: &str| {
         KEY_FIELDS
             .iter()
             .position(|f| *f == k)
             .unwrap_or(KEY_FIELDS.len())
     };
-    let mut entries: Vec<_> = meta.iter().collect();
+    // A column that gave one of reel's fields (`release_year` for `year`) is shown once, as
+    // reel's field.
+    let mut entries: Vec<_> = meta
+        .iter()
+        .filter(|(k, v)| {
+            !crate::meta::vocabulary::ALIASES.iter().any(|(column, _)| {
+                *column == k.as_str()
+                    && crate::meta::vocabulary::canonical(column, v)
+                        .is_some_and(|(field, d)| meta.get(field) == Some(&d))
+            })
+        })
+        .collect();
     entries.sort_by_key(|(k, _)| rank(k));
     entries
         .into_iter()
         .map(|(k, v)| (k, v.to_text()))
         .filter(|(_, v)| !v.is_empty() && v.len() <= META_VALUE_MAX)
         .take(META_FIELDS_SHOWN)
-        .map(|(k, v)| format!("{k} {v}"))
-        .collect::<Vec<_>>()
-        .join(" · ")
+        .collect()
 }
 
 /// The passage, or the part of it with the most matches, with the matches highlighted. Every
 /// cut falls on a character boundary, whatever the highlights say.
 pub fn excerpt(text: &str, highlights: &[[usize; 2]], style: Style) -> String {
-    let (start, end) = window(text, highlights);
+    excerpt_within(text, highlights, style, SNIPPET_BYTES, LEAD_BYTES)
+}
+
+/// [`excerpt`] with at most `max` bytes, `lead` of them before the first match.
+fn excerpt_within(
+    text: &str,
+    highlights: &[[usize; 2]],
+    style: Style,
+    max: usize,
+    lead: usize,
+) -> String {
+    let (start, end) = window(text, highlights, max, lead);
     let mut out = String::new();
     if start > 0 {
         out.push('…');
@@ -140,11 +205,11 @@ fn floor_boundary(text: &str, i: usize) -> usize {
     i
 }
 
-/// The byte window of at most [`SNIPPET_BYTES`] holding the most highlights, widened to start
-/// [`LEAD_BYTES`] before its first match, cut at word boundaries (and always at character
+/// The byte window of at most `max` bytes holding the most highlights, widened to start `lead`
+/// bytes before its first match, cut at word boundaries (and always at character
 /// boundaries: reviews are full of curly quotes and accents).
-fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
-    if text.len() <= SNIPPET_BYTES {
+fn window(text: &str, highlights: &[[usize; 2]], max: usize, lead: usize) -> (usize, usize) {
+    if text.len() <= max {
         return (0, text.len());
     }
     let best_first = highlights
@@ -152,13 +217,13 @@ fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
         .map(|h| {
             let count = highlights
                 .iter()
-                .filter(|o| o[0] >= h[0] && o[1] <= h[0] + SNIPPET_BYTES - LEAD_BYTES)
+                .filter(|o| o[0] >= h[0] && o[1] <= h[0] + max - lead)
                 .count();
             (count, std::cmp::Reverse(h[0]))
         })
         .max()
         .map_or(0, |(_, std::cmp::Reverse(s))| floor_boundary(text, s));
-    let mut start = floor_boundary(text, best_first.saturating_sub(LEAD_BYTES));
+    let mut start = floor_boundary(text, best_first.saturating_sub(lead));
     if start > 0 {
         // Move forward to the start of a word.
         if let Some((i, c)) = text[start..]
@@ -168,7 +233,7 @@ fn window(text: &str, highlights: &[[usize; 2]]) -> (usize, usize) {
             start = (start + i + c.len_utf8()).min(best_first);
         }
     }
-    let mut end = floor_boundary(text, start + SNIPPET_BYTES);
+    let mut end = floor_boundary(text, start + max);
     if end < text.len() {
         end = text[start..end]
             .rfind(char::is_whitespace)

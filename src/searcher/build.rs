@@ -81,6 +81,38 @@ impl<'a> Builder<'a> {
         }))
     }
 
+    /// Builds the whole query with coordination ([`super::coord`]) when it is a list of
+    /// alternatives (words, phrases, each optional) with at most some exclusions: the more of
+    /// them a passage holds, the higher it ranks. Any other query is built as [`Self::build`]
+    /// does.
+    pub fn build_coordinated(&mut self, expr: &Expr) -> Result<Built> {
+        let Expr::Bool(clauses) = expr else {
+            return self.build(expr);
+        };
+        if clauses.iter().any(|(o, _)| *o == Occur::Must) {
+            return self.build(expr);
+        }
+        let mut words: Vec<Box<dyn Query>> = Vec::new();
+        let mut excluded: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        for (occur, e) in clauses {
+            if let Some(q) = self.expr(e)? {
+                match occur {
+                    Occur::MustNot => excluded.push((TOccur::MustNot, q)),
+                    _ => words.push(q),
+                }
+            }
+        }
+        if words.len() < 2 {
+            return self.build(expr);
+        }
+        let coordinated: Box<dyn Query> = Box::new(super::coord::Coordinated::new(words));
+        if excluded.is_empty() {
+            return Ok(Built::Query(coordinated));
+        }
+        excluded.insert(0, (TOccur::Must, coordinated));
+        Ok(Built::Query(Box::new(BooleanQuery::new(excluded))))
+    }
+
     /// The analyzed terms of a piece of text, with their positions.
     pub fn terms(&mut self, text: &str) -> Vec<(usize, String)> {
         let mut out = Vec::new();
@@ -220,11 +252,25 @@ impl<'a> Builder<'a> {
         let mut per_field: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         for &(field, weight) in fields {
             let q: Box<dyn Query> = match (terms, fuzzy) {
-                ([(_, t)], Some(d)) if d > 0 => Box::new(FuzzyTermQuery::new(
-                    Term::from_field_text(field, t),
-                    d,
-                    true,
-                )),
+                // `word~N`: the words within N edits score a constant, the word itself its BM25
+                // score on top, so an exact match always ranks above a near one.
+                ([(_, t)], Some(d)) if d > 0 => Box::new(BooleanQuery::new(vec![
+                    (
+                        TOccur::Should,
+                        Box::new(FuzzyTermQuery::new(
+                            Term::from_field_text(field, t),
+                            d,
+                            true,
+                        )) as Box<dyn Query>,
+                    ),
+                    (
+                        TOccur::Should,
+                        Box::new(TermQuery::new(
+                            Term::from_field_text(field, t),
+                            IndexRecordOption::WithFreqs,
+                        )),
+                    ),
+                ])),
                 ([(_, t)], _) => Box::new(TermQuery::new(
                     Term::from_field_text(field, t),
                     IndexRecordOption::WithFreqs,

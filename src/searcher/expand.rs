@@ -103,8 +103,22 @@ pub fn plain_words(expr: &Expr) -> Option<Vec<&str>> {
         .collect()
 }
 
+/// Most words of a keyword query.
+pub const KEYWORD_MAX_WORDS: usize = 3;
+
+/// The words of a keyword query: one to [`KEYWORD_MAX_WORDS`] plain words (a name, a topic),
+/// which are coordinated ([`super::coord`]) and searched without feedback. Longer queries are
+/// questions or descriptions, where requiring every word costs more than it gives: measured
+/// with coordination on every query, nDCG@10 fell on SciFact from 0.694 to 0.652 and on CISI
+/// from 0.385 to 0.322; up to three words none of the three collections moves (up to four,
+/// SciFact and Cranfield lose 0.001 to 0.002).
+pub fn keyword_words(expr: &Expr) -> Option<Vec<&str>> {
+    plain_words(expr).filter(|w| (1..=KEYWORD_MAX_WORDS).contains(&w.len()))
+}
+
 /// Adds a bonus for passages where the query's words occur close together, in order: the
-/// passage about "Drug Court" beats one that says "drug" here and "court" there.
+/// passage about "Drug Court" beats one that says "drug" here and "court" there; and one for
+/// documents whose metadata holds the words as a phrase (a whole name).
 pub fn with_proximity(fields: &Fields, words: &[&str], query: Box<dyn Query>) -> Box<dyn Query> {
     let mut analyzer = crate::analyzer::analyzer();
     let joined = words.join(" ");
@@ -117,12 +131,30 @@ pub fn with_proximity(fields: &Fields, words: &[&str], query: Box<dyn Query>) ->
     if terms.len() < 2 {
         return query;
     }
-    let phrase = PhraseQuery::new_with_offset_and_slop(terms, PROXIMITY_SLOP);
+    let in_field = |field| {
+        terms
+            .iter()
+            .map(|(p, t): &(usize, Term)| {
+                (
+                    *p,
+                    Term::from_field_text(field, t.value().as_str().unwrap_or_default()),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let phrase = PhraseQuery::new_with_offset_and_slop(terms.clone(), PROXIMITY_SLOP);
     let bonus = BoostQuery::new(Box::new(phrase), PROXIMITY_BOOST);
-    Box::new(BooleanQuery::new(vec![
-        (Occur::Must, query),
-        (Occur::Should, Box::new(bonus)),
-    ]))
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> =
+        vec![(Occur::Must, query), (Occur::Should, Box::new(bonus))];
+    // A name in the metadata as typed ("Martin Scorsese" as a director, not "Steve Martin,
+    // Martin Short" in a cast), weighted as metadata is. Measured on the judged keyword queries:
+    // nDCG@10 0.888 -> 0.890 (the same at weights 0.5 to 2).
+    let meta = PhraseQuery::new_with_offset_and_slop(in_field(fields.meta_text), 0);
+    clauses.push((
+        Occur::Should,
+        Box::new(BoostQuery::new(Box::new(meta), super::META_BOOST)),
+    ));
+    Box::new(BooleanQuery::new(clauses))
 }
 
 /// The analyzed words of the query that target passage text (for highlighting).

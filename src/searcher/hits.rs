@@ -32,8 +32,86 @@ pub struct Hit {
     pub highlights: Vec<[usize; 2]>,
     /// The file the document came from.
     pub source: String,
+    /// The 1-based line of `source` the passage starts on (a record: the line the record
+    /// starts on); 0 when unknown.
+    pub line: u64,
     /// The document's typed metadata.
     pub metadata: Metadata,
+    /// `[start, end)` byte ranges of the matched words in `title`.
+    pub title_highlights: Vec<[usize; 2]>,
+    /// The metadata fields the query matched, in field order, with their values as text and
+    /// the matched words in them: why a passage whose text lacks the words was found.
+    pub metadata_matches: Vec<MetaMatch>,
+}
+
+/// A metadata field the query matched.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetaMatch {
+    /// The field name.
+    pub field: String,
+    /// Its value as text (a list joined with `, `).
+    pub value: String,
+    /// `[start, end)` byte ranges of the matched words in `value`.
+    pub highlights: Vec<[usize; 2]>,
+}
+
+/// The analyzed words of a query, by what they were searched in: what highlights are made of.
+#[derive(Debug, Default, Clone)]
+pub struct MatchTerms {
+    /// Words searched in the passage text (feedback words included).
+    pub text: HashSet<String>,
+    /// Words searched in the title.
+    pub title: HashSet<String>,
+    /// Words searched in every metadata field at once.
+    pub meta: HashSet<String>,
+    /// Words searched in one metadata field (`director:herzog`).
+    pub meta_field: HashMap<String, HashSet<String>>,
+    /// Analyzed words searched with edits allowed (`huntingdon~1`), with how many: any word
+    /// within that many edits matches, wherever it is.
+    pub fuzzy: Vec<(Vec<char>, usize)>,
+}
+
+impl MatchTerms {
+    /// The words of `query`, sorted by field.
+    pub fn of(fields: &Fields, query: &dyn Query) -> MatchTerms {
+        let mut m = MatchTerms::default();
+        query.query_terms(&mut |term, _| {
+            let f = term.field();
+            if f == fields.meta {
+                if let Some((key, word)) = json_str_term(term) {
+                    m.meta_field.entry(key).or_default().insert(word);
+                }
+                return;
+            }
+            let value = term.value();
+            let Some(word) = value.as_str() else {
+                return;
+            };
+            let set = if f == fields.text {
+                &mut m.text
+            } else if f == fields.title {
+                &mut m.title
+            } else if f == fields.meta_text {
+                &mut m.meta
+            } else {
+                return;
+            };
+            set.insert(word.to_string());
+        });
+        m
+    }
+}
+
+/// The path and the text of a term of a JSON field holding a string.
+fn json_str_term(term: &Term) -> Option<(String, String)> {
+    let key = term.get_json_path()?;
+    let bytes = term.serialized_value_bytes();
+    // The path, the end-of-path byte, the value's type code, the value.
+    let end = bytes.iter().position(|&b| b == 0)?;
+    let (code, word) = bytes.get(end + 1..)?.split_first()?;
+    (*code == b's')
+        .then(|| std::str::from_utf8(word).ok().map(|w| (key, w.to_string())))
+        .flatten()
 }
 
 /// Hits with only rank, score, document id and passage id (TREC runs, evaluation): nothing is
@@ -50,7 +128,10 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
             text: String::new(),
             highlights: Vec::new(),
             source: String::new(),
+            line: 0,
             metadata: Metadata::new(),
+            title_highlights: Vec::new(),
+            metadata_matches: Vec::new(),
         })
         .collect()
 }
@@ -63,7 +144,7 @@ pub fn full_hits(
     query: &dyn Query,
     top: Vec<Ranked>,
     scored: bool,
-    text_terms: &HashSet<String>,
+    terms: &MatchTerms,
 ) -> Result<Vec<Hit>> {
     let mut analyzer = crate::analyzer::analyzer();
     let mut metadata_of: HashMap<String, Metadata> = HashMap::new();
@@ -93,6 +174,8 @@ pub fn full_hits(
         };
         let text = str_of(&doc, fields.text);
         let title = str_of(&doc, fields.title);
+        let title_highlights = highlight_near(&mut analyzer, &title, &terms.title, &terms.fuzzy);
+        let metadata_matches = metadata_matches(&mut analyzer, &metadata, terms);
         hits.push(Hit {
             rank: hits.len() + 1,
             score,
@@ -103,10 +186,16 @@ pub fn full_hits(
             },
             doc_id: r.doc_id,
             passage_id: r.passage,
-            highlights: highlight(&mut analyzer, &text, text_terms),
+            highlights: highlight_near(&mut analyzer, &text, &terms.text, &terms.fuzzy),
             text,
             source: str_of(&doc, fields.source),
+            line: doc
+                .get_first(fields.line)
+                .and_then(|v| v.as_u64())
+                .unwrap_or(0),
             metadata,
+            title_highlights,
+            metadata_matches,
         });
     }
     Ok(hits)
@@ -153,20 +242,72 @@ fn metadata_of_doc(
     }
 }
 
+/// The metadata fields holding a word the query searched in them (as text: a number field
+/// matches a word such as `2017` too). A value reel derived from another column
+/// ([`crate::meta::vocabulary`]) is left out: the column it came from says it.
+fn metadata_matches(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    metadata: &Metadata,
+    terms: &MatchTerms,
+) -> Vec<MetaMatch> {
+    if terms.meta.is_empty() && terms.meta_field.is_empty() && terms.fuzzy.is_empty() {
+        return Vec::new();
+    }
+    let mut out = Vec::new();
+    for (key, value) in metadata {
+        if crate::meta::vocabulary::is_derived(key, value, metadata) {
+            continue;
+        }
+        let text = value.to_text();
+        let mut highlights = highlight_near(analyzer, &text, &terms.meta, &terms.fuzzy);
+        if let Some(own) = terms.meta_field.get(key) {
+            highlights.extend(highlight(analyzer, &text, own));
+            highlights.sort_unstable();
+            highlights.dedup();
+        }
+        if !highlights.is_empty() {
+            out.push(MetaMatch {
+                field: key.clone(),
+                value: text,
+                highlights,
+            });
+        }
+    }
+    out
+}
+
 /// Byte ranges of the words of `text` whose analyzed form is one of `terms`.
 pub fn highlight(
     analyzer: &mut tantivy::tokenizer::TextAnalyzer,
     text: &str,
     terms: &HashSet<String>,
 ) -> Vec<[usize; 2]> {
+    highlight_near(analyzer, text, terms, &[])
+}
+
+/// [`highlight`], also marking the words within the allowed edits of a fuzzy word.
+pub fn highlight_near(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    text: &str,
+    terms: &HashSet<String>,
+    fuzzy: &[(Vec<char>, usize)],
+) -> Vec<[usize; 2]> {
     let mut out = Vec::new();
-    if terms.is_empty() {
+    if terms.is_empty() && fuzzy.is_empty() {
         return out;
     }
+    let mut chars: Vec<char> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
         let t = stream.token();
-        if terms.contains(&t.text) {
+        let mut near = || {
+            chars.clear();
+            chars.extend(t.text.chars());
+            fuzzy
+                .iter()
+                .any(|(w, d)| super::suggest::edit_distance(w, &chars, *d).is_some())
+        };
+        if terms.contains(&t.text) || (!fuzzy.is_empty() && near()) {
             out.push([t.offset_from, t.offset_to]);
         }
     }

@@ -3,17 +3,21 @@
 //! matched words as byte ranges. Printing is the `output` module's job.
 //!
 //! One file per job: [`query`] (the query language, pure), [`build`] (syntax tree to tantivy
-//! query), [`filter`] (`--filter` and `--sort`), [`expand`] (questions, proximity, feedback),
-//! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits, highlights) and
-//! [`batch`] (queries files, threads).
+//! query), [`coord`] (coordination: more of a keyword query's words, higher), [`filter`]
+//! (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
+//! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
+//! text, title and metadata, the line), [`suggest`] ("did you mean") and [`batch`] (queries
+//! files, threads).
 
 pub mod batch;
 pub mod build;
 pub mod collect;
+pub mod coord;
 pub mod expand;
 pub mod filter;
 pub mod hits;
 pub mod query;
+pub mod suggest;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -26,7 +30,7 @@ use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 pub use batch::{read_queries, BatchQuery};
 pub use build::{META_BOOST, TITLE_BOOST};
 pub use filter::{Filter, FilterOp, Sort};
-pub use hits::Hit;
+pub use hits::{Hit, MetaMatch};
 
 use crate::error::{Error, Result};
 use crate::meta::Metadata;
@@ -99,6 +103,9 @@ pub struct SearchResults {
     pub warnings: Vec<String>,
     /// Why nothing could match, when the query has nothing to search for (`!!!`, `-oscar`).
     pub nothing: Option<String>,
+    /// The query with its words that match nothing replaced by the closest words of the index
+    /// (`huntingdon` -> `huntington`): a suggestion for the user, never searched by itself.
+    pub did_you_mean: Option<String>,
 }
 
 /// An open index, ready to answer queries.
@@ -199,46 +206,84 @@ impl Searcher {
         })
     }
 
-    /// Turns the query text into a tantivy query (with the proximity bonus for plain words),
-    /// collecting the repairs made to read it.
-    fn build(&self, opts: &SearchOptions, warnings: &mut Vec<String>) -> Result<Built> {
+    /// Turns the query text into a tantivy query, collecting the repairs made to read it. A
+    /// keyword query ([`expand::keyword_words`]: two to four plain words) is coordinated and
+    /// gets the proximity bonus; so does a longer query of plain words typed on the command
+    /// line, without the coordination. Says whether the query was a keyword query.
+    fn build(&self, opts: &SearchOptions, warnings: &mut Vec<String>) -> Result<Prepared> {
         let mut builder = Builder::new(&self.fields, &self.manifest);
-        if opts.literal {
-            // No proximity bonus for questions: on the judged collections' questions it made no
-            // measurable difference (their words are rarely all within a few words of each
-            // other) and it costs a phrase search per query.
-            return builder.build(&expand::literal_query(&opts.query));
-        }
-        query::check_limits(&opts.query).map_err(Error::Query)?;
-        if opts.query.trim().is_empty() {
-            return Err(Error::Query("the query is empty".into()));
-        }
-        let cleaned;
-        let input = if opts.query.chars().any(char::is_control) {
-            warnings.push("control characters in the query read as spaces".into());
-            cleaned = opts
-                .query
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect::<String>();
-            cleaned.as_str()
+        let literal;
+        let parsed;
+        let expr = if opts.literal {
+            literal = expand::literal_query(&opts.query);
+            &literal
         } else {
-            opts.query.as_str()
+            query::check_limits(&opts.query).map_err(Error::Query)?;
+            if opts.query.trim().is_empty() {
+                return Err(Error::Query("the query is empty".into()));
+            }
+            let cleaned;
+            let input = if opts.query.chars().any(char::is_control) {
+                warnings.push("control characters in the query read as spaces".into());
+                cleaned = opts
+                    .query
+                    .chars()
+                    .map(|c| if c.is_control() { ' ' } else { c })
+                    .collect::<String>();
+                cleaned.as_str()
+            } else {
+                opts.query.as_str()
+            };
+            parsed = query::parse(input, &|name| build::is_query_field(&self.manifest, name));
+            warnings.extend(parsed.problems.iter().map(|p| format!("query: {p}")));
+            &parsed.expr
         };
-        let parsed = query::parse(input, &|name| build::is_query_field(&self.manifest, name));
-        warnings.extend(parsed.problems.iter().map(|p| format!("query: {p}")));
-        let built = builder.build(&parsed.expr)?;
-        Ok(match (built, expand::plain_words(&parsed.expr)) {
-            (Built::Query(q), Some(words)) if words.len() >= 2 => {
+        // The words checked for typos, when the query was typed (not a question of a batch).
+        let typed_words = if opts.literal {
+            Vec::new()
+        } else {
+            suggest::query_words(expr)
+        };
+        let fuzzy = suggest::fuzzy_words(expr);
+        if let Some(words) = expand::keyword_words(expr) {
+            let built = match builder.build_coordinated(expr)? {
+                Built::Query(q) => Built::Query(expand::with_proximity(&self.fields, &words, q)),
+                nothing => nothing,
+            };
+            return Ok(Prepared {
+                built,
+                keyword: true,
+                typed_words,
+                fuzzy,
+            });
+        }
+        let built = builder.build(expr)?;
+        // No proximity bonus for questions: on the judged collections' questions it made no
+        // measurable difference (their words are rarely all within a few words of each other)
+        // and it costs a phrase search per query.
+        let built = match (built, expand::plain_words(expr)) {
+            (Built::Query(q), Some(words)) if words.len() >= 2 && !opts.literal => {
                 Built::Query(expand::with_proximity(&self.fields, &words, q))
             }
             (built, _) => built,
+        };
+        Ok(Prepared {
+            built,
+            keyword: false,
+            typed_words,
+            fuzzy,
         })
     }
 
     fn search_inner(&self, opts: &SearchOptions) -> Result<SearchResults> {
         let mut warnings = Vec::new();
-        let query = match self.build(opts, &mut warnings)? {
+        let Prepared {
+            built,
+            keyword,
+            typed_words,
+            fuzzy,
+        } = self.build(opts, &mut warnings)?;
+        let query = match built {
             Built::Query(q) => q,
             Built::Nothing(why) => {
                 return Ok(SearchResults {
@@ -249,13 +294,24 @@ impl Searcher {
             }
         };
         let searcher = self.reader.searcher();
-        let query = if opts.feedback {
+        // Feedback is for questions: the words of a keyword query are what the user wants, and
+        // words from its best passages would move other documents above the one that has them.
+        let query = if opts.feedback && !keyword {
             expand::with_feedback(&searcher, &self.fields, query, &self.ids)?
         } else {
             query
         };
         // Highlights come from the query itself, not from the filters.
-        let text_terms = expand::text_terms(&self.fields, &*query);
+        let mut terms = hits::MatchTerms::of(&self.fields, &*query);
+        let mut analyzer = crate::analyzer::analyzer();
+        for (word, edits) in fuzzy {
+            let mut stream = analyzer.token_stream(&word);
+            while stream.advance() {
+                terms
+                    .fuzzy
+                    .push((stream.token().text.chars().collect(), usize::from(edits)));
+            }
+        }
         let query = self.with_filters(query, &opts.filters)?;
         let key = match &opts.sort {
             Some(sort) => {
@@ -296,13 +352,19 @@ impl Searcher {
             hits::id_hits(top)
         } else {
             let scored = matches!(key, Key::Score);
-            hits::full_hits(&searcher, &self.fields, &*query, top, scored, &text_terms)?
+            hits::full_hits(&searcher, &self.fields, &*query, top, scored, &terms)?
+        };
+        let did_you_mean = if typed_words.is_empty() || opts.ids_only {
+            None
+        } else {
+            suggest::did_you_mean(&searcher, &self.fields, &typed_words)?
         };
         Ok(SearchResults {
             hits,
             total_matches,
             warnings,
             nothing: None,
+            did_you_mean,
         })
     }
 
@@ -346,6 +408,17 @@ impl Searcher {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         Ok(self.reader.searcher().search(&q, &Count)? as u64)
     }
+}
+
+/// A query ready to run, with what the search needs to know about it.
+struct Prepared {
+    built: Built,
+    /// A keyword query ([`expand::keyword_words`]): coordinated, no feedback.
+    keyword: bool,
+    /// The words to check for typos ([`suggest::query_words`]; none for a batch question).
+    typed_words: Vec<String>,
+    /// Words with edits allowed (`word~N`), for highlighting what they matched.
+    fuzzy: Vec<(String, u8)>,
 }
 
 /// Keeps at most `per_doc` passages of any document, in rank order (so with 1, each document

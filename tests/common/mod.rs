@@ -23,7 +23,19 @@ pub struct Hit {
     pub text: String,
     pub highlights: Vec<[usize; 2]>,
     pub source: String,
+    pub line: u64,
     pub metadata: BTreeMap<String, serde_json::Value>,
+    pub title_highlights: Vec<[usize; 2]>,
+    pub metadata_matches: Vec<MetaMatch>,
+}
+
+/// One entry of `metadata_matches`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetaMatch {
+    pub field: String,
+    pub value: String,
+    pub highlights: Vec<[usize; 2]>,
 }
 
 /// A temp folder laid out like the repository: `corpus/` and `index/`.

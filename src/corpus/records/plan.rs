@@ -246,6 +246,7 @@ impl Plan {
             )
         };
         let number = record.number;
+        let line = record.line;
         let mut id = None;
         let mut title = None;
         let mut texts: Vec<(usize, String)> = Vec::new();
@@ -271,6 +272,11 @@ impl Plan {
                 }
             }
         }
+        for field in crate::meta::vocabulary::complete(&mut metadata) {
+            seen.entry(field.to_string())
+                .or_default()
+                .observe(&metadata[field]);
+        }
         texts.sort_by_key(|(i, _)| *i);
         let text = texts
             .into_iter()
@@ -293,6 +299,7 @@ impl Plan {
             text,
             body_start: 0,
             metadata,
+            record_line: Some(line),
         }
     }
 

@@ -1,0 +1,290 @@
+//! "Did you mean": for a word of the query that matches nothing in the index (`huntingdon`,
+//! `adiction`), the closest word the index holds (`huntington`, `addiction`), as the user would
+//! type it. Only a suggestion: the query itself is never changed, so a typo never moves an
+//! exact match.
+//!
+//! The closest word is the indexed term within one edit (two for words of six letters or more:
+//! insertions, deletions, substitutions, swaps of neighbours) held by the most passages. Terms
+//! are stems (`addict`), so the word shown is the form of that stem in a passage that holds it,
+//! the one nearest to what was typed (`addiction` rather than `addicted`).
+
+use tantivy::schema::{Field, IndexRecordOption, Value};
+use tantivy::{TantivyDocument, Term};
+
+use super::query::{strip_possessive, Expr};
+use crate::error::Result;
+use crate::schema::Fields;
+
+/// Longest word looked at (longer ones are rarely typos of a word of the index).
+const MAX_WORD_CHARS: usize = 30;
+
+/// The words of a query to check: every word searched in the default fields.
+pub fn query_words(expr: &Expr) -> Vec<String> {
+    let mut out = Vec::new();
+    collect(expr, &mut out);
+    out
+}
+
+/// The words of a query with the edits allowed (`word~N`), as typed.
+pub fn fuzzy_words(expr: &Expr) -> Vec<(String, u8)> {
+    match expr {
+        Expr::Bool(clauses) => clauses
+            .iter()
+            .filter(|(o, _)| *o != super::query::Occur::MustNot)
+            .flat_map(|(_, e)| fuzzy_words(e))
+            .collect(),
+        Expr::Term {
+            word,
+            fuzzy: Some(d),
+            ..
+        } if *d > 0 => vec![(strip_possessive(word).to_string(), *d)],
+        Expr::Boost(e, _) => fuzzy_words(e),
+        _ => Vec::new(),
+    }
+}
+
+fn collect(expr: &Expr, out: &mut Vec<String>) {
+    match expr {
+        Expr::Bool(clauses) => {
+            for (occur, e) in clauses {
+                if *occur != super::query::Occur::MustNot {
+                    collect(e, out);
+                }
+            }
+        }
+        Expr::Term {
+            field: None,
+            word,
+            fuzzy: None,
+        } => out.push(strip_possessive(word).to_string()),
+        Expr::Boost(e, _) => collect(e, out),
+        _ => {}
+    }
+}
+
+/// The query with each word that matches nothing replaced by the closest word of the index, or
+/// `None` when every word matches something or nothing close is found.
+pub fn did_you_mean(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    words: &[String],
+) -> Result<Option<String>> {
+    let mut analyzer = crate::analyzer::analyzer();
+    let searched = [fields.text, fields.title, fields.meta_text];
+    let mut changed = false;
+    let mut out = Vec::with_capacity(words.len());
+    for word in words {
+        let terms: Vec<String> = {
+            let mut stream = analyzer.token_stream(word);
+            let mut t = Vec::new();
+            while stream.advance() {
+                t.push(stream.token().text.clone());
+            }
+            t
+        };
+        // Only a word that is one term (not `stand-up`, not a stop word) and matches nothing.
+        let [term] = terms.as_slice() else {
+            out.push(word.to_lowercase());
+            continue;
+        };
+        if term.chars().count() > MAX_WORD_CHARS || doc_freq(searcher, &searched, term)? > 0 {
+            out.push(word.to_lowercase());
+            continue;
+        }
+        match closest(searcher, &searched, term)? {
+            Some(found) => {
+                let surface =
+                    surface_form(searcher, fields, &found, &word.to_lowercase())?.unwrap_or(found);
+                changed = true;
+                out.push(surface);
+            }
+            None => out.push(word.to_lowercase()),
+        }
+    }
+    Ok(changed.then(|| out.join(" ")))
+}
+
+/// Passages holding `term` in any of `fields` (summed over fields, an upper bound).
+fn doc_freq(searcher: &tantivy::Searcher, fields: &[Field], term: &str) -> Result<u64> {
+    let mut n = 0;
+    for &f in fields {
+        n += searcher.doc_freq(&Term::from_field_text(f, term))?;
+    }
+    Ok(n)
+}
+
+/// Edits allowed for a word of this many characters.
+fn max_edits(chars: usize) -> usize {
+    if chars >= 6 {
+        2
+    } else if chars >= 3 {
+        1
+    } else {
+        0
+    }
+}
+
+/// The indexed term closest to `term`: fewest edits, then most passages, then the first in
+/// order. Every term of the fields' dictionaries is compared, cheaply ruled out by length first.
+fn closest(searcher: &tantivy::Searcher, fields: &[Field], term: &str) -> Result<Option<String>> {
+    let target: Vec<char> = term.chars().collect();
+    let limit = max_edits(target.len());
+    if limit == 0 {
+        return Ok(None);
+    }
+    // (edits, passages, term), best kept.
+    let mut best: Option<(usize, u64, String)> = None;
+    let mut candidate: Vec<char> = Vec::with_capacity(MAX_WORD_CHARS);
+    for segment in searcher.segment_readers() {
+        for &field in fields {
+            let inverted = segment.inverted_index(field)?;
+            let mut stream = inverted
+                .terms()
+                .stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Ok(text) = std::str::from_utf8(stream.key()) else {
+                    continue;
+                };
+                let len = text.chars().count();
+                if len.abs_diff(target.len()) > limit {
+                    continue;
+                }
+                candidate.clear();
+                candidate.extend(text.chars());
+                let Some(edits) = edit_distance(&target, &candidate, limit) else {
+                    continue;
+                };
+                if edits == 0 {
+                    continue;
+                }
+                let df = u64::from(stream.value().doc_freq);
+                let better = match &best {
+                    None => true,
+                    Some((e, n, t)) => {
+                        edits < *e || (edits == *e && (df > *n || (df == *n && text < t.as_str())))
+                    }
+                };
+                if better {
+                    best = Some((edits, df, text.to_string()));
+                }
+            }
+        }
+    }
+    Ok(best.map(|(_, _, t)| t))
+}
+
+/// Edits (insert, delete, substitute, swap neighbours) from `a` to `b`, or `None` above `limit`.
+pub fn edit_distance(a: &[char], b: &[char], limit: usize) -> Option<usize> {
+    if a.len().abs_diff(b.len()) > limit {
+        return None;
+    }
+    let n = b.len();
+    let mut prev2: Vec<usize> = vec![0; n + 1];
+    let mut prev: Vec<usize> = (0..=n).collect();
+    let mut cur: Vec<usize> = vec![0; n + 1];
+    for i in 1..=a.len() {
+        cur[0] = i;
+        let mut row_min = cur[0];
+        for j in 1..=n {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            let mut v = (prev[j] + 1).min(cur[j - 1] + 1).min(prev[j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                v = v.min(prev2[j - 2] + 1);
+            }
+            cur[j] = v;
+            row_min = row_min.min(v);
+        }
+        if row_min > limit {
+            return None;
+        }
+        std::mem::swap(&mut prev2, &mut prev);
+        std::mem::swap(&mut prev, &mut cur);
+    }
+    Some(prev[n]).filter(|&d| d <= limit)
+}
+
+/// The word of a passage holding `term` (its text, title or metadata) that analyzes to `term`
+/// and is nearest to what was typed, lower-cased.
+fn surface_form(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    term: &str,
+    typed: &str,
+) -> Result<Option<String>> {
+    let mut analyzer = crate::analyzer::analyzer();
+    let typed: Vec<char> = typed.chars().collect();
+    for field in [fields.text, fields.title, fields.meta_text] {
+        let q = tantivy::query::TermQuery::new(
+            Term::from_field_text(field, term),
+            IndexRecordOption::Basic,
+        );
+        let found = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
+        let Some(addr) = found.into_iter().min() else {
+            continue;
+        };
+        // The metadata text is not stored: read a document's metadata from its first passage.
+        let doc: TantivyDocument = searcher.doc(addr)?;
+        let mut texts: Vec<String> = Vec::new();
+        for f in [fields.text, fields.title, fields.meta_json] {
+            texts.extend(
+                doc.get_all(f)
+                    .filter_map(|v| v.as_str().map(str::to_string)),
+            );
+        }
+        let mut best: Option<(usize, String)> = None;
+        for text in &texts {
+            let mut stream = analyzer.token_stream(text);
+            while stream.advance() {
+                let t = stream.token();
+                if t.text != term {
+                    continue;
+                }
+                let Some(word) = text.get(t.offset_from..t.offset_to) else {
+                    continue;
+                };
+                let word = word.to_lowercase();
+                let chars: Vec<char> = word.chars().collect();
+                let d = edit_distance(&typed, &chars, usize::MAX / 2).unwrap_or(usize::MAX);
+                if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+                    best = Some((d, word));
+                }
+            }
+        }
+        if let Some((_, word)) = best {
+            return Ok(Some(word));
+        }
+    }
+    Ok(None)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(a: &str, b: &str, limit: usize) -> Option<usize> {
+        let a: Vec<char> = a.chars().collect();
+        let b: Vec<char> = b.chars().collect();
+        edit_distance(&a, &b, limit)
+    }
+
+    #[test]
+    fn edits_count_swaps_as_one() {
+        assert_eq!(d("huntingdon", "huntington", 2), Some(1));
+        assert_eq!(d("adict", "addict", 2), Some(1));
+        assert_eq!(d("court", "cuort", 2), Some(1));
+        assert_eq!(d("court", "court", 2), Some(0));
+        assert_eq!(d("court", "drug", 2), None);
+        assert_eq!(d("", "ab", 2), Some(2));
+        assert_eq!(d("café", "cafe", 1), Some(1));
+        assert_eq!(d("漢字", "漢", 1), Some(1));
+    }
+
+    #[test]
+    fn only_words_of_the_default_fields_are_checked() {
+        let q = super::super::query::parse("drug director:herzog -court \"a b\" cuort~1", &|f| {
+            f == "director"
+        });
+        assert_eq!(query_words(&q.expr), ["drug"]);
+    }
+}
