@@ -3,6 +3,7 @@
 plus the shipped seed review.
 
     python3 bench/keyword_eval.py [--bin target/release/reel] [--json] [--per-query]
+                                  [--semantic] [--mode lexical|semantic|hybrid]
 
 Builds an index of ../shared/corpora/netflix_titles/netflix_titles.csv and corpus/ in
 bench/work/keyword (once per binary), then runs each query of bench/keyword/queries.tsv twice:
@@ -12,7 +13,9 @@ bench/work/keyword (once per binary), then runs each query of bench/keyword/quer
   batch     `reel search --queries FILE --format trec --unit doc -n 10` (pseudo-relevance
             feedback on, as for a file of queries)
 
-and scores both against bench/keyword/qrels.txt (graded 0-3; see bench/keyword/README.md):
+(`--semantic` builds the index with `reel index --semantic`, with the model of REEL_MODEL or
+the cache, and `--mode` is passed to both searches) and scores both against
+bench/keyword/qrels.txt (graded 0-3; see bench/keyword/README.md):
 nDCG@10 with trec_eval's conventions (gain = grade, ideal from every judged document) and
 success@1 (the first document has grade 2 or 3).
 """
@@ -60,30 +63,33 @@ def success1(ranked, judged):
     return 1.0 if ranked and judged.get(ranked[0], 0) >= 2 else 0.0
 
 
-def build_index(binary, work):
-    index = os.path.join(work, "index")
+def build_index(binary, work, semantic):
+    index = os.path.join(work, "index-semantic" if semantic else "index")
+    if semantic and os.path.isdir(index):
+        return index  # embedding takes a while: reuse a semantic index already built
     if os.path.isdir(index):
         shutil.rmtree(index)
     corpus = os.path.join(work, "corpus")
     os.makedirs(corpus, exist_ok=True)
     shutil.copy(os.path.join(REPO, "corpus", "heroine-review.txt"), corpus)
-    subprocess.run([binary, "index", "--index", index, CSV, corpus], check=True,
+    extra = ["--semantic"] if semantic else []
+    subprocess.run([binary, "index", "--index", index, CSV, corpus] + extra, check=True,
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return index
 
 
-def one_shot(binary, index, queries):
+def one_shot(binary, index, queries, mode):
     runs = {}
     for qid, text in queries:
         p = subprocess.run([binary, "search", "--index", index, "--json", "-n", "10",
-                            "--per-doc", "1", text], capture_output=True, text=True)
+                            "--per-doc", "1", text] + mode, capture_output=True, text=True)
         runs[qid] = [json.loads(l)["doc_id"] for l in p.stdout.splitlines() if l.strip()]
     return runs
 
 
-def batch(binary, index, queries_file):
+def batch(binary, index, queries_file, mode):
     p = subprocess.run([binary, "search", "--index", index, "--queries", queries_file,
-                        "--format", "trec", "--unit", "doc", "-n", "10"],
+                        "--format", "trec", "--unit", "doc", "-n", "10"] + mode,
                        capture_output=True, text=True, check=True)
     runs = {}
     for line in p.stdout.splitlines():
@@ -111,6 +117,8 @@ def main():
     ap.add_argument("--work", default=os.path.join(HERE, "work", "keyword"))
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--per-query", action="store_true")
+    ap.add_argument("--semantic", action="store_true")
+    ap.add_argument("--mode", choices=["lexical", "semantic", "hybrid"])
     args = ap.parse_args()
     if not os.path.isfile(CSV):
         print(f"skipped: {CSV} is not present", file=sys.stderr)
@@ -119,11 +127,12 @@ def main():
     queries = read_queries(queries_file)
     qrels = read_qrels(os.path.join(HERE, "keyword", "qrels.txt"))
     os.makedirs(args.work, exist_ok=True)
-    index = build_index(os.path.abspath(args.bin), args.work)
+    index = build_index(os.path.abspath(args.bin), args.work, args.semantic)
+    mode = ["--mode", args.mode] if args.mode else []
     results = {}
     details = {}
-    for name, runs in [("one-shot", one_shot(args.bin, index, queries)),
-                       ("batch", batch(args.bin, index, queries_file))]:
+    for name, runs in [("one-shot", one_shot(args.bin, index, queries, mode)),
+                       ("batch", batch(args.bin, index, queries_file, mode))]:
         results[name], details[name] = score(runs, qrels, queries)
     if args.json:
         print(json.dumps({"results": results, "per_query": details}, indent=1))

@@ -153,9 +153,31 @@ pub struct IndexArgs {
     #[arg(short, long)]
     pub verbose: bool,
 
+    /// Embed every passage with a sentence-embedding model, for semantic and hybrid search.
+    /// The index remembers it: later runs embed what they add (turning it on re-reads every
+    /// file once).
+    #[arg(long, conflicts_with = "no_semantic")]
+    pub semantic: bool,
+
+    /// Stop embedding: the index is re-read without vectors.
+    #[arg(long)]
+    pub no_semantic: bool,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+
     /// How documents are read and cut.
     #[command(flatten)]
     pub read: ReadArgs,
+}
+
+/// Where the sentence-embedding model is.
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    /// The sentence-embedding model folder (Hugging Face layout: config.json, tokenizer.json,
+    /// model.safetensors); default: the cache folder (~/.cache/reel/all-MiniLM-L6-v2).
+    #[arg(long, value_name = "DIR", env = "REEL_MODEL")]
+    pub model: Option<PathBuf>,
 }
 
 /// How `reel index` and `reel export` read documents and cut passages.
@@ -249,6 +271,32 @@ pub struct SearchArgs {
     /// Order by a numeric or date field instead of relevance: FIELD, FIELD:desc or FIELD:asc.
     #[arg(long, value_name = "FIELD[:asc|desc]")]
     pub sort: Option<Sort>,
+
+    #[command(flatten)]
+    pub semantic: SemanticArgs,
+}
+
+/// Semantic and hybrid search.
+#[derive(Debug, Args)]
+pub struct SemanticArgs {
+    /// lexical: words (BM25); semantic: meaning (the passages' vectors nearest the query's);
+    /// hybrid: both, fused. Default: hybrid on an index built with --semantic, else lexical.
+    #[arg(long, value_enum, value_name = "MODE")]
+    pub mode: Option<ModeArg>,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
+}
+
+/// `--mode`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ModeArg {
+    /// Words only.
+    Lexical,
+    /// Meaning only.
+    Semantic,
+    /// Words and meaning, fused.
+    Hybrid,
 }
 
 /// Output formats of `reel search`.
@@ -306,6 +354,9 @@ pub struct EvalArgs {
     /// Print one JSON object.
     #[arg(long)]
     pub json: bool,
+
+    #[command(flatten)]
+    pub semantic: SemanticArgs,
 }
 
 /// Engines `reel export` writes for.
@@ -352,6 +403,14 @@ pub struct ExportArgs {
     /// Show every warning in full (otherwise the first 20 are shown and the rest counted).
     #[arg(short, long)]
     pub verbose: bool,
+
+    /// Embed each passage and write its vector with a `dense_vector` mapping, for the same
+    /// hybrid search in the cluster (Elasticsearch and OpenSearch; Quickwit has no vector field).
+    #[arg(long)]
+    pub semantic: bool,
+
+    #[command(flatten)]
+    pub model: ModelArgs,
 }
 
 /// `reel stats`.

@@ -153,6 +153,10 @@ pub enum Error {
     #[error("{0}")]
     Filter(String),
 
+    /// A sentence-embedding model that cannot be found or used.
+    #[error("model: {0}")]
+    Model(String),
+
     /// An I/O error on the index folder.
     #[error("{}: {source}", path.display())]
     Io {

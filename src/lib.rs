@@ -6,9 +6,9 @@
 //!
 //! ```text
 //! paths -> corpus (walk, one reader per format, the record path) -> passage
-//!       -> indexer (through schema, state) -> disk
-//! disk  -> searcher (through schema) -> Hit -> output (human | json | trec | report)
-//!                                          -> eval (against relevance judgments)
+//!       -> indexer (through schema, state; embed for vectors) -> disk
+//! disk  -> searcher (through schema; embed for queries) -> Hit
+//!       -> output (human | json | trec | report), eval (against relevance judgments)
 //! ```
 //!
 //! - [`meta`]: the metadata vocabulary everyone speaks: value types, typed values, dates, and
@@ -22,6 +22,9 @@
 //!   roles and column typing ([`corpus::records`]), and [`corpus::stream`], the one path from a
 //!   structured file to documents that indexing and export share.
 //! - [`passage`]: pure splitting of a document into passages with byte offsets.
+//! - [`embed`]: sentence embeddings in process: a BERT-family model (all-MiniLM-L6-v2 by
+//!   default) loaded from a Hugging Face folder and run on the CPU (bf16 matrix products where
+//!   the CPU has them), vectors quantized for the index (a leaf but for errors).
 //! - [`state`]: what the index holds per source file, and the paths it follows.
 //! - [`schema`]: the only module naming tantivy fields and laying out a tantivy document; the
 //!   schema version, the manifest each commit carries, opening an index (read-only for readers).
@@ -43,15 +46,16 @@
 //! | module | uses |
 //! |---|---|
 //! | `meta`, `error`, `analyzer` | nothing of reel |
+//! | `embed` | `error` |
 //! | `corpus` | `meta`, `error` |
 //! | `passage` | `corpus`, `meta` |
 //! | `state` | `meta`, `error` |
-//! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `error` |
-//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `meta`, `error` |
-//! | `searcher` | `schema`, `meta`, `analyzer`, `error` |
-//! | `verify` | `schema`, `state`, `error` |
+//! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `embed`, `error` |
+//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `embed`, `meta`, `error` |
+//! | `searcher` | `schema`, `meta`, `analyzer`, `embed`, `error` |
+//! | `verify` | `schema`, `state`, `embed`, `error` |
 //! | `stats` | `searcher`, `schema`, `meta`, `error` |
-//! | `export` | `corpus`, `passage`, `meta`, `error` |
+//! | `export` | `corpus`, `passage`, `meta`, `embed`, `error` |
 //! | `eval` | `error` |
 //! | `output` | `searcher`, `meta`, `indexer`, `export`, `stats`, `verify`, `eval`, `error` |
 //!
@@ -62,6 +66,7 @@
 
 pub mod analyzer;
 pub mod corpus;
+pub mod embed;
 pub mod error;
 pub mod eval;
 pub mod export;

@@ -20,7 +20,7 @@ use crate::meta::MetaValue;
 use crate::passage::Passage;
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 7;
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -60,6 +60,9 @@ pub mod names {
     pub const END: &str = "end";
     /// The 1-based line of its file the passage starts on (0 when unknown).
     pub const LINE: &str = "line";
+    /// The passage's sentence vector, quantized (a semantic index only; see
+    /// [`crate::embed::quantize`]), as a bytes fast field.
+    pub const VECTOR: &str = "vector";
 }
 
 /// The fields of the schema.
@@ -93,6 +96,8 @@ pub struct Fields {
     pub end: Field,
     /// See [`names::LINE`].
     pub line: Field,
+    /// See [`names::VECTOR`].
+    pub vector: Field,
 }
 
 impl Fields {
@@ -118,6 +123,7 @@ impl Fields {
             start: get(names::START)?,
             end: get(names::END)?,
             line: get(names::LINE)?,
+            vector: get(names::VECTOR)?,
         })
     }
 }
@@ -157,6 +163,10 @@ pub fn build() -> (Schema, Fields) {
         start: b.add_u64_field(names::START, NumericOptions::default().set_stored()),
         end: b.add_u64_field(names::END, NumericOptions::default().set_stored()),
         line: b.add_u64_field(names::LINE, NumericOptions::default().set_stored()),
+        vector: b.add_bytes_field(
+            names::VECTOR,
+            tantivy::schema::BytesOptions::default().set_fast(),
+        ),
     };
     (b.build(), fields)
 }
@@ -175,6 +185,7 @@ pub fn add_document(
     fields: &Fields,
     doc: &Document,
     passages: &[Passage],
+    vectors: Option<&[Vec<u8>]>,
     doc_ord: u64,
 ) -> Result<()> {
     let meta_json = serde_json::to_string(&doc.metadata).expect("metadata always serializes");
@@ -219,7 +230,7 @@ pub fn add_document(
     // A title that is only the id (records without one) is not indexed: it says nothing.
     let real_title = doc.title != doc.id;
     let lines = crate::passage::lines(doc, passages);
-    for (p, line) in passages.iter().zip(lines) {
+    for (i, (p, line)) in passages.iter().zip(lines).enumerate() {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
         d.add_u64(fields.passage_id, u64::from(p.ordinal));
@@ -251,6 +262,9 @@ pub fn add_document(
         d.add_u64(fields.start, p.start as u64);
         d.add_u64(fields.end, p.end as u64);
         d.add_u64(fields.line, line);
+        if let Some(v) = vectors.and_then(|v| v.get(i)) {
+            d.add_bytes(fields.vector, v.as_slice());
+        }
         writer.add_document(d)?;
     }
     Ok(())
@@ -289,6 +303,20 @@ pub struct Manifest {
     /// The fingerprint of the analyzer the index was built with ([`crate::analyzer::fingerprint`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub analyzer: Option<String>,
+    /// For a semantic index, the model its passages were embedded with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<Semantic>,
+}
+
+/// What a semantic index records about its vectors.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Semantic {
+    /// The model's fingerprint ([`crate::embed::Model::fingerprint`]).
+    pub model: String,
+    /// The model's folder name, for messages.
+    pub model_name: String,
+    /// Vector width.
+    pub dims: usize,
 }
 
 impl Manifest {
@@ -465,6 +493,15 @@ pub fn is_reel_index(dir: &Path) -> bool {
         || [names::DOC_ORD, names::PASSAGE_ID, names::META_JSON]
             .iter()
             .all(|n| fields.contains(n))
+}
+
+/// The semantic settings recorded by the last commit of the index in `dir`, if any (read from
+/// `meta.json` alone, without opening the index).
+pub fn semantic_of(dir: &Path) -> Option<Semantic> {
+    let bytes = std::fs::read(dir.join("meta.json")).ok()?;
+    let meta: serde_json::Value = serde_json::from_slice(&bytes).ok()?;
+    let manifest: Manifest = serde_json::from_str(meta.get("payload")?.as_str()?).ok()?;
+    manifest.semantic
 }
 
 /// Opens an existing index for reading or writing, checking it was written by this version.

@@ -32,6 +32,9 @@ pub struct ReadOptions {
     pub title_field: Option<String>,
     /// `--text-field`, in order.
     pub text_fields: Vec<String>,
+    /// The fingerprint of the model passages are embedded with (a semantic index).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub semantic: Option<String>,
 }
 
 /// One source file as last indexed.

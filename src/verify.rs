@@ -40,6 +40,8 @@ pub struct Report {
     pub documents: u64,
     /// Live passages read back from the store.
     pub passages: u64,
+    /// Passage vectors checked (a semantic index: one per passage, of the model's width).
+    pub vectors: u64,
     /// Everything found wrong; empty for a sound index.
     pub problems: Vec<Problem>,
 }
@@ -86,10 +88,15 @@ pub fn verify(dir: &Path) -> Result<Report> {
 
     // Read every live passage back; damaged segment files are not opened (tantivy trusts them).
     if sound_files {
-        match guarded(|| read_back(&index, &fields)) {
+        let dims = manifest
+            .as_ref()
+            .and_then(|m| m.semantic.as_ref())
+            .map(|s| s.dims);
+        match guarded(|| read_back(&index, &fields, dims)) {
             Ok(Ok(counts)) => {
                 report.documents = counts.documents;
                 report.passages = counts.passages;
+                report.vectors = counts.vectors;
                 for (file, message) in counts.problems {
                     report.problem(file, message);
                 }
@@ -253,6 +260,7 @@ fn check_counts(report: &mut Report, m: &Manifest, list: Option<&FileList>) {
 }
 
 struct Counts {
+    vectors: u64,
     documents: u64,
     passages: u64,
     problems: Vec<(Option<PathBuf>, String)>,
@@ -260,7 +268,7 @@ struct Counts {
 
 /// Reads every live stored passage and the fast fields of each, checking that no passage of a
 /// document appears twice.
-fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
+fn read_back(index: &Index, fields: &Fields, dims: Option<usize>) -> Result<Counts> {
     let reader = index
         .reader_builder()
         .reload_policy(tantivy::ReloadPolicy::Manual)
@@ -271,6 +279,7 @@ fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
     let mut counts = Counts {
         documents: 0,
         passages: 0,
+        vectors: 0,
         problems: Vec::new(),
     };
     for seg in searcher.segment_readers() {
@@ -280,6 +289,24 @@ fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
             .map_err(|e| Error::Tantivy(e.into()))?;
         let ords = seg.fast_fields().u64(schema::names::DOC_ORD)?;
         let alive = seg.alive_bitset();
+        let vectors = match dims {
+            Some(_) => seg.fast_fields().bytes(schema::names::VECTOR)?,
+            None => None,
+        };
+        let fast_file = Some(PathBuf::from(seg.segment_id().uuid_string() + ".fast"));
+        let mut missing = 0u64;
+        let mut malformed = 0u64;
+        // Which distinct vectors have the model's width, read in one pass over the dictionary.
+        let mut well_formed: Vec<bool> = Vec::new();
+        if let (Some(d), Some(col)) = (dims, &vectors) {
+            let mut stream = col
+                .dictionary()
+                .stream()
+                .map_err(|e| Error::Tantivy(e.into()))?;
+            while stream.advance() {
+                well_formed.push(stream.key().len() == crate::embed::stored_len(d));
+            }
+        }
         for doc_id in 0..seg.max_doc() {
             if alive.is_some_and(|a| !a.is_alive(doc_id)) {
                 continue;
@@ -316,6 +343,31 @@ fn read_back(index: &Index, fields: &Fields) -> Result<Counts> {
             if let Some(ord) = ords.first(doc_id) {
                 documents.insert(ord);
             }
+            if dims.is_some() {
+                let ord = vectors.as_ref().and_then(|c| c.term_ords(doc_id).next());
+                match ord {
+                    None => missing += 1,
+                    Some(ord) => {
+                        if well_formed.get(ord as usize).copied().unwrap_or(false) {
+                            counts.vectors += 1;
+                        } else {
+                            malformed += 1;
+                        }
+                    }
+                }
+            }
+        }
+        if missing > 0 {
+            counts.problems.push((
+                fast_file.clone(),
+                format!("{missing} passage(s) of a semantic index have no vector"),
+            ));
+        }
+        if malformed > 0 {
+            counts.problems.push((
+                fast_file,
+                format!("{malformed} passage vector(s) are not of the model's width"),
+            ));
         }
     }
     counts.documents = documents.len() as u64;

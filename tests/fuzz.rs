@@ -166,6 +166,7 @@ fn fuzz_the_query_path() {
             literal,
             feedback,
             ids_only: false,
+            ..SearchOptions::default()
         };
         match s.search(&opts) {
             Ok(results) => {
@@ -236,7 +237,7 @@ fn fuzz_the_export_configurations() {
                 "{name:?} in {names:?}"
             );
         }
-        let body = reel::export::elasticsearch_mapping(&types);
+        let body = reel::export::elasticsearch_mapping(&types, Some(384));
         let back: serde_json::Value = serde_json::from_str(&body.to_string()).unwrap();
         for name in types.keys() {
             prop_assert!(back["mappings"]["properties"].get(name).is_some());
@@ -293,6 +294,8 @@ fn fuzz_the_printers() {
             source: "corpus/“review”.txt".into(),
             line: u64::from(color) * 12,
             metadata,
+            lexical_score: Some(score),
+            semantic_score: color.then_some(0.5),
         };
         let mut out = Vec::new();
         human::write_hits(&mut out, std::slice::from_ref(&hit), human::Style { color })
@@ -569,6 +572,33 @@ fn fuzz_the_readers() {
             Ok(())
         },
     );
+}
+
+/// The model's path for user text (tokenizer, truncation, the encoder, pooling): any text gives
+/// a unit vector, or zeros for text with no token, and never a panic.
+#[test]
+fn fuzz_the_embedder() {
+    let Some(dir) = std::env::var_os("REEL_MODEL").map(PathBuf::from) else {
+        eprintln!("SKIPPED fuzz_the_embedder: REEL_MODEL is not set");
+        return;
+    };
+    let model = reel::embed::Model::load(&dir).expect("the model loads");
+    let case = proptest::collection::vec(user_text(), 1..4);
+    fuzz("embedder", case, |texts| {
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        let (vectors, stats) = model.embed(&refs, 2);
+        prop_assert_eq!(vectors.len(), texts.len());
+        prop_assert!(stats.tokens <= texts.len() * model.max_tokens());
+        for v in &vectors {
+            prop_assert_eq!(v.len(), model.dims());
+            prop_assert!(v.iter().all(|x| x.is_finite()));
+            let norm: f32 = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+            prop_assert!((norm - 1.0).abs() < 1e-3 || norm == 0.0, "norm {}", norm);
+            let stored = reel::embed::quantize(v);
+            prop_assert!(reel::embed::dot(v, &stored).is_some());
+        }
+        Ok(())
+    });
 }
 
 #[test]

@@ -10,7 +10,7 @@ use reel::searcher::{self, SearchOptions, Searcher};
 use crate::cli::EvalArgs;
 
 pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
-    let searcher = Searcher::open(&args.index)?;
+    let mut searcher = Searcher::open(&args.index)?;
     for w in searcher.warnings() {
         say!("reel: warning: {w}");
     }
@@ -25,6 +25,7 @@ pub fn run(args: EvalArgs) -> anyhow::Result<ExitCode> {
         literal: true,
         feedback: !args.no_feedback,
         ids_only: true,
+        mode: super::prepare_mode(&mut searcher, &args.semantic)?,
         ..SearchOptions::default()
     };
     let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));

@@ -13,6 +13,17 @@ use crate::cli::{ExportArgs, ExportTarget};
 pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let progress = progress_bar(args.quiet);
+    let model = match (args.semantic, args.to) {
+        (false, _) => None,
+        (true, ExportTarget::Quickwit) => {
+            return Err(anyhow::anyhow!(
+                "export: Quickwit has no vector field type (its indexes are lexical), so                  --semantic cannot be written for it; use --to elasticsearch, or leave out                  --semantic"
+            ))
+        }
+        (true, ExportTarget::Elasticsearch) => {
+            Some(std::sync::Arc::new(super::load_model(&args.model)?))
+        }
+    };
     let opts = ExportOptions {
         paths: args.paths,
         out_dir: args.out_dir,
@@ -25,6 +36,7 @@ pub fn run(args: ExportArgs) -> anyhow::Result<ExitCode> {
         whole_documents: args.read.whole_documents,
         force: args.force,
         progress: progress.clone(),
+        model,
     };
     let mut warner = Warner::new(args.quiet, args.verbose);
     let stats = export::run(&opts, &mut |w| warner.warn(w))?;

@@ -14,6 +14,14 @@ use crate::cli::IndexArgs;
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = super::threads(args.threads);
     let progress = progress_bar(args.quiet);
+    // A semantic index stays semantic: its updates embed what they add.
+    let semantic =
+        !args.no_semantic && (args.semantic || indexer::semantic_of(&args.index).is_some());
+    let model = if semantic {
+        Some(Arc::new(super::load_model(&args.model)?))
+    } else {
+        None
+    };
     let opts = IndexOptions {
         paths: args.paths,
         forget: args.forget,
@@ -24,6 +32,7 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         roles: args.read.roles(),
         whole_documents: args.read.whole_documents,
         progress: progress.clone(),
+        model,
     };
     let mut warner = Warner::new(args.quiet, args.verbose);
     let stats = indexer::run(&opts, &mut |w| warner.warn(w))?;
@@ -107,6 +116,8 @@ impl Warner {
 pub struct Bar {
     bar: OnceLock<ProgressBar>,
     started: Instant,
+    /// Passages embedded so far (a semantic index), shown with their rate.
+    embedded: std::sync::atomic::AtomicU64,
 }
 
 static ACTIVE: OnceLock<ProgressBar> = OnceLock::new();
@@ -116,6 +127,7 @@ impl Bar {
         Bar {
             bar: OnceLock::new(),
             started: Instant::now(),
+            embedded: std::sync::atomic::AtomicU64::new(0),
         }
     }
 
@@ -133,7 +145,7 @@ impl Progress for Bar {
         let bar = ProgressBar::new(total_bytes);
         bar.set_style(
             ProgressStyle::with_template(
-                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} {msg}",
+                "{spinner} [{elapsed_precise}] {wide_bar} {bytes}/{total_bytes} (ETA {eta}) {msg}",
             )
             .expect("the progress template is valid"),
         );
@@ -145,12 +157,26 @@ impl Progress for Bar {
         if let Some(bar) = self.bar.get() {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
             bar.set_position(bytes_read);
+            let embedded = self.embedded.load(std::sync::atomic::Ordering::Relaxed);
+            let passages = if embedded > 0 {
+                format!(
+                    ", {embedded} passages embedded, {:.0} passages/s",
+                    embedded as f64 / secs
+                )
+            } else {
+                String::new()
+            };
             bar.set_message(format!(
-                "{documents} docs, {:.0} docs/s, {}/s",
+                "{documents} docs, {:.0} docs/s{passages}, {}/s",
                 documents as f64 / secs,
                 indicatif::HumanBytes((bytes_read as f64 / secs) as u64)
             ));
         }
+    }
+
+    fn embedded(&self, passages: u64) {
+        self.embedded
+            .store(passages, std::sync::atomic::Ordering::Relaxed);
     }
 
     fn finish(&self) {

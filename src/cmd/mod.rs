@@ -66,3 +66,58 @@ fn use_color(choice: ColorChoice) -> bool {
         }
     }
 }
+
+/// The cache folder the default model is looked for in: `$XDG_CACHE_HOME/reel/<model>`, else
+/// `~/.cache/reel/<model>`.
+pub fn model_cache() -> Option<std::path::PathBuf> {
+    let base = std::env::var_os("XDG_CACHE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(std::path::PathBuf::from)
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .filter(|v| !v.is_empty())
+                .map(|h| std::path::PathBuf::from(h).join(".cache"))
+        })?;
+    Some(base.join("reel").join(reel::embed::DEFAULT_MODEL))
+}
+
+/// Loads the sentence-embedding model: `--model` (or `REEL_MODEL`), else the cache folder.
+pub fn load_model(args: &crate::cli::ModelArgs) -> anyhow::Result<reel::embed::Model> {
+    let mut looked = Vec::new();
+    if let Some(dir) = &args.model {
+        looked.push(("--model or REEL_MODEL".to_string(), dir.clone()));
+    } else if let Some(cache) = model_cache() {
+        looked.push(("the cache folder".to_string(), cache));
+    }
+    let dir = reel::embed::locate(&looked)?;
+    Ok(reel::embed::Model::load(&dir)?)
+}
+
+/// The search mode asked for (or the index's default), with the model loaded when it needs
+/// one. A semantic index searched without `--mode` when no model can be found falls back to
+/// lexical search with a warning; an explicit `--mode semantic|hybrid` fails instead.
+pub fn prepare_mode(
+    searcher: &mut reel::searcher::Searcher,
+    args: &crate::cli::SemanticArgs,
+) -> anyhow::Result<reel::searcher::Mode> {
+    use crate::cli::ModeArg;
+    use reel::searcher::Mode;
+    let mode = match args.mode {
+        Some(ModeArg::Lexical) => return Ok(Mode::Lexical),
+        Some(ModeArg::Semantic) => Mode::Semantic,
+        Some(ModeArg::Hybrid) => Mode::Hybrid,
+        None if searcher.is_semantic() => Mode::Hybrid,
+        None => return Ok(Mode::Lexical),
+    };
+    searcher.require_semantic()?;
+    let model = match load_model(&args.model) {
+        Ok(m) => m,
+        Err(e) if args.mode.is_none() => {
+            say!("reel: warning: {e}; searching by words only");
+            return Ok(Mode::Lexical);
+        }
+        Err(e) => return Err(e),
+    };
+    searcher.set_model(std::sync::Arc::new(model))?;
+    Ok(mode)
+}

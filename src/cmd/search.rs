@@ -11,10 +11,11 @@ use crate::cli::{Format, SearchArgs, UnitArg};
 use crate::cmd::EXIT_NO_HITS;
 
 pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
-    let searcher = Searcher::open(&args.index)?;
+    let mut searcher = Searcher::open(&args.index)?;
     for w in searcher.warnings() {
         say!("reel: warning: {w}");
     }
+    let mode = super::prepare_mode(&mut searcher, &args.semantic)?;
     let format = if args.json { Format::Json } else { args.format };
     // A TREC run lists each document once per query, so it ranks documents unless passages are
     // asked for explicitly.
@@ -38,6 +39,8 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         literal: args.queries.is_some(),
         feedback: args.queries.is_some() && !args.no_feedback,
         ids_only: format == Format::Trec,
+        mode,
+        query_vector: None,
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());

@@ -24,6 +24,8 @@ pub trait Progress: Send + Sync {
     fn start(&self, total_bytes: u64);
     /// Bytes of input read so far (as stored, compressed or not) and documents made.
     fn update(&self, bytes_read: u64, documents: u64);
+    /// Passages embedded so far (a semantic index).
+    fn embedded(&self, _passages: u64) {}
     /// Reading is done (committing or closing files follows).
     fn finish(&self);
 }

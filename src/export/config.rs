@@ -76,8 +76,9 @@ fn yaml_str(s: &str) -> String {
 }
 
 /// The Elasticsearch/OpenSearch index body: an English analyzer close to reel's (standard
-/// tokenizer, lower case, ASCII folding, Snowball English stemmer) and a typed field per column.
-pub fn elasticsearch_mapping(types: &BTreeMap<String, MetaType>) -> Value {
+/// tokenizer, lower case, ASCII folding, Snowball English stemmer), a typed field per column,
+/// and with `dims` a `dense_vector` field for the passages' vectors.
+pub fn elasticsearch_mapping(types: &BTreeMap<String, MetaType>, dims: Option<usize>) -> Value {
     let text = json!({"type": "text", "analyzer": "reel_english"});
     let mut props = Map::new();
     props.insert("doc_id".into(), json!({"type": "keyword"}));
@@ -96,6 +97,13 @@ pub fn elasticsearch_mapping(types: &BTreeMap<String, MetaType>) -> Value {
             MetaType::Text => text.clone(),
         };
         props.insert(name.clone(), m);
+    }
+    if let Some(dims) = dims {
+        // Unit vectors: the dot product is the cosine, as reel scores them.
+        props.insert(
+            "vector".into(),
+            json!({"type": "dense_vector", "dims": dims, "index": true, "similarity": "dot_product"}),
+        );
     }
     json!({
         "settings": {"analysis": {

@@ -74,6 +74,9 @@ pub struct ExportOptions {
     pub force: bool,
     /// Where progress goes.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Embed each passage with this model and write its vector (Elasticsearch only: Quickwit
+    /// has no vector field).
+    pub model: Option<Arc<crate::embed::Model>>,
 }
 
 /// What an export wrote.
@@ -143,8 +146,11 @@ fn write_config(
         Target::Quickwit => ("index-config.yaml", quickwit_config(&opts.index_id, types)),
         Target::Elasticsearch => (
             "mapping.json",
-            serde_json::to_string_pretty(&elasticsearch_mapping(types))
-                .expect("a mapping always serializes")
+            serde_json::to_string_pretty(&elasticsearch_mapping(
+                types,
+                opts.model.as_ref().map(|m| m.dims()),
+            ))
+            .expect("a mapping always serializes")
                 + "\n",
         ),
     };
@@ -208,8 +214,32 @@ impl Exporter<'_> {
         }
         self.ids.insert(key, doc.source.clone());
         self.stats.documents += 1;
-        for p in passage::cut(&doc, self.opts.whole_documents) {
-            let line = passage_json(&doc, &p);
+        let passages = passage::cut(&doc, self.opts.whole_documents);
+        let vectors = match (&self.opts.model, self.opts.target) {
+            (Some(model), Target::Elasticsearch) => {
+                let texts: Vec<String> = passages
+                    .iter()
+                    .map(|p| crate::embed::passage_text(&doc.title, &doc.id, p.text(&doc)))
+                    .collect();
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                Some(model.embed(&refs, 1).0)
+            }
+            _ => None,
+        };
+        for (i, p) in passages.iter().enumerate() {
+            let mut line = passage_json(&doc, p);
+            if let (Some(v), Value::Object(obj)) =
+                (vectors.as_ref().and_then(|v| v.get(i)), &mut line)
+            {
+                obj.insert(
+                    "vector".into(),
+                    Value::Array(
+                        v.iter()
+                            .map(|x| json!((f64::from(*x) * 1e6).round() / 1e6))
+                            .collect(),
+                    ),
+                );
+            }
             match self.opts.target {
                 Target::Quickwit => self.out.write_lines(&[line.to_string()])?,
                 Target::Elasticsearch => {

@@ -71,6 +71,8 @@ pub struct IndexOptions {
     pub whole_documents: bool,
     /// Where progress goes, if anywhere.
     pub progress: Option<Arc<dyn Progress>>,
+    /// Embed every passage with this model (a semantic index).
+    pub model: Option<Arc<crate::embed::Model>>,
 }
 
 impl IndexOptions {
@@ -86,6 +88,7 @@ impl IndexOptions {
             roles: Roles::default(),
             whole_documents: false,
             progress: None,
+            model: None,
         }
     }
 
@@ -95,8 +98,23 @@ impl IndexOptions {
             id_field: self.roles.id.clone(),
             title_field: self.roles.title.clone(),
             text_fields: self.roles.text.clone(),
+            semantic: self.model.as_ref().map(|m| m.fingerprint.clone()),
         }
     }
+
+    /// What the manifest records of the vectors.
+    fn semantic(&self) -> Option<schema::Semantic> {
+        self.model.as_ref().map(|m| schema::Semantic {
+            model: m.fingerprint.clone(),
+            model_name: m.name(),
+            dims: m.dims(),
+        })
+    }
+}
+
+/// The semantic settings of the index in `dir` (its last commit), if it is a semantic index.
+pub fn semantic_of(dir: &std::path::Path) -> Option<schema::Semantic> {
+    schema::semantic_of(dir)
 }
 
 /// What a run did.
@@ -136,6 +154,12 @@ pub struct IndexStats {
     pub committed: bool,
     /// Wall time.
     pub elapsed: Duration,
+    /// Passages embedded by this run (a semantic index).
+    pub embedded: u64,
+    /// Tokens the model read for them.
+    pub embedded_tokens: u64,
+    /// The model, by folder name (a semantic index).
+    pub model: Option<String>,
 }
 
 /// Indexes into `opts.index_dir`: creates the index, or updates it to match the paths it
@@ -178,7 +202,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         }
         Ok(Outcome::Commit(list, mut stats)) => {
             let created = w.created;
-            match commit(dir, w, &list, &mut stats) {
+            match commit(dir, w, &list, opts.semantic(), &mut stats) {
                 Ok(()) => {
                     stats.elapsed = started.elapsed();
                     return Ok(stats);
@@ -349,9 +373,24 @@ fn previous_list(
     };
     let options = opts.read_options();
     if !w.cleared && old.options != options && (!old.files.is_empty() || w.manifest.documents > 0) {
+        let without_semantic = |o: &ReadOptions| ReadOptions {
+            semantic: None,
+            ..o.clone()
+        };
+        let only_semantic = old.options.semantic != options.semantic
+            && without_semantic(&old.options) == without_semantic(&options);
+        let message = if only_semantic {
+            match (&old.options.semantic, &options.semantic) {
+                (None, Some(_)) => "re-indexing every file to embed its passages (semantic)",
+                (Some(_), None) => "re-indexing every file without vectors (not semantic)",
+                _ => "re-indexing every file to embed its passages with this model",
+            }
+        } else {
+            "read options differ from the index's, re-indexing every file"
+        };
         warn(&Error::File {
             path: dir.clone(),
-            message: "read options differ from the index's, re-indexing every file".into(),
+            message: message.into(),
         });
         w.cleared = true;
     }
@@ -407,6 +446,7 @@ fn read_and_write(
             next_ord: w.manifest.next_doc_ord,
             files: to_read,
             existing,
+            model: opts.model.as_deref(),
         },
         warn,
     )?;
@@ -445,6 +485,9 @@ fn read_and_write(
         );
     }
     stats.skipped += outcome.skipped;
+    stats.embedded = outcome.embedded;
+    stats.embedded_tokens = outcome.embedded_tokens;
+    stats.model = opts.semantic().map(|s| s.model_name);
     stats.bytes = to_read.iter().map(|f| f.size).sum();
     w.manifest.next_doc_ord = outcome.next_ord;
     stats.total_documents = list.files.values().map(|f| f.documents).sum();
@@ -457,6 +500,7 @@ fn commit(
     dir: &std::path::Path,
     w: Writable,
     list: &FileList,
+    semantic: Option<schema::Semantic>,
     stats: &mut IndexStats,
 ) -> Result<()> {
     let Writable {
@@ -476,6 +520,7 @@ fn commit(
         schema_version: schema::SCHEMA_VERSION,
         next_doc_ord: started_from.next_doc_ord,
         analyzer: Some(analyzer),
+        semantic,
         ..Manifest::default()
     };
     for f in list.files.values() {

@@ -38,6 +38,8 @@ pub struct Input<'a> {
     pub files: &'a [ToRead<'a>],
     /// Who holds ids among the documents that stay.
     pub existing: Option<Existing>,
+    /// Embed each passage with this model (a semantic index).
+    pub model: Option<&'a crate::embed::Model>,
 }
 
 /// What the pipeline made of one file.
@@ -63,6 +65,9 @@ pub struct Outcome {
     pub next_ord: u64,
     /// `doc_ord`s of documents added and then found to be later-read duplicates (to delete).
     pub losers: Vec<u64>,
+    /// Passages embedded, and the tokens the model read for them (a semantic index).
+    pub embedded: u64,
+    pub embedded_tokens: u64,
 }
 
 /// Reads the files into the writer: the calling thread reads and decompresses them (and parses
@@ -81,6 +86,8 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         passages: files.iter().map(|_| AtomicU64::new(0)).collect(),
         indexed: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
+        embedded: AtomicU64::new(0),
+        embedded_tokens: AtomicU64::new(0),
     };
     let claims = Claims {
         sources: files.iter().map(|f| f.source.clone()).collect(),
@@ -103,6 +110,7 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
                     warnings: warn_tx.clone(),
                     counters: &counters,
                     claims: &claims,
+                    model: input.model,
                 };
                 let rx = job_rx.clone();
                 scope.spawn(move || worker.work(rx))
@@ -147,6 +155,8 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         skipped: counters.skipped.load(Ordering::Relaxed),
         next_ord: counters.next_ord.load(Ordering::Relaxed),
         losers,
+        embedded: counters.embedded.load(Ordering::Relaxed),
+        embedded_tokens: counters.embedded_tokens.load(Ordering::Relaxed),
     })
 }
 
@@ -210,6 +220,9 @@ struct Counters {
     pub passages: Vec<AtomicU64>,
     pub indexed: AtomicU64,
     pub skipped: AtomicU64,
+    /// Passages embedded (a semantic index), and their tokens.
+    pub embedded: AtomicU64,
+    pub embedded_tokens: AtomicU64,
 }
 
 /// The reading side of the pipeline: turns files into jobs, relays warnings and progress.
@@ -270,6 +283,7 @@ impl Feed<'_> {
             (self.warn)(&w);
         }
         if let Some(p) = self.progress {
+            p.embedded(self.counters.embedded.load(Ordering::Relaxed));
             p.update(
                 self.bytes_read.load(Ordering::Relaxed),
                 self.counters.indexed.load(Ordering::Relaxed),
@@ -315,6 +329,7 @@ impl Feed<'_> {
                 (warn.borrow_mut())(&w);
             }
             if let Some(p) = progress {
+                p.embedded(counters.embedded.load(Ordering::Relaxed));
                 p.update(
                     bytes_read.load(Ordering::Relaxed),
                     counters.indexed.load(Ordering::Relaxed),
@@ -350,26 +365,35 @@ struct Worker<'a> {
     pub warnings: crossbeam_channel::Sender<Error>,
     pub counters: &'a Counters,
     pub claims: &'a Claims,
+    pub model: Option<&'a crate::embed::Model>,
+}
+
+/// A document ready to be added: its passages and, in a semantic index, their vectors.
+struct Ready {
+    record: u64,
+    doc: Document,
+    passages: Vec<passage::Passage>,
+    vectors: Option<Vec<Vec<u8>>>,
 }
 
 impl Worker<'_> {
     pub fn work(self, jobs: crossbeam_channel::Receiver<Job>) -> Result<()> {
         for job in jobs {
             match job {
-                Job::Document { file, doc } => self.add(file, 0, &doc)?,
+                Job::Document { file, doc } => {
+                    for ready in self.prepare(vec![(0, doc)]) {
+                        self.add(file, ready)?;
+                    }
+                }
                 Job::Records {
                     file,
                     plan,
                     path,
                     items,
                 } => {
-                    let mut failed = Ok(());
+                    let mut docs = Vec::with_capacity(items.len());
                     stream::batch_documents(&plan, &path, items, |made| match made {
-                        stream::Made::Document(number, doc) => {
-                            if failed.is_ok() {
-                                failed = self.add(file, number, &doc);
-                            }
-                        }
+                        stream::Made::Document(number, doc) => docs.push((number, doc)),
                         stream::Made::Skipped(e) => {
                             self.counters.skipped.fetch_add(1, Ordering::Relaxed);
                             let _ = self.warnings.send(e);
@@ -378,16 +402,61 @@ impl Worker<'_> {
                             let _ = self.warnings.send(e);
                         }
                     });
-                    failed?;
+                    for ready in self.prepare(docs) {
+                        self.add(file, ready)?;
+                    }
                 }
             }
         }
         Ok(())
     }
 
+    /// Cuts the documents into passages and, in a semantic index, embeds all their passages
+    /// at once (one batch keeps the model's matrix products large).
+    fn prepare(&self, docs: Vec<(u64, Document)>) -> Vec<Ready> {
+        let mut ready: Vec<Ready> = docs
+            .into_iter()
+            .map(|(record, doc)| Ready {
+                passages: passage::cut(&doc, self.whole),
+                record,
+                doc,
+                vectors: None,
+            })
+            .collect();
+        if let Some(model) = self.model {
+            let texts: Vec<String> = ready
+                .iter()
+                .flat_map(|r| {
+                    r.passages.iter().map(|p| {
+                        crate::embed::passage_text(&r.doc.title, &r.doc.id, p.text(&r.doc))
+                    })
+                })
+                .collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            let (vectors, stats) = model.embed(&refs, 1);
+            self.counters
+                .embedded_tokens
+                .fetch_add(stats.tokens as u64, Ordering::Relaxed);
+            let mut vectors = vectors.into_iter().map(|v| crate::embed::quantize(&v));
+            for r in &mut ready {
+                r.vectors = Some(vectors.by_ref().take(r.passages.len()).collect());
+            }
+            self.counters
+                .embedded
+                .fetch_add(texts.len() as u64, Ordering::Relaxed);
+        }
+        ready
+    }
+
     /// Adds a document unless an earlier one has its id.
-    fn add(&self, file: u32, record: u64, doc: &Document) -> Result<()> {
-        let passages = passage::cut(doc, self.whole);
+    fn add(&self, file: u32, ready: Ready) -> Result<()> {
+        let Ready {
+            record,
+            doc,
+            passages,
+            vectors,
+        } = ready;
+        let doc = &doc;
         let n = passages.len() as u64;
         let ord = self.counters.next_ord.fetch_add(1, Ordering::Relaxed);
         let place = Place { file, record };
@@ -415,7 +484,14 @@ impl Worker<'_> {
             }
             Ok(None) => {}
         }
-        schema::add_document(self.writer, self.fields, doc, &passages, ord)?;
+        schema::add_document(
+            self.writer,
+            self.fields,
+            doc,
+            &passages,
+            vectors.as_deref(),
+            ord,
+        )?;
         self.counters.documents[file as usize].fetch_add(1, Ordering::Relaxed);
         self.counters.passages[file as usize].fetch_add(n, Ordering::Relaxed);
         self.counters.indexed.fetch_add(1, Ordering::Relaxed);

@@ -61,6 +61,19 @@ pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) 
         plural(stats.total_passages),
         stats.skipped,
     )?;
+    if stats.embedded > 0 {
+        let secs = stats.elapsed.as_secs_f64().max(0.001);
+        writeln!(
+            out,
+            "reel: embedded {} passage{} ({} tokens) with {}: {:.0} passages/s, {:.0} tokens/s",
+            stats.embedded,
+            plural(stats.embedded),
+            stats.embedded_tokens,
+            sanitize(stats.model.as_deref().unwrap_or("the model")),
+            stats.embedded as f64 / secs,
+            stats.embedded_tokens as f64 / secs,
+        )?;
+    }
     let followed: Vec<String> = stats
         .followed
         .iter()
@@ -145,7 +158,7 @@ pub fn stats(out: &mut dyn Write, info: &IndexInfo) -> io::Result<()> {
 pub fn verify(out: &mut dyn Write, report: &Report, index_dir: &Path) -> io::Result<()> {
     writeln!(
         out,
-        "{}: {} file{} ({}) checked in {} segment{}; {} documents, {} passages read back",
+        "{}: {} file{} ({}) checked in {} segment{}; {} documents, {} passages read back{}",
         index_dir.display(),
         report.files_checked,
         plural(report.files_checked),
@@ -154,6 +167,11 @@ pub fn verify(out: &mut dyn Write, report: &Report, index_dir: &Path) -> io::Res
         plural(report.segments),
         report.documents,
         report.passages,
+        if report.vectors > 0 {
+            format!(", {} vectors checked", report.vectors)
+        } else {
+            String::new()
+        },
     )?;
     for p in &report.problems {
         match &p.file {

@@ -67,6 +67,22 @@ impl Searcher {
         opts: &SearchOptions,
         threads: usize,
     ) -> Vec<Result<SearchResults>> {
+        // Semantic and hybrid queries are embedded together first (one batch for the model).
+        let vectors = if opts.mode != super::Mode::Lexical && opts.query_vector.is_none() {
+            let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
+            match self.embed_queries(&texts, threads) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    let message = e.to_string();
+                    return queries
+                        .iter()
+                        .map(|_| Err(Error::Internal(message.clone())))
+                        .collect();
+                }
+            }
+        } else {
+            None
+        };
         let next = std::sync::atomic::AtomicUsize::new(0);
         let mut slots: Vec<Option<Result<SearchResults>>> = Vec::new();
         slots.resize_with(queries.len(), || None);
@@ -78,6 +94,9 @@ impl Searcher {
                     let Some(q) = queries.get(i) else { break };
                     let mut o = opts.clone();
                     o.query = q.text.clone();
+                    if let Some(v) = &vectors {
+                        o.query_vector = v.get(i).cloned();
+                    }
                     let r = self.search(&o);
                     if let Ok(mut slots) = slots.lock() {
                         slots[i] = Some(r);

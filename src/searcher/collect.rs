@@ -51,7 +51,7 @@ pub struct Ranked {
     /// Where it is.
     pub addr: DocAddress,
     /// The ordinal of its id in its segment's dictionary.
-    id_ord: u64,
+    pub(super) id_ord: u64,
 }
 
 /// Document ids read from the segments' dictionaries, kept for the life of a searcher: a batch

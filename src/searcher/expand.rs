@@ -116,6 +116,26 @@ pub fn keyword_words(expr: &Expr) -> Option<Vec<&str>> {
     plain_words(expr).filter(|w| (1..=KEYWORD_MAX_WORDS).contains(&w.len()))
 }
 
+/// The query with every optional clause required: the passages holding all its words.
+pub fn every_word(expr: &Expr) -> Expr {
+    match expr {
+        Expr::Bool(clauses) => Expr::Bool(
+            clauses
+                .iter()
+                .map(|(o, e)| {
+                    let o = if *o == QOccur::Should {
+                        QOccur::Must
+                    } else {
+                        *o
+                    };
+                    (o, e.clone())
+                })
+                .collect(),
+        ),
+        other => other.clone(),
+    }
+}
+
 /// Adds a bonus for passages where the query's words occur close together, in order: the
 /// passage about "Drug Court" beats one that says "drug" here and "court" there; and one for
 /// documents whose metadata holds the words as a phrase (a whole name).

@@ -42,6 +42,10 @@ pub struct Hit {
     /// The metadata fields the query matched, in field order, with their values as text and
     /// the matched words in them: why a passage whose text lacks the words was found.
     pub metadata_matches: Vec<MetaMatch>,
+    /// The lexical (BM25) part of the score, if the words matched.
+    pub lexical_score: Option<f32>,
+    /// The cosine of the passage's vector and the query's, in semantic and hybrid search.
+    pub semantic_score: Option<f32>,
 }
 
 /// A metadata field the query matched.
@@ -132,6 +136,8 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
             metadata: Metadata::new(),
             title_highlights: Vec::new(),
             metadata_matches: Vec::new(),
+            lexical_score: None,
+            semantic_score: None,
         })
         .collect()
 }
@@ -196,6 +202,8 @@ pub fn full_hits(
             metadata,
             title_highlights,
             metadata_matches,
+            lexical_score: None,
+            semantic_score: None,
         });
     }
     Ok(hits)

