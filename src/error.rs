@@ -200,6 +200,12 @@ pub enum Error {
     Tantivy(#[from] tantivy::TantivyError),
 }
 
+/// True if the disk holding `dir` has (almost) no space left: under 1 MiB available.
+fn disk_full(dir: &std::path::Path) -> bool {
+    let existing = dir.ancestors().find(|p| p.exists());
+    existing.is_some_and(|p| fs4::available_space(p).is_ok_and(|free| free < 1 << 20))
+}
+
 /// What an I/O failure says about its cause.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum IoCause {
@@ -302,6 +308,14 @@ impl Error {
                     path: dir.to_path_buf(),
                 };
             }
+            // A writer thread that failed on a full disk can report only that it died: the
+            // disk says why.
+            if writing && disk_full(dir) {
+                return Error::NoSpace {
+                    path: dir.to_path_buf(),
+                    needed: None,
+                };
+            }
         }
         if let Some((io, file)) = tantivy_io(&e) {
             let file = file
@@ -328,9 +342,20 @@ impl Error {
                 IoCause::Other => {}
             }
         }
+        // Whatever form the failure took, a write that met a full disk is a full disk.
+        let text = tantivy_text(&e);
+        if text.contains("(os error 28)")
+            || text.contains("(os error 122)")
+            || (writing && disk_full(dir))
+        {
+            return Error::NoSpace {
+                path: dir.to_path_buf(),
+                needed: None,
+            };
+        }
         Error::Damaged {
             path: dir.to_path_buf(),
-            reason: tantivy_text(&e),
+            reason: text,
         }
     }
 
