@@ -523,9 +523,10 @@ fn finish_open(dir: &Path, index: Index) -> Result<(Index, Fields, Manifest)> {
         path: dir.to_path_buf(),
         reason,
     };
+    // The version first: an index of another version lacks fields this one has.
+    let manifest = read_manifest(&index, dir)?;
     let fields = Fields::from_schema(&index.schema())
         .map_err(|e| incompatible(format!("not a reel index: {e}")))?;
-    let manifest = read_manifest(&index, dir)?;
     register_tokenizers(&index);
     Ok((index, fields, manifest))
 }

@@ -19,7 +19,7 @@ use bert::{Bert, Config};
 
 /// Tokens per packed batch: large enough for efficient matrix products, small enough that a
 /// thread's buffers stay a few tens of megabytes.
-const BATCH_TOKENS: usize = 4096;
+const BATCH_TOKENS: usize = 2048;
 
 /// The name of the default model, as its folder in the cache is named.
 pub const DEFAULT_MODEL: &str = "all-MiniLM-L6-v2";
