@@ -8,7 +8,6 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
-use rustc_hash::FxHashMap;
 use tantivy::schema::IndexRecordOption;
 use tantivy::{DocSet, Term, TERMINATED};
 
@@ -109,13 +108,111 @@ pub(super) struct Claim {
 /// The duplicate check: one claim per id (by a 128-bit hash of it).
 pub(super) struct Claims {
     pub(super) sources: Vec<String>,
-    pub(super) map: Mutex<FxHashMap<u128, Claim>>,
+    pub(super) table: Mutex<ClaimTable>,
     /// `doc_ord`s of documents added and then found to be later duplicates.
     pub(super) losers: Mutex<Vec<u64>>,
     pub(super) existing: Option<Existing>,
 }
 
+/// Every id claimed in this run, held compactly: a corpus of 1.6 million documents keeps 1.6
+/// million claims, so each costs 32 bytes in a vector that grows in place plus 5 bytes of hash
+/// table (a map of hash to claim cost about 100 bytes a claim and twice that while it grew).
+pub(super) struct ClaimTable {
+    index: hashbrown::HashTable<u32>,
+    entries: Vec<Entry>,
+    /// The first `doc_ord` of the run: entries keep ords relative to it.
+    base: u64,
+}
+
+struct Entry {
+    key: [u64; 2],
+    /// Record number, saturated: records past four billion in one file compare as equal.
+    record: u32,
+    ord: u32,
+    file: u32,
+    passages: u32,
+}
+
+impl Entry {
+    fn claim(&self, base: u64) -> Claim {
+        Claim {
+            place: Place {
+                file: self.file,
+                record: u64::from(self.record),
+            },
+            ord: base + u64::from(self.ord),
+            passages: u64::from(self.passages),
+        }
+    }
+}
+
+impl ClaimTable {
+    /// Claims `key` for `new`. `None`: it was free. `Some(old)`: it was held by `old`, which
+    /// `new` replaced when read before it.
+    fn claim(&mut self, key: u128, new: Claim) -> Option<(Claim, bool)> {
+        let key = [key as u64, (key >> 64) as u64];
+        let base = self.base;
+        let entries = &mut self.entries;
+        let found = self
+            .index
+            .find(key[0], |&i| entries[i as usize].key == key)
+            .copied();
+        let saturate = |n: u64| u32::try_from(n).unwrap_or(u32::MAX);
+        let entry = Entry {
+            key,
+            record: saturate(new.place.record),
+            // Ords are handed out from `base` up, one a document, so they fit while documents
+            // of the run do (checked below).
+            ord: saturate(new.ord.saturating_sub(base)),
+            file: new.place.file,
+            passages: saturate(new.passages),
+        };
+        match found {
+            Some(i) => {
+                let old = &mut entries[i as usize];
+                let held = old.claim(base);
+                let replaced = Place {
+                    file: entry.file,
+                    record: u64::from(entry.record),
+                } < held.place;
+                if replaced {
+                    *old = entry;
+                }
+                Some((held, replaced))
+            }
+            None => {
+                // More than four billion documents in one run: the claims past that point go
+                // unchecked rather than overflow the table.
+                let Ok(i) = u32::try_from(entries.len()) else {
+                    return None;
+                };
+                if entry.ord == u32::MAX {
+                    return None;
+                }
+                entries.push(entry);
+                self.index
+                    .insert_unique(key[0], i, |&j| entries[j as usize].key[0]);
+                None
+            }
+        }
+    }
+}
+
 impl Claims {
+    /// `first_ord`: the `doc_ord` the run's first document gets; later ones count up from it.
+    pub(super) fn new(sources: Vec<String>, existing: Option<Existing>, first_ord: u64) -> Claims {
+        Claims {
+            sources,
+            table: Mutex::new(ClaimTable {
+                index: hashbrown::HashTable::new(),
+                entries: Vec::new(),
+                base: first_ord,
+            }),
+            losers: Mutex::new(Vec::new()),
+            existing,
+        }
+    }
+
     pub(super) fn describe(&self, place: Place) -> String {
         let source = &self.sources[place.file as usize];
         if place.record == 0 {
@@ -145,22 +242,16 @@ impl Claims {
             }
         }
         let key = xxhash_rust::xxh3::xxh3_128(id.as_bytes());
-        let mut map = self.map.lock().unwrap_or_else(|p| p.into_inner());
         let new = Claim {
             place,
             ord,
             passages,
         };
-        match map.get_mut(&key) {
-            None => {
-                map.insert(key, new);
-                Ok(None)
-            }
-            Some(old) if place < old.place => {
-                let loser = std::mem::replace(old, new);
-                Ok(Some(loser))
-            }
-            Some(old) => Err(Error::Duplicate {
+        let mut table = self.table.lock().unwrap_or_else(|p| p.into_inner());
+        match table.claim(key, new) {
+            None => Ok(None),
+            Some((loser, true)) => Ok(Some(loser)),
+            Some((old, false)) => Err(Error::Duplicate {
                 id: id.to_string(),
                 kept: self.describe(old.place),
                 dropped: self.describe(place),
@@ -175,12 +266,7 @@ mod tests {
 
     fn claims(files: &[&str]) -> (Claims, Fields) {
         let (_, fields) = schema::build();
-        let claims = Claims {
-            sources: files.iter().map(|f| f.to_string()).collect(),
-            map: Mutex::new(FxHashMap::default()),
-            losers: Mutex::new(Vec::new()),
-            existing: None,
-        };
+        let claims = Claims::new(files.iter().map(|f| f.to_string()).collect(), None, 0);
         (claims, fields)
     }
 
@@ -223,5 +309,31 @@ mod tests {
             .unwrap()
             .is_some());
         assert_eq!(c.describe(Place { file: 0, record: 0 }), "a.csv");
+    }
+
+    #[test]
+    fn a_loser_is_named_by_its_own_ord_whatever_the_run_started_at() {
+        let (_, fields) = schema::build();
+        let c = Claims::new(vec!["a.jsonl".into()], None, 5_000_000_000);
+        let late = Place { file: 0, record: 8 };
+        let early = Place { file: 0, record: 2 };
+        assert!(c
+            .claim(&fields, "z", late, 5_000_000_007, 3)
+            .unwrap()
+            .is_none());
+        let loser = c
+            .claim(&fields, "z", early, 5_000_000_009, 1)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            (loser.place, loser.ord, loser.passages),
+            (late, 5_000_000_007, 3)
+        );
+        // The id now belongs to the earlier record: the later one is refused naming it.
+        let e = c
+            .claim(&fields, "z", late, 5_000_000_010, 3)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("a.jsonl record 2 kept"), "{e}");
     }
 }

@@ -5,9 +5,8 @@
 use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use tantivy::IndexWriter;
 
 use super::changes::ToRead;
@@ -89,12 +88,11 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         embedded: AtomicU64::new(0),
         embedded_tokens: AtomicU64::new(0),
     };
-    let claims = Claims {
-        sources: files.iter().map(|f| f.source.clone()).collect(),
-        map: Mutex::new(FxHashMap::default()),
-        losers: Mutex::new(Vec::new()),
-        existing: input.existing,
-    };
+    let claims = Claims::new(
+        files.iter().map(|f| f.source.clone()).collect(),
+        input.existing,
+        input.next_ord,
+    );
     let mut made: Vec<FileMade> = files.iter().map(|_| FileMade::default()).collect();
     let mut plans: Vec<Option<Arc<Plan>>> = vec![None; files.len()];
     let (job_tx, job_rx) = crossbeam_channel::bounded::<Job>(input.threads * QUEUE_PER_WORKER);
