@@ -32,7 +32,8 @@
 //!   reading/writing pipeline, duplicate-id claims, which files are reel's, the merge policy.
 //! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
 //!   coordination of keyword queries, filters and sort, expansion, deterministic collection,
-//!   hits with why and where they matched, "did you mean", batches.
+//!   hits with why and where they matched, "did you mean", batches (with a fast path that reads
+//!   postings once per batch).
 //! - [`verify`], [`stats`]: checking an index, describing it (through the schema and searcher).
 //! - [`export`]: the same passages and fields as NDJSON for Quickwit or Elasticsearch (through
 //!   the corpus's record path, no index needed).

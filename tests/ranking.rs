@@ -385,3 +385,103 @@ fn the_judged_keyword_queries_hold_their_figures() {
     assert!(ndcg >= 0.88, "nDCG@10 {ndcg:.4}");
     assert!(success >= 0.95, "success@1 {success:.3}");
 }
+
+/// A batch's fast path (ids only: postings read once for every query, its own scorer) ranks
+/// as the general path does (JSON, one tantivy search per query), and keyword queries as a
+/// search of them alone does (which prunes the passages that cannot make the top): the same
+/// documents, ranks and scores.
+#[test]
+fn a_batch_ranks_as_single_searches_do() {
+    let env = catalogue();
+    let keyword = [
+        "drug court",
+        "court",
+        "Martin Scorsese",
+        "heroin overdose huntington",
+        "documentary addiction",
+        "family court",
+        "Raúl Campos",
+    ];
+    let questions = [
+        "first responders who save lives in a town with an overdose crisis",
+        "“Brown Bags of Hope”",
+        "café 東京 🎬",
+        "the family court",
+    ];
+    let all: Vec<&str> = keyword.iter().chain(&questions).copied().collect();
+    let file: String = all
+        .iter()
+        .enumerate()
+        .map(|(i, q)| format!("q{i}\t{q}\n"))
+        .collect();
+    env.write("queries.tsv", &file);
+    // Query id, then the rest of a TREC line.
+    let split = |line: &str| {
+        let (qid, rest) = line.split_once(' ')?;
+        Some((qid.to_string(), rest.to_string()))
+    };
+    for unit in ["doc", "passage"] {
+        let run = |format: &str| {
+            let out = env.run(&[
+                "search",
+                "--queries",
+                "queries.tsv",
+                "--format",
+                format,
+                "--unit",
+                unit,
+                "-n",
+                "10",
+            ]);
+            assert_eq!(code(&out), 0, "{}", stderr(&out));
+            stdout(&out)
+        };
+        let trec: Vec<(String, String)> = run("trec").lines().filter_map(split).collect();
+        // The general path, written as TREC lines.
+        let mut general = Vec::new();
+        for line in run("json").lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            let hit = |k: &str| v[k].clone();
+            let id = match unit {
+                "doc" => hit("doc_id").as_str().unwrap().to_string(),
+                _ => format!("{}#{}", hit("doc_id").as_str().unwrap(), hit("passage_id")),
+            };
+            general.push((
+                hit("qid").as_str().unwrap().to_string(),
+                format!(
+                    "Q0 {id} {} {:.6} reel",
+                    hit("rank"),
+                    hit("score").as_f64().unwrap()
+                ),
+            ));
+        }
+        assert!(trec.len() >= 30, "too few hits: {}", trec.len());
+        // Equal up to the last printed digit (JSON prints the f32 score, TREC six decimals).
+        let fields = |(qid, rest): &(String, String)| {
+            let f: Vec<&str> = rest.split(' ').collect();
+            let score: f64 = f[3].parse().unwrap();
+            ((qid.clone(), f[1].to_string(), f[2].to_string()), score)
+        };
+        assert_eq!(trec.len(), general.len(), "{unit}: {trec:?} {general:?}");
+        for (a, b) in trec.iter().zip(&general) {
+            let ((ka, sa), (kb, sb)) = (fields(a), fields(b));
+            assert_eq!(ka, kb, "{unit}");
+            assert!((sa - sb).abs() <= 2e-6, "{unit}: {a:?} {b:?}");
+        }
+        for (i, q) in keyword.iter().enumerate() {
+            let out = env.run(&["search", "--format", "trec", "--unit", unit, "-n", "10", q]);
+            let single: Vec<String> = stdout(&out)
+                .lines()
+                .filter_map(split)
+                .map(|(_, r)| r)
+                .collect();
+            let batched: Vec<String> = trec
+                .iter()
+                .filter(|(qid, _)| *qid == format!("q{i}"))
+                .map(|(_, r)| r.clone())
+                .collect();
+            assert!(!single.is_empty(), "{q}");
+            assert_eq!(batched, single, "{unit}: {q}");
+        }
+    }
+}

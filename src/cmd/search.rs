@@ -88,6 +88,9 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         }
     }
     out.flush()?;
+    // The process ends here: unmapping every file of every segment one by one costs more than a
+    // small search (a tenth of it on an index of 44 segments); the exit releases them at once.
+    std::mem::forget(searcher);
     Ok(if any_hit {
         ExitCode::SUCCESS
     } else {

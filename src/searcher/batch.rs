@@ -83,23 +83,40 @@ impl Searcher {
         } else {
             None
         };
+        // Runs of ids alone for plain questions go through the impact lists ([`super::impact`]).
+        let engine = (opts.ids_only
+            && opts.literal
+            && opts.filters.is_empty()
+            && opts.sort.is_none()
+            && opts.mode == super::Mode::Lexical)
+            .then(|| {
+                super::impact::Engine::new(self.reader.searcher(), &self.fields, &self.ids).ok()
+            })
+            .flatten();
         let next = std::sync::atomic::AtomicUsize::new(0);
         let mut slots: Vec<Option<Result<SearchResults>>> = Vec::new();
         slots.resize_with(queries.len(), || None);
         let slots = std::sync::Mutex::new(slots);
         std::thread::scope(|scope| {
             for _ in 0..threads.max(1).min(queries.len().max(1)) {
-                scope.spawn(|| loop {
-                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    let Some(q) = queries.get(i) else { break };
-                    let mut o = opts.clone();
-                    o.query = q.text.clone();
-                    if let Some(v) = &vectors {
-                        o.query_vector = v.get(i).cloned();
-                    }
-                    let r = self.search(&o);
-                    if let Ok(mut slots) = slots.lock() {
-                        slots[i] = Some(r);
+                scope.spawn(|| {
+                    let mut scratch = engine.as_ref().map(|e| e.scratch());
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        let Some(q) = queries.get(i) else { break };
+                        let mut o = opts.clone();
+                        o.query = q.text.clone();
+                        if let Some(v) = &vectors {
+                            o.query_vector = v.get(i).cloned();
+                        }
+                        let fast = match (&engine, &mut scratch) {
+                            (Some(e), Some(s)) => e.search(&o, s),
+                            _ => None,
+                        };
+                        let r = fast.unwrap_or_else(|| self.search(&o));
+                        if let Ok(mut slots) = slots.lock() {
+                            slots[i] = Some(r);
+                        }
                     }
                 });
             }

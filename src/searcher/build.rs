@@ -13,6 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
+use super::coord::{Coordinated, WordTerms};
 use super::query::{strip_possessive, Bound, Expr, Occur};
 use crate::error::{Error, Result};
 use crate::meta::{dates, MetaType};
@@ -93,24 +94,70 @@ impl<'a> Builder<'a> {
             return self.build(expr);
         }
         let mut words: Vec<Box<dyn Query>> = Vec::new();
+        let mut terms: Option<Vec<WordTerms>> = Some(Vec::new());
         let mut excluded: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
         for (occur, e) in clauses {
             if let Some(q) = self.expr(e)? {
                 match occur {
                     Occur::MustNot => excluded.push((TOccur::MustNot, q)),
-                    _ => words.push(q),
+                    _ => {
+                        words.push(q);
+                        terms = match (terms, self.word_terms(e)) {
+                            (Some(mut all), Some(t)) => {
+                                all.push(t);
+                                Some(all)
+                            }
+                            _ => None,
+                        };
+                    }
                 }
             }
         }
         if words.len() < 2 {
             return self.build(expr);
         }
-        let coordinated: Box<dyn Query> = Box::new(super::coord::Coordinated::new(words));
+        let coordinated: Box<dyn Query> = Box::new(Coordinated::new(words, terms));
         if excluded.is_empty() {
             return Ok(Built::Query(coordinated));
         }
         excluded.insert(0, (TOccur::Must, coordinated));
         Ok(Built::Query(Box::new(BooleanQuery::new(excluded))))
+    }
+
+    /// The terms a word or phrase without a field is searched as, by field weight (what
+    /// [`Self::term`] and [`Self::phrase`] build for it); `None` for any other expression.
+    fn word_terms(&mut self, expr: &Expr) -> Option<WordTerms> {
+        let text = match expr {
+            Expr::Term {
+                field: None,
+                word,
+                fuzzy: None,
+            } => strip_possessive(word),
+            Expr::Phrase {
+                field: None, text, ..
+            } => text.as_str(),
+            Expr::Boost(e, w) => {
+                let mut terms = self.word_terms(e)?;
+                for (weight, _) in &mut terms {
+                    *weight *= *w;
+                }
+                return Some(terms);
+            }
+            _ => return None,
+        };
+        let terms = self.terms(text);
+        Some(
+            self.default_fields()
+                .iter()
+                .map(|&(field, weight)| {
+                    let group = terms
+                        .iter()
+                        .map(|(_, t)| Term::from_field_text(field, t))
+                        .collect();
+                    (weight, group)
+                })
+                .collect(),
+        )
     }
 
     /// The analyzed terms of a piece of text, with their positions.

@@ -59,22 +59,40 @@ pub struct Ranked {
 #[derive(Default)]
 pub struct IdCache {
     ids: Mutex<HashMap<(SegmentOrdinal, u64), String>>,
+    /// Each segment's id column, opened once (opening one reads its dictionary's index).
+    columns: Mutex<HashMap<SegmentOrdinal, Option<StrColumn>>>,
 }
 
 impl IdCache {
+    /// The id column of a segment.
+    pub fn column(
+        &self,
+        searcher: &tantivy::Searcher,
+        segment: SegmentOrdinal,
+    ) -> Option<StrColumn> {
+        let mut columns = self.columns.lock().unwrap_or_else(|p| p.into_inner());
+        columns
+            .entry(segment)
+            .or_insert_with(|| {
+                searcher
+                    .segment_reader(segment)
+                    .fast_fields()
+                    .str(names::DOC_ID)
+                    .ok()
+                    .flatten()
+            })
+            .clone()
+    }
+
     /// The id of a passage: by its dictionary ordinal when known (`u64::MAX` when not).
     fn of(&self, searcher: &tantivy::Searcher, r: &Ranked) -> String {
         let segment = r.addr.segment_ord;
         let ord = if r.id_ord != u64::MAX {
             r.id_ord
         } else {
-            match searcher
-                .segment_reader(segment)
-                .fast_fields()
-                .str(names::DOC_ID)
-            {
-                Ok(Some(col)) => col.term_ords(r.addr.doc_id).next().unwrap_or(u64::MAX),
-                _ => return String::new(),
+            match self.column(searcher, segment) {
+                Some(col) => col.term_ords(r.addr.doc_id).next().unwrap_or(u64::MAX),
+                None => return String::new(),
             }
         };
         self.get(searcher, segment, ord)
@@ -91,12 +109,8 @@ impl IdCache {
             return id.clone();
         }
         let mut bytes = Vec::new();
-        let id = match searcher
-            .segment_reader(segment)
-            .fast_fields()
-            .str(names::DOC_ID)
-        {
-            Ok(Some(col)) if col.ord_to_bytes(ord, &mut bytes).unwrap_or(false) => {
+        let id = match self.column(searcher, segment) {
+            Some(col) if col.ord_to_bytes(ord, &mut bytes).unwrap_or(false) => {
                 String::from_utf8_lossy(&bytes).into_owned()
             }
             _ => String::new(),
@@ -138,7 +152,12 @@ pub fn fill_ids(searcher: &tantivy::Searcher, hits: &mut [Ranked], ids: &IdCache
 /// within one segment by dictionary ordinal (the segment's part of a run is already in that
 /// order), across segments by merging the segments' parts, which reads the id strings of the
 /// heads being compared only.
-fn order_ties(searcher: &tantivy::Searcher, all: &mut Vec<Ranked>, ids: &IdCache, limit: usize) {
+pub(super) fn order_ties(
+    searcher: &tantivy::Searcher,
+    all: &mut Vec<Ranked>,
+    ids: &IdCache,
+    limit: usize,
+) {
     let mut start = 0;
     while start < all.len() && start < limit {
         let mut end = start + 1;

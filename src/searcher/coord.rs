@@ -9,7 +9,10 @@
 //! hands a segment where only one word occurs straight to that word's scorer, which would skip
 //! the factor there).
 
-use tantivy::query::{EmptyScorer, EnableScoring, Explanation, Query, Scorer, Weight};
+use tantivy::query::{
+    Bm25StatisticsProvider, Bm25Weight, EmptyScorer, EnableScoring, Explanation, Query, Scorer,
+    Weight,
+};
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
 /// The exponent of the coordination factor. Measured on the judged keyword queries (nDCG@10,
@@ -19,16 +22,42 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 /// for.
 pub const COORD_EXPONENT: i32 = 2;
 
-/// A union of word queries, scored by their sum times the share of words matched, squared.
+/// What a word's query scores at most: BM25 terms (a phrase counts as one, its words' idfs
+/// added up) with the weight of their field.
+pub type WordTerms = Vec<(Score, Vec<Term>)>;
+
+/// A union of word queries, scored by their sum times the share of words matched, squared,
+/// plus bonus clauses (the words close together, a name in the metadata) where they match.
 #[derive(Debug)]
 pub struct Coordinated {
     words: Vec<Box<dyn Query>>,
+    /// The terms of each word, when every word is a plain one: lets a search skip passages
+    /// that hold too few words to reach the ones it keeps.
+    terms: Option<Vec<WordTerms>>,
+    bonus: Vec<Box<dyn Query>>,
+    /// The terms of the bonus clauses, to bound what they add.
+    bonus_terms: WordTerms,
 }
 
 impl Coordinated {
-    /// One clause per query word.
-    pub fn new(words: Vec<Box<dyn Query>>) -> Self {
-        Coordinated { words }
+    /// One clause per query word, with the terms of each when they are known.
+    pub fn new(words: Vec<Box<dyn Query>>, terms: Option<Vec<WordTerms>>) -> Self {
+        let terms = terms.filter(|t| t.len() == words.len());
+        Coordinated {
+            words,
+            terms,
+            bonus: Vec::new(),
+            bonus_terms: Vec::new(),
+        }
+    }
+
+    /// Adds clauses scored on top, which match only passages holding every word (phrases of
+    /// the query's words): they never make a passage with fewer words score more. `terms`:
+    /// each clause's weight and terms (phrases scored by BM25).
+    pub fn with_bonus(mut self, bonus: Vec<Box<dyn Query>>, terms: WordTerms) -> Self {
+        self.bonus.extend(bonus);
+        self.bonus_terms.extend(terms);
+        self
     }
 }
 
@@ -36,6 +65,9 @@ impl Clone for Coordinated {
     fn clone(&self) -> Self {
         Coordinated {
             words: self.words.iter().map(|q| q.box_clone()).collect(),
+            terms: self.terms.clone(),
+            bonus: self.bonus.iter().map(|q| q.box_clone()).collect(),
+            bonus_terms: self.bonus_terms.clone(),
         }
     }
 }
@@ -47,40 +79,162 @@ impl Query for Coordinated {
             .iter()
             .map(|q| q.weight(enable_scoring))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        Ok(Box::new(CoordWeight { words }))
+        let bonus = self
+            .bonus
+            .iter()
+            .map(|q| q.weight(enable_scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let (bounds, bonus_bound) = match (&self.terms, enable_scoring) {
+            (
+                Some(terms),
+                EnableScoring::Enabled {
+                    statistics_provider,
+                    ..
+                },
+            ) if self.bonus.len() == self.bonus_terms.len() => {
+                let words = terms
+                    .iter()
+                    .map(|t| word_weights(statistics_provider, t))
+                    .collect::<tantivy::Result<Vec<_>>>()?;
+                let bonus: Score = word_weights(statistics_provider, &self.bonus_terms)?
+                    .iter()
+                    .map(|(bm25, _)| bm25.max_score())
+                    .sum();
+                (Some(words), bonus * BLOCK_MAX_MARGIN)
+            }
+            _ => (None, Score::INFINITY),
+        };
+        // Counting needs no score: tantivy's own union of the words counts in a fraction of
+        // the time the coordinated scorer takes over millions of passages.
+        let union =
+            tantivy::query::BooleanQuery::union(self.words.iter().map(|q| q.box_clone()).collect());
+        let union = union.weight(EnableScoring::disabled_from_schema(enable_scoring.schema()))?;
+        Ok(Box::new(CoordWeight {
+            words,
+            bonus,
+            bounds,
+            bonus_bound,
+            union,
+        }))
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for q in &self.words {
+        for q in self.words.iter().chain(&self.bonus) {
             q.query_terms(visitor);
         }
     }
 }
 
+/// The BM25 weight of each term group of a word, as its query scores it.
+fn word_weights(
+    stats: &dyn Bm25StatisticsProvider,
+    terms: &WordTerms,
+) -> tantivy::Result<GroupWeights> {
+    terms
+        .iter()
+        .filter(|(_, group)| !group.is_empty())
+        .map(|(weight, group)| {
+            Ok((
+                Bm25Weight::for_terms(stats, group)?.boost_by(*weight),
+                group.clone(),
+            ))
+        })
+        .collect()
+}
+
+/// Room left above tantivy's block maxima: each block's best (length, frequency) pair is
+/// chosen at indexing with the segment's average length, while scores use the index's, which
+/// can crown another passage of the block by a hair.
+const BLOCK_MAX_MARGIN: Score = 1.05;
+
+/// The most a word's query scores on a passage of this segment: for each single term, the
+/// best of its posting blocks' maxima (read from the skip data, one pass over the blocks);
+/// for a phrase, BM25's limit (the term-frequency factor stays below one).
+fn segment_bound(
+    reader: &SegmentReader,
+    groups: &[(Bm25Weight, Vec<Term>)],
+) -> tantivy::Result<Score> {
+    let mut bound = 0.0;
+    for (bm25, group) in groups {
+        let [term] = group.as_slice() else {
+            bound += bm25.max_score();
+            continue;
+        };
+        let field = term.field();
+        let Some(mut blocks) = reader
+            .inverted_index(field)?
+            .read_block_postings(term, tantivy::schema::IndexRecordOption::WithFreqs)?
+        else {
+            continue;
+        };
+        let norms = reader.get_fieldnorms_reader(field)?;
+        let mut best: Score = 0.0;
+        while blocks.block_len() > 0 {
+            best = best.max(blocks.block_max_score(&norms, bm25));
+            blocks.advance();
+        }
+        bound += best * BLOCK_MAX_MARGIN;
+    }
+    Ok(bound)
+}
+
+/// The BM25 weight of each term group of one word.
+type GroupWeights = Vec<(Bm25Weight, Vec<Term>)>;
+
+/// A segment's scorers: the words' (`None` where a word is absent) and the bonus clauses'.
+type SegmentScorers = (Vec<Option<Box<dyn Scorer>>>, Vec<Box<dyn Scorer>>);
+
 struct CoordWeight {
     words: Vec<Box<dyn Weight>>,
+    bonus: Vec<Box<dyn Weight>>,
+    /// The BM25 weights of each word's terms, to bound its score (see [`segment_bound`]).
+    bounds: Option<Vec<GroupWeights>>,
+    /// The most the bonus clauses add to a passage.
+    bonus_bound: Score,
+    /// The words' union without scores, for counting.
+    union: Box<dyn Weight>,
+}
+
+impl CoordWeight {
+    /// The scorers of the words (`None` where a word is absent from the segment) and of the
+    /// bonus clauses.
+    fn scorers(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<SegmentScorers> {
+        let mut words = Vec::with_capacity(self.words.len());
+        for w in &self.words {
+            let s = w.scorer(reader, boost)?;
+            words.push((s.doc() != TERMINATED).then_some(s));
+        }
+        let mut bonus = Vec::with_capacity(self.bonus.len());
+        for w in &self.bonus {
+            let s = w.scorer(reader, boost)?;
+            if s.doc() != TERMINATED {
+                bonus.push(s);
+            }
+        }
+        Ok((words, bonus))
+    }
 }
 
 impl Weight for CoordWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
-        let mut scorers = Vec::with_capacity(self.words.len());
-        for w in &self.words {
-            let s = w.scorer(reader, boost)?;
-            if s.doc() != TERMINATED {
-                scorers.push(s);
-            }
-        }
+        let (words, bonus) = self.scorers(reader, boost)?;
+        let scorers: Vec<Box<dyn Scorer>> = words.into_iter().flatten().collect();
         if scorers.is_empty() {
             return Ok(Box::new(EmptyScorer));
         }
         let mut union = CoordScorer {
             scorers,
+            bonus,
             words: self.words.len() as u32,
             doc: 0,
             score: 0.0,
         };
         union.settle();
         Ok(Box::new(union))
+    }
+
+    fn count(&self, reader: &SegmentReader) -> tantivy::Result<u32> {
+        self.union.count(reader)
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -90,20 +244,158 @@ impl Weight for CoordWeight {
                 "document {doc} does not match"
             )));
         }
-        let mut e = Explanation::new("coordinated sum of the words", scorer.score());
-        for w in &self.words {
+        let mut e = Explanation::new("coordinated sum of the words, plus bonuses", scorer.score());
+        for w in self.words.iter().chain(&self.bonus) {
             if let Ok(d) = w.explain(reader, doc) {
                 e.add_detail(d);
             }
         }
         Ok(e)
     }
+
+    /// Max-score pruning for coordinated words. First the passages holding every word (an
+    /// intersection, cheap next to the union of common words) fill the collector and raise
+    /// its threshold. A passage holding `m` of `n` words scores at most `(m/n)²` times the
+    /// bounds of its words, so the words whose bounds together cannot reach the threshold
+    /// lead nowhere by themselves: the union runs over the others only, and only where
+    /// they are is the rest looked up. Exact: every passage that could enter is scored.
+    fn for_each_pruning(
+        &self,
+        mut threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let n = self.words.len();
+        let Some(weights) = self.bounds.as_ref().filter(|_| n >= 2) else {
+            let mut scorer = self.scorer(reader, 1.0)?;
+            let mut doc = scorer.doc();
+            while doc != TERMINATED {
+                let score = scorer.score();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+                doc = scorer.advance();
+            }
+            return Ok(());
+        };
+        // 1. Every word.
+        let (words, mut bonus) = self.scorers(reader, 1.0)?;
+        if words.iter().all(Option::is_some) {
+            let mut words: Vec<Box<dyn Scorer>> = words.into_iter().flatten().collect();
+            let lead = (0..n).min_by_key(|&i| words[i].size_hint()).unwrap_or(0);
+            let mut doc = words[lead].doc();
+            'docs: while doc != TERMINATED {
+                for i in 0..n {
+                    if i == lead {
+                        continue;
+                    }
+                    let d = words[i].seek(doc);
+                    if d > doc {
+                        doc = words[lead].seek(d);
+                        continue 'docs;
+                    }
+                }
+                let sum: Score = words.iter_mut().map(|s| s.score()).sum();
+                // The phrases cost more than the words: looked at only where they could lift
+                // the passage over the threshold.
+                if sum + self.bonus_bound > threshold {
+                    let score = sum + bonus_at(&mut bonus, doc);
+                    if score > threshold {
+                        threshold = callback(doc, score);
+                    }
+                }
+                doc = words[lead].advance();
+            }
+        }
+        // 2. The passages missing a word. The words in ascending order of bound; the longest
+        // prefix whose passages cannot reach the threshold is left out of the union.
+        let bounds = weights
+            .iter()
+            .map(|w| segment_bound(reader, w))
+            .collect::<tantivy::Result<Vec<Score>>>()?;
+        let bounds = bounds.as_slice();
+        let (mut words, mut bonus) = self.scorers(reader, 1.0)?;
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| bounds[a].total_cmp(&bounds[b]));
+        let mut skipped = 0;
+        while skipped < n && partial_bound(bounds, &order[..=skipped], n) < threshold {
+            skipped += 1;
+        }
+        if skipped == n {
+            return Ok(());
+        }
+        let mut essential = vec![false; n];
+        for &i in &order[skipped..] {
+            essential[i] = true;
+        }
+        while let Some(doc) = (0..n)
+            .filter(|&i| essential[i])
+            .filter_map(|i| words[i].as_ref().map(|s| s.doc()))
+            .min()
+        {
+            if doc == TERMINATED {
+                break;
+            }
+            let (mut sum, mut matched) = (0.0, 0u32);
+            for s in words.iter_mut().flatten() {
+                if s.doc() < doc {
+                    s.seek(doc);
+                }
+                if s.doc() == doc {
+                    sum += s.score();
+                    matched += 1;
+                }
+            }
+            if (matched as usize) < n {
+                let score = sum * factor(matched, n as u32) + bonus_at(&mut bonus, doc);
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+            }
+            for (i, s) in words.iter_mut().enumerate() {
+                if essential[i] {
+                    if let Some(s) = s.as_mut().filter(|s| s.doc() == doc) {
+                        s.advance();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The most a passage holding only words of `set` (and not every word) can score.
+fn partial_bound(bounds: &[Score], set: &[usize], words: usize) -> Score {
+    let mut best: Vec<Score> = set.iter().map(|&i| bounds[i]).collect();
+    best.sort_by(|a, b| b.total_cmp(a));
+    let mut sum = 0.0;
+    let mut bound: Score = 0.0;
+    for (m, b) in best.iter().enumerate().take(words - 1) {
+        sum += b;
+        bound = bound.max(sum * factor(m as u32 + 1, words as u32));
+    }
+    bound
+}
+
+/// The bonus clauses' score on `doc` (scorers move forward to it).
+fn bonus_at(bonus: &mut [Box<dyn Scorer>], doc: DocId) -> Score {
+    let mut sum = 0.0;
+    for b in bonus.iter_mut() {
+        if b.doc() < doc {
+            b.seek(doc);
+        }
+        if b.doc() == doc {
+            sum += b.score();
+        }
+    }
+    sum
 }
 
 /// The union of the words' scorers: each document once, its score the sum of the words on it
-/// times [`factor`] of how many.
+/// times [`factor`] of how many, plus the bonus clauses on it.
 struct CoordScorer {
     scorers: Vec<Box<dyn Scorer>>,
+    bonus: Vec<Box<dyn Scorer>>,
     words: u32,
     doc: DocId,
     score: Score,
@@ -126,7 +418,7 @@ impl CoordScorer {
             }
         }
         self.doc = doc;
-        self.score = sum * factor(matched, self.words);
+        self.score = sum * factor(matched, self.words) + bonus_at(&mut self.bonus, doc);
     }
 }
 

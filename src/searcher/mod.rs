@@ -3,11 +3,13 @@
 //! matched words as byte ranges. Printing is the `output` module's job.
 //!
 //! One file per job: [`query`] (the query language, pure), [`build`] (syntax tree to tantivy
-//! query), [`coord`] (coordination: more of a keyword query's words, higher), [`filter`]
+//! query), [`coord`] (coordination: more of a keyword query's words, higher; its pruning skips
+//! passages that cannot make the top), [`filter`]
 //! (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
 //! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
-//! text, title and metadata, the line), [`suggest`] ("did you mean") and [`batch`] (queries
-//! files, threads).
+//! text, title and metadata, the line), [`suggest`] ("did you mean"), [`batch`] (queries
+//! files, threads), [`impact`] (a batch's fast path: postings read once for all its queries)
+//! and [`semantic`] (vectors and fusion).
 
 pub mod batch;
 pub mod build;
@@ -16,6 +18,7 @@ pub mod coord;
 pub mod expand;
 pub mod filter;
 pub mod hits;
+pub mod impact;
 pub mod query;
 pub mod semantic;
 pub mod suggest;
@@ -107,8 +110,6 @@ pub enum Unit {
 pub struct SearchResults {
     /// Ranked hits, best first.
     pub hits: Vec<Hit>,
-    /// Passages that matched in all (before the limit and the per-document cap).
-    pub total_matches: usize,
     /// Warnings for the user (stderr): repairs made to read the query.
     pub warnings: Vec<String>,
     /// Why nothing could match, when the query has nothing to search for (`!!!`, `-oscar`).
@@ -423,12 +424,6 @@ impl Searcher {
                 Some(self.with_filters(vq, &opts.filters)?)
             }
         };
-        let total_matches = if opts.ids_only {
-            0
-        } else {
-            searcher.search(&*query, &Count)?
-        };
-
         let limit = opts.limit.max(1);
         let per_doc = match opts.unit {
             Unit::Doc => Some(1),
@@ -486,6 +481,7 @@ impl Searcher {
                 }
                 _ => (ranked(&*query)?, None),
             };
+        let found = !top.is_empty();
         top.truncate(limit);
         let mut hits = if opts.ids_only {
             collect::fill_ids(&searcher, &mut top, &self.ids);
@@ -520,15 +516,13 @@ impl Searcher {
         }
         // A suggestion when the words found nothing, or when a keyword query has a word that
         // matches nothing; a longer query that finds passages does not need one.
-        let did_you_mean =
-            if typed_words.is_empty() || opts.ids_only || (total_matches > 0 && !keyword) {
-                None
-            } else {
-                suggest::did_you_mean(&searcher, &self.fields, &typed_words)?
-            };
+        let did_you_mean = if typed_words.is_empty() || opts.ids_only || (found && !keyword) {
+            None
+        } else {
+            suggest::did_you_mean(&searcher, &self.fields, &typed_words)?
+        };
         Ok(SearchResults {
             hits,
-            total_matches,
             warnings,
             nothing: None,
             did_you_mean,
