@@ -134,9 +134,47 @@ pub fn top(
 ) -> Result<Vec<Ranked>> {
     let limit = limit.max(1);
     let mut all = searcher.search(query, &TopRanked::new(limit, key))?;
+    // The passages that can be kept: the first `limit`, and any tied with the last of them.
+    let mut keep = limit.min(all.len());
+    while keep > 0 && keep < all.len() && all[keep].key.total_cmp(&all[keep - 1].key).is_eq() {
+        keep += 1;
+    }
+    all.truncate(keep);
+    fill_places(searcher, &mut all);
     order_ties(searcher, &mut all, ids, limit);
     all.truncate(limit);
     Ok(all)
+}
+
+/// Reads the document ordinal and passage number of the passages kept, opening the columns of
+/// the segments they are in only (each segment collected keeps its own best, most of which the
+/// merge drops; on an index of 44 segments, opening every segment's columns cost a tenth of a
+/// search).
+fn fill_places(searcher: &tantivy::Searcher, hits: &mut [Ranked]) {
+    // Per segment: the passage numbers and the document ordinals.
+    type Places = (Option<Column<u64>>, Option<Column<u64>>);
+    let mut columns: HashMap<SegmentOrdinal, Places> = HashMap::new();
+    for r in hits {
+        if r.passage != u64::MAX && r.doc_ord != u64::MAX {
+            continue;
+        }
+        let (passages, doc_ords) = columns.entry(r.addr.segment_ord).or_insert_with(|| {
+            let ff = searcher.segment_reader(r.addr.segment_ord).fast_fields();
+            (ff.u64(names::PASSAGE_ID).ok(), ff.u64(names::DOC_ORD).ok())
+        });
+        if r.passage == u64::MAX {
+            r.passage = passages
+                .as_ref()
+                .and_then(|c| c.first(r.addr.doc_id))
+                .unwrap_or(0);
+        }
+        if r.doc_ord == u64::MAX {
+            r.doc_ord = doc_ords
+                .as_ref()
+                .and_then(|c| c.first(r.addr.doc_id))
+                .unwrap_or(u64::MAX);
+        }
+    }
 }
 
 /// Reads the document ids of the passages kept.
@@ -260,8 +298,6 @@ impl Collector for TopRanked {
             limit: self.limit,
             segment_ord,
             reader: reader.clone(),
-            passages: ff.u64(names::PASSAGE_ID).ok(),
-            doc_ords: ff.u64(names::DOC_ORD).ok(),
             values,
             desc: matches!(self.key, Key::Field { desc: true, .. }),
             by_score: matches!(self.key, Key::Score),
@@ -360,8 +396,6 @@ pub struct SegmentTop {
     limit: usize,
     segment_ord: SegmentOrdinal,
     reader: SegmentReader,
-    passages: Option<Column<u64>>,
-    doc_ords: Option<Column<u64>>,
     values: Option<Column<f64>>,
     desc: bool,
     by_score: bool,
@@ -431,15 +465,11 @@ impl SegmentCollector for SegmentTop {
         let mut cands: Vec<Cand> = self.heap.into_vec();
         cands.extend(self.tied);
         cands.sort_by(|a, b| b.key.total_cmp(&a.key));
-        let passage = |doc| {
-            self.passages
-                .as_ref()
-                .and_then(|c| c.first(doc))
-                .unwrap_or(0)
-        };
-        // Runs of equal keys are put in (id, passage) order; the dictionary ordinals of ids are
-        // read only for them.
+        // Runs of equal keys are put in (id, passage) order; the dictionary ordinals of ids and
+        // the passage numbers are read only for them (the others' by [`fill_places`], for the
+        // passages kept).
         let mut ids: Option<Option<StrColumn>> = None;
+        let mut passages: Option<Option<Column<u64>>> = None;
         let mut out: Vec<Ranked> = Vec::with_capacity(self.limit);
         let mut start = 0;
         while start < cands.len() && out.len() < self.limit {
@@ -449,18 +479,20 @@ impl SegmentCollector for SegmentTop {
             }
             let mut run: Vec<(u64, u64, Cand)> = cands[start..end]
                 .iter()
-                .map(|c| (u64::MAX, 0, *c))
+                .map(|c| (u64::MAX, u64::MAX, *c))
                 .collect();
             if run.len() > 1 {
                 let col = ids.get_or_insert_with(|| {
                     self.reader.fast_fields().str(names::DOC_ID).ok().flatten()
                 });
+                let numbers = passages
+                    .get_or_insert_with(|| self.reader.fast_fields().u64(names::PASSAGE_ID).ok());
                 for (id_ord, p, c) in &mut run {
                     *id_ord = col
                         .as_ref()
                         .and_then(|col| col.term_ords(c.doc).next())
                         .unwrap_or(u64::MAX);
-                    *p = passage(c.doc);
+                    *p = numbers.as_ref().and_then(|n| n.first(c.doc)).unwrap_or(0);
                 }
                 run.sort_by(|a, b| a.0.cmp(&b.0).then(a.1.cmp(&b.1)));
             }
@@ -472,16 +504,8 @@ impl SegmentCollector for SegmentTop {
                     score: c.score,
                     key: c.key,
                     doc_id: String::new(),
-                    doc_ord: self
-                        .doc_ords
-                        .as_ref()
-                        .and_then(|col| col.first(c.doc))
-                        .unwrap_or(u64::MAX),
-                    passage: if id_ord == u64::MAX {
-                        passage(c.doc)
-                    } else {
-                        p
-                    },
+                    doc_ord: u64::MAX,
+                    passage: p,
                     addr: DocAddress::new(self.segment_ord, c.doc),
                     id_ord,
                 });

@@ -15,6 +15,8 @@ use tantivy::query::{
 };
 use tantivy::{DocId, DocSet, Score, SegmentReader, Term, TERMINATED};
 
+use super::phrase::{Phrase, SegmentPhrase};
+
 /// The exponent of the coordination factor. Measured on the judged keyword queries (nDCG@10,
 /// one-shot, coordination on queries of any length): 0.796 without, 0.862 at 1 (Lucene's
 /// classic `coord`), 0.887 at 2, 0.888 at 3. A square leaves a passage with one word of two a
@@ -34,9 +36,8 @@ pub struct Coordinated {
     /// The terms of each word, when every word is a plain one: lets a search skip passages
     /// that hold too few words to reach the ones it keeps.
     terms: Option<Vec<WordTerms>>,
-    bonus: Vec<Box<dyn Query>>,
-    /// The terms of the bonus clauses, to bound what they add.
-    bonus_terms: WordTerms,
+    /// Bonus phrases, scored only on passages holding every word.
+    bonus: Vec<Phrase>,
 }
 
 impl Coordinated {
@@ -47,16 +48,13 @@ impl Coordinated {
             words,
             terms,
             bonus: Vec::new(),
-            bonus_terms: Vec::new(),
         }
     }
 
     /// Adds clauses scored on top, which match only passages holding every word (phrases of
-    /// the query's words): they never make a passage with fewer words score more. `terms`:
-    /// each clause's weight and terms (phrases scored by BM25).
-    pub fn with_bonus(mut self, bonus: Vec<Box<dyn Query>>, terms: WordTerms) -> Self {
+    /// the query's words): they never make a passage with fewer words score more.
+    pub fn with_bonus(mut self, bonus: Vec<Phrase>) -> Self {
         self.bonus.extend(bonus);
-        self.bonus_terms.extend(terms);
         self
     }
 }
@@ -66,8 +64,7 @@ impl Clone for Coordinated {
         Coordinated {
             words: self.words.iter().map(|q| q.box_clone()).collect(),
             terms: self.terms.clone(),
-            bonus: self.bonus.iter().map(|q| q.box_clone()).collect(),
-            bonus_terms: self.bonus_terms.clone(),
+            bonus: self.bonus.clone(),
         }
     }
 }
@@ -79,11 +76,18 @@ impl Query for Coordinated {
             .iter()
             .map(|q| q.weight(enable_scoring))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        let bonus = self
-            .bonus
-            .iter()
-            .map(|q| q.weight(enable_scoring))
-            .collect::<tantivy::Result<Vec<_>>>()?;
+        let bonus = match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => self
+                .bonus
+                .iter()
+                .map(|p| Ok((p.weight(statistics_provider)?, p.clone())))
+                .collect::<tantivy::Result<Vec<_>>>()?,
+            // Without scores the bonuses add nothing and match nothing of their own.
+            EnableScoring::Disabled { .. } => Vec::new(),
+        };
         let (bounds, bonus_bound) = match (&self.terms, enable_scoring) {
             (
                 Some(terms),
@@ -91,16 +95,13 @@ impl Query for Coordinated {
                     statistics_provider,
                     ..
                 },
-            ) if self.bonus.len() == self.bonus_terms.len() => {
+            ) => {
                 let words = terms
                     .iter()
                     .map(|t| word_weights(statistics_provider, t))
                     .collect::<tantivy::Result<Vec<_>>>()?;
-                let bonus: Score = word_weights(statistics_provider, &self.bonus_terms)?
-                    .iter()
-                    .map(|(bm25, _)| bm25.max_score())
-                    .sum();
-                (Some(words), bonus * BLOCK_MAX_MARGIN)
+                let most: Score = bonus.iter().map(|(bm25, _)| bm25.max_score()).sum();
+                (Some(words), most * BLOCK_MAX_MARGIN)
             }
             _ => (None, Score::INFINITY),
         };
@@ -119,8 +120,13 @@ impl Query for Coordinated {
     }
 
     fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
-        for q in self.words.iter().chain(&self.bonus) {
+        for q in &self.words {
             q.query_terms(visitor);
+        }
+        for p in &self.bonus {
+            for (_, t) in &p.terms {
+                visitor(t, true);
+            }
         }
     }
 }
@@ -181,12 +187,12 @@ fn segment_bound(
 /// The BM25 weight of each term group of one word.
 type GroupWeights = Vec<(Bm25Weight, Vec<Term>)>;
 
-/// A segment's scorers: the words' (`None` where a word is absent) and the bonus clauses'.
-type SegmentScorers = (Vec<Option<Box<dyn Scorer>>>, Vec<Box<dyn Scorer>>);
+/// A segment's scorers: the words' (`None` where a word is absent) and the bonus phrases'.
+type SegmentScorers = (Vec<Option<Box<dyn Scorer>>>, Vec<SegmentPhrase>);
 
 struct CoordWeight {
     words: Vec<Box<dyn Weight>>,
-    bonus: Vec<Box<dyn Weight>>,
+    bonus: Vec<(Bm25Weight, Phrase)>,
     /// The BM25 weights of each word's terms, to bound its score (see [`segment_bound`]).
     bounds: Option<Vec<GroupWeights>>,
     /// The most the bonus clauses add to a passage.
@@ -205,10 +211,9 @@ impl CoordWeight {
             words.push((s.doc() != TERMINATED).then_some(s));
         }
         let mut bonus = Vec::with_capacity(self.bonus.len());
-        for w in &self.bonus {
-            let s = w.scorer(reader, boost)?;
-            if s.doc() != TERMINATED {
-                bonus.push(s);
+        for (bm25, phrase) in &self.bonus {
+            if let Some(p) = phrase.segment(reader, &bm25.boost_by(boost))? {
+                bonus.push(p);
             }
         }
         Ok((words, bonus))
@@ -245,10 +250,14 @@ impl Weight for CoordWeight {
             )));
         }
         let mut e = Explanation::new("coordinated sum of the words, plus bonuses", scorer.score());
-        for w in self.words.iter().chain(&self.bonus) {
+        for w in &self.words {
             if let Ok(d) = w.explain(reader, doc) {
                 e.add_detail(d);
             }
+        }
+        let (_, mut bonus) = self.scorers(reader, 1.0)?;
+        for p in &mut bonus {
+            e.add_detail(Explanation::new("phrase bonus", p.score(doc)));
         }
         Ok(e)
     }
@@ -377,16 +386,11 @@ fn partial_bound(bounds: &[Score], set: &[usize], words: usize) -> Score {
     bound
 }
 
-/// The bonus clauses' score on `doc` (scorers move forward to it).
-fn bonus_at(bonus: &mut [Box<dyn Scorer>], doc: DocId) -> Score {
+/// The bonus phrases' score on `doc` (their postings move forward to it).
+fn bonus_at(bonus: &mut [SegmentPhrase], doc: DocId) -> Score {
     let mut sum = 0.0;
     for b in bonus.iter_mut() {
-        if b.doc() < doc {
-            b.seek(doc);
-        }
-        if b.doc() == doc {
-            sum += b.score();
-        }
+        sum += b.score(doc);
     }
     sum
 }
@@ -395,7 +399,7 @@ fn bonus_at(bonus: &mut [Box<dyn Scorer>], doc: DocId) -> Score {
 /// times [`factor`] of how many, plus the bonus clauses on it.
 struct CoordScorer {
     scorers: Vec<Box<dyn Scorer>>,
-    bonus: Vec<Box<dyn Scorer>>,
+    bonus: Vec<SegmentPhrase>,
     words: u32,
     doc: DocId,
     score: Score,

@@ -157,11 +157,11 @@ pub fn with_proximity(fields: &Fields, words: &[&str], query: Box<dyn Query>) ->
     }
     // Inside a coordinated query the bonuses take part in its pruning.
     if let Some(c) = query.downcast_ref::<super::coord::Coordinated>() {
-        let terms = proximity_phrases(fields, words)
+        let phrases = proximity_phrases(fields, words)
             .into_iter()
-            .map(|(boost, _, terms)| (boost, terms.into_iter().map(|(_, t)| t).collect()))
+            .map(|(boost, slop, terms)| super::phrase::Phrase::new(boost, slop, terms))
             .collect();
-        return Box::new(c.clone().with_bonus(bonuses, terms));
+        return Box::new(c.clone().with_bonus(phrases));
     }
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, query)];
     clauses.extend(bonuses.into_iter().map(|q| (Occur::Should, q)));

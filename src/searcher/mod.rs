@@ -4,7 +4,7 @@
 //!
 //! One file per job: [`query`] (the query language, pure), [`build`] (syntax tree to tantivy
 //! query), [`coord`] (coordination: more of a keyword query's words, higher; its pruning skips
-//! passages that cannot make the top), [`filter`]
+//! passages that cannot make the top) with [`phrase`] (its bonus phrases), [`filter`]
 //! (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
 //! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
 //! text, title and metadata, the line), [`suggest`] ("did you mean"), [`batch`] (queries
@@ -19,6 +19,7 @@ pub mod expand;
 pub mod filter;
 pub mod hits;
 pub mod impact;
+pub mod phrase;
 pub mod query;
 pub mod semantic;
 pub mod suggest;

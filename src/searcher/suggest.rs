@@ -129,54 +129,63 @@ fn max_edits(chars: usize) -> usize {
 /// terms within the edits allowed (a walk of every term took 0.6 s on 44 segments).
 fn closest(searcher: &tantivy::Searcher, fields: &[Field], term: &str) -> Result<Option<String>> {
     let target: Vec<char> = term.chars().collect();
-    let limit = max_edits(target.len());
-    if limit == 0 {
+    let most = max_edits(target.len());
+    let Some(first) = fields.first() else {
         return Ok(None);
-    }
+    };
     // (edits, passages, term), best kept.
     let mut best: Option<(usize, u64, String)> = None;
     let mut candidate: Vec<char> = Vec::with_capacity(MAX_WORD_CHARS);
-    for segment in searcher.segment_readers() {
-        for &field in fields {
-            let inverted = segment.inverted_index(field)?;
-            let automaton = tantivy::query::FuzzyTermQuery::new(
-                tantivy::Term::from_field_text(field, term),
-                limit as u8,
-                true,
-            )
-            .automaton()?;
-            let mut stream = inverted
-                .terms()
-                .search(automaton)
-                .into_stream()
-                .map_err(tantivy::TantivyError::from)?;
-            while stream.advance() {
-                let Ok(text) = std::str::from_utf8(stream.key()) else {
-                    continue;
-                };
-                let len = text.chars().count();
-                if len.abs_diff(target.len()) > limit {
-                    continue;
-                }
-                candidate.clear();
-                candidate.extend(text.chars());
-                let Some(edits) = edit_distance(&target, &candidate, limit) else {
-                    continue;
-                };
-                if edits == 0 {
-                    continue;
-                }
-                let df = u64::from(stream.value().doc_freq);
-                let better = match &best {
-                    None => true,
-                    Some((e, n, t)) => {
-                        edits < *e || (edits == *e && (df > *n || (df == *n && text < t.as_str())))
+    // One edit first: any term found there beats every term two edits away, and the walk of
+    // two edits costs several times more.
+    for limit in 1..=most {
+        // The automaton depends on the word only (the field of the term is ignored).
+        let automaton = tantivy::query::FuzzyTermQuery::new(
+            tantivy::Term::from_field_text(*first, term),
+            limit as u8,
+            true,
+        )
+        .automaton()?;
+        for segment in searcher.segment_readers() {
+            for &field in fields {
+                let inverted = segment.inverted_index(field)?;
+                let mut stream = inverted
+                    .terms()
+                    .search(&automaton)
+                    .into_stream()
+                    .map_err(tantivy::TantivyError::from)?;
+                while stream.advance() {
+                    let Ok(text) = std::str::from_utf8(stream.key()) else {
+                        continue;
+                    };
+                    let len = text.chars().count();
+                    if len.abs_diff(target.len()) > limit {
+                        continue;
                     }
-                };
-                if better {
-                    best = Some((edits, df, text.to_string()));
+                    candidate.clear();
+                    candidate.extend(text.chars());
+                    let Some(edits) = edit_distance(&target, &candidate, limit) else {
+                        continue;
+                    };
+                    if edits == 0 {
+                        continue;
+                    }
+                    let df = u64::from(stream.value().doc_freq);
+                    let better = match &best {
+                        None => true,
+                        Some((e, n, t)) => {
+                            edits < *e
+                                || (edits == *e && (df > *n || (df == *n && text < t.as_str())))
+                        }
+                    };
+                    if better {
+                        best = Some((edits, df, text.to_string()));
+                    }
                 }
             }
+        }
+        if best.is_some() {
+            break;
         }
     }
     Ok(best.map(|(_, _, t)| t))
