@@ -173,6 +173,7 @@ pub struct IndexStats {
 pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexStats> {
     let started = Instant::now();
     let dir = &opts.index_dir;
+    few_allocator_arenas();
     // Nothing is written before the paths and the index folder are known to be good.
     for path in &opts.paths {
         if std::fs::symlink_metadata(path).is_err() {
@@ -202,7 +203,7 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         }
         Ok(Outcome::Commit(list, mut stats)) => {
             let created = w.created;
-            match commit(dir, w, &list, opts.semantic(), &mut stats) {
+            match commit(dir, w, &list, opts.semantic(), threads, &mut stats) {
                 Ok(()) => {
                     stats.elapsed = started.elapsed();
                     return Ok(stats);
@@ -226,6 +227,18 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         created => open::undo_create(dir, created),
     }
     Err(e)
+}
+
+/// Caps glibc's allocator at two arenas for the rest of the process. By default it makes up to
+/// eight per core, one per thread as they contend, and each keeps the memory freed in it: the
+/// run's reader, workers and tantivy's writer and merge threads then held 285 MB at the end
+/// of 1.6 million reviews, against 257 MB with two arenas, for a run 2% slower at most.
+fn few_allocator_arenas() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: mallopt only changes a setting of the allocator; it has no preconditions.
+    unsafe {
+        libc::mallopt(libc::M_ARENA_MAX, 2);
+    }
 }
 
 /// An error of a writing run, by its cause: no space, read-only, no permission (with what the
@@ -501,6 +514,7 @@ fn commit(
     w: Writable,
     list: &FileList,
     semantic: Option<schema::Semantic>,
+    threads: usize,
     stats: &mut IndexStats,
 ) -> Result<()> {
     let Writable {
@@ -538,6 +552,9 @@ fn commit(
     prepared.commit()?;
     state::sync_dir(dir)?;
     writer.wait_merging_threads()?;
+    // The commit stands whatever happens here: a merge that fails (a full disk) leaves the
+    // index at its last commit, and the next run tries again.
+    let _ = merge::compact(&index, dir, threads);
     // Clean up under the lock again, unless another run took it meanwhile (its own start cleans
     // up): tantivy's clean-up can miss files of segments that were merged away (the kill trials
     // found them after complete runs).

@@ -126,7 +126,7 @@ pub fn open_for_writing(
 /// committed segments applies deletes up to that opstamp, saving them under the last commit's
 /// manifest: the first delete of a run could land without its commit (found by the kill -9
 /// trials). The no-op delete takes that opstamp.
-fn writer_of(
+pub(super) fn writer_of(
     index: &tantivy::Index,
     dir: &Path,
     threads: usize,
