@@ -134,39 +134,12 @@ pub fn compact(index: &tantivy::Index, dir: &Path, threads: usize) -> Result<usi
     Ok(merged)
 }
 
-/// The index folder, its files read with `pread` into buffers that live as long as the bytes
-/// are used, rather than mapped (see [`compact`]). Everything else is the folder's own.
+/// The index folder, its files read with plain reads ([`crate::schema::read_file`]) rather
+/// than mapped (see [`compact`]). Everything else is the folder's own.
 #[derive(Debug, Clone)]
 struct ReadDirectory {
     inner: tantivy::directory::MmapDirectory,
     root: std::path::PathBuf,
-}
-
-#[derive(Debug)]
-struct ReadFile {
-    file: std::fs::File,
-    len: usize,
-}
-
-impl tantivy::HasLen for ReadFile {
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
-impl tantivy::directory::FileHandle for ReadFile {
-    fn read_bytes(
-        &self,
-        range: std::ops::Range<usize>,
-    ) -> std::io::Result<tantivy::directory::OwnedBytes> {
-        use std::os::unix::fs::FileExt;
-        let end = range.end.min(self.len);
-        let mut buf = vec![0u8; end.saturating_sub(range.start)];
-        if !buf.is_empty() {
-            self.file.read_exact_at(&mut buf, range.start as u64)?;
-        }
-        Ok(tantivy::directory::OwnedBytes::new(buf))
-    }
 }
 
 impl tantivy::Directory for ReadDirectory {
@@ -177,14 +150,7 @@ impl tantivy::Directory for ReadDirectory {
         std::sync::Arc<dyn tantivy::directory::FileHandle>,
         tantivy::directory::error::OpenReadError,
     > {
-        use tantivy::directory::error::OpenReadError;
-        let file = std::fs::File::open(self.root.join(path))
-            .map_err(|e| OpenReadError::wrap_io_error(e, path.to_path_buf()))?;
-        let len = file
-            .metadata()
-            .map_err(|e| OpenReadError::wrap_io_error(e, path.to_path_buf()))?
-            .len() as usize;
-        Ok(std::sync::Arc::new(ReadFile { file, len }))
+        crate::schema::read_file(&self.root, path)
     }
 
     fn delete(
