@@ -51,6 +51,55 @@ pub struct FileState {
     /// Metadata fields this file gave, with their types.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, MetaType>,
+    /// What `stat` said of the file when it was hashed, if it had then been still for a while
+    /// (see [`StatKey`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stat: Option<StatKey>,
+}
+
+/// What `stat` says of a file: device, inode, and the times of its last change of content and
+/// of its inode, to the nanosecond. Any write changes the inode's change time, which no user can
+/// set, so a file whose key and size are as they were is not read again: an unchanged re-run of
+/// 2.4 GB out of the page cache took 6 s to hash it all. A touched file (same content, new key)
+/// is hashed, and found unchanged by its hash. A key is recorded only for a file last changed
+/// [`SETTLED_SECS`] or more before it was read, so a write in the same clock tick as the read
+/// cannot go unseen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StatKey {
+    dev: u64,
+    ino: u64,
+    mtime: (i64, i64),
+    ctime: (i64, i64),
+}
+
+/// How long a file must have been left alone before its [`StatKey`] is trusted.
+pub const SETTLED_SECS: i64 = 2;
+
+impl StatKey {
+    /// The key of a file's metadata.
+    #[cfg(unix)]
+    pub fn of(meta: &std::fs::Metadata) -> Option<StatKey> {
+        use std::os::unix::fs::MetadataExt;
+        Some(StatKey {
+            dev: meta.dev(),
+            ino: meta.ino(),
+            mtime: (meta.mtime(), meta.mtime_nsec()),
+            ctime: (meta.ctime(), meta.ctime_nsec()),
+        })
+    }
+
+    /// No key where the platform has no inode change time: every file is hashed.
+    #[cfg(not(unix))]
+    pub fn of(_meta: &std::fs::Metadata) -> Option<StatKey> {
+        None
+    }
+
+    /// The key, if the file was last changed long enough before `now` (seconds since the
+    /// epoch) to be recorded.
+    pub fn settled(self, now: i64) -> Option<StatKey> {
+        let last = self.mtime.0.max(self.ctime.0);
+        (now - last >= SETTLED_SECS).then_some(self)
+    }
 }
 
 /// Every source file of an index, by its `source` (the path as the user named it), and the paths
@@ -224,6 +273,7 @@ mod tests {
         list.files.insert(
             "corpus/a.txt".into(),
             FileState {
+                stat: None,
                 size: 3,
                 hash: "00".into(),
                 documents: 1,

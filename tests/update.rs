@@ -121,6 +121,61 @@ fn a_change_that_keeps_size_and_time_is_found_by_content() {
     assert_eq!(code(&out), 1);
 }
 
+/// A file left alone for a while is known by its stat key on the next run (not read again); an
+/// edit of the same size with its old time put back still changes the inode's change time, so
+/// it is found.
+#[test]
+fn a_settled_file_is_known_by_its_stat_and_an_edit_is_still_found() {
+    let env = Env::with_seed();
+    env.write("corpus/film.txt", "Film\n\nA story about owls.\n");
+    let path = env.path("corpus/film.txt");
+    let old = std::time::SystemTime::now() - Duration::from_secs(3600);
+    let set_old = || {
+        std::fs::File::options()
+            .write(true)
+            .open(&path)
+            .unwrap()
+            .set_modified(old)
+            .unwrap()
+    };
+    set_old();
+    // Settled: its inode changed more than two seconds before the run.
+    std::thread::sleep(Duration::from_millis(2200));
+    env.index();
+    let lists: Vec<String> = std::fs::read_dir(env.path("index"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with("reel-files-")
+        })
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    assert!(
+        lists.iter().any(|l| l.contains("\"stat\"")),
+        "no stat key recorded: {lists:?}"
+    );
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("0 added, 0 changed, 0 removed"),
+        "{}",
+        stderr(&out)
+    );
+    env.write("corpus/film.txt", "Film\n\nA story about elks.\n");
+    set_old();
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("0 added, 1 changed"),
+        "{}",
+        stderr(&out)
+    );
+    let (hits, _) = env.search("elks", &[]);
+    assert_eq!(hits[0].doc_id, "film");
+    assert_eq!(code(&env.run(&["search", "owls"])), 1);
+}
+
 #[test]
 fn a_changed_csv_replaces_all_its_rows() {
     let env = Env::empty();

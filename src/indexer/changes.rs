@@ -94,6 +94,8 @@ pub struct ToRead<'a> {
     pub source: String,
     pub size: u64,
     pub hash: String,
+    /// Its [`state::StatKey`] when hashed, if settled.
+    pub stat: Option<state::StatKey>,
 }
 
 /// The changes of one run against the last commit's file list.
@@ -130,16 +132,32 @@ pub fn plan<'a>(
         unreadable: 0,
     };
     let mut seen: HashSet<String> = HashSet::new();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64);
     for input in &inputs.files {
         let source = input.path.display().to_string();
         if !seen.insert(source.clone()) {
             continue; // named twice: read once
         }
+        // Unchanged by its stat key and size: not read again (see `StatKey`).
+        let meta = std::fs::metadata(&input.path).ok();
+        let stat = meta.as_ref().and_then(state::StatKey::of);
+        if let (Some(meta), Some(key), Some(s)) = (&meta, stat, old.files.get(&source)) {
+            if s.stat == Some(key) && s.size == meta.len() {
+                changes.unchanged += 1;
+                changes.kept.insert(source, s.clone());
+                continue;
+            }
+        }
+        let settled = stat.and_then(|k| k.settled(now));
         match state::fingerprint(&input.path) {
             Ok((size, hash)) => match old.files.get(&source) {
                 Some(s) if s.size == size && s.hash == hash => {
                     changes.unchanged += 1;
-                    changes.kept.insert(source, s.clone());
+                    let mut s = s.clone();
+                    s.stat = settled;
+                    changes.kept.insert(source, s);
                 }
                 prev => {
                     if prev.is_some() {
@@ -152,6 +170,7 @@ pub fn plan<'a>(
                         source,
                         size,
                         hash,
+                        stat: settled,
                     });
                 }
             },

@@ -489,6 +489,7 @@ fn read_and_write(
         list.files.insert(
             file.source.clone(),
             FileState {
+                stat: file.stat,
                 size: file.size,
                 hash: file.hash.clone(),
                 documents: made.documents,
