@@ -197,6 +197,14 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
             (e, created)
         }
         Ok(Outcome::Unchanged(mut stats)) => {
+            // Nothing to index; a compaction an earlier run did not finish (killed, or a full
+            // disk) is done now.
+            drop(w);
+            if matches!(merge::compact(&index, dir, threads), Ok(n) if n > 0) {
+                if let Some(list) = &committed_list {
+                    files::clean_up_after(dir, &index, list)?;
+                }
+            }
             files::follow_umask(dir);
             stats.elapsed = started.elapsed();
             return Ok(stats);
