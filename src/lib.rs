@@ -26,8 +26,12 @@
 //!   default) loaded from a Hugging Face folder and run on the CPU (bf16 matrix products where
 //!   the CPU has them), vectors quantized for the index (a leaf but for errors).
 //! - [`state`]: what the index holds per source file, and the paths it follows.
+//! - [`directory`]: how an index folder is opened: read-only (no lock file, writes refused),
+//!   and with files read by plain reads for long passes rather than mapped (but for errors, a
+//!   leaf).
 //! - [`schema`]: the only module naming tantivy fields and laying out a tantivy document; the
-//!   schema version, the manifest each commit carries, opening an index (read-only for readers).
+//!   schema version, the manifest each commit carries, opening an index (read-only for readers,
+//!   through [`directory`]).
 //! - [`indexer`]: a folder, one file per job: opening and locking, planning the changes, the
 //!   reading/writing pipeline, duplicate-id claims, which files are reel's, the merge policy.
 //! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
@@ -47,14 +51,14 @@
 //! | module | uses |
 //! |---|---|
 //! | `meta`, `error`, `analyzer` | nothing of reel |
-//! | `embed` | `error` |
+//! | `embed`, `directory` | `error` |
 //! | `corpus` | `meta`, `error` |
 //! | `passage` | `corpus`, `meta` |
 //! | `state` | `meta`, `error` |
-//! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `embed`, `error` |
-//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `embed`, `meta`, `error` |
+//! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `embed`, `directory`, `error` |
+//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `embed`, `meta`, `directory`, `error` |
 //! | `searcher` | `schema`, `meta`, `analyzer`, `embed`, `error` |
-//! | `verify` | `schema`, `state`, `embed`, `error` |
+//! | `verify` | `schema`, `state`, `embed`, `directory`, `error` |
 //! | `stats` | `searcher`, `schema`, `meta`, `error` |
 //! | `export` | `corpus`, `passage`, `meta`, `embed`, `error` |
 //! | `eval` | `error` |
@@ -67,6 +71,7 @@
 
 pub mod analyzer;
 pub mod corpus;
+pub mod directory;
 pub mod embed;
 pub mod error;
 pub mod eval;

@@ -14,6 +14,7 @@ use tantivy::schema::{
 use tantivy::{Index, IndexWriter, TantivyDocument};
 
 use crate::corpus::Document;
+use crate::directory::IndexDirectory;
 use crate::error::{Error, Result};
 pub use crate::meta::MetaType;
 use crate::meta::MetaValue;
@@ -352,203 +353,20 @@ pub fn check_exists(dir: &Path) -> Result<()> {
     }
 }
 
-/// A directory that reads an index and never writes to it: no lock file is created (tantivy's
-/// readers take one by default), and every write is refused. Searching, `stats` and `verify`
-/// use it, so an index on a read-only disk, or another user's, is searched without a change to
-/// it. A commit that replaces files while a search opens them is handled by retrying the open.
-#[derive(Debug, Clone)]
-pub struct ReadOnlyDirectory {
-    inner: tantivy::directory::MmapDirectory,
-    /// The folder, when its files are read with plain reads rather than mapped (see
-    /// [`ReadOnlyDirectory::open_unmapped`]).
-    unmapped: Option<std::path::PathBuf>,
-}
-
-impl ReadOnlyDirectory {
-    /// Opens the folder for reading.
-    pub fn open(dir: &Path) -> Result<ReadOnlyDirectory> {
-        tantivy::directory::MmapDirectory::open(dir)
-            .map(|inner| ReadOnlyDirectory {
-                inner,
-                unmapped: None,
-            })
-            .map_err(|e| Error::Io {
-                path: dir.to_path_buf(),
-                source: std::io::Error::other(e.to_string()),
-            })
-    }
-
-    /// Opens the folder for reading with its files read by plain reads into buffers that live
-    /// as long as the bytes are used ([`read_file`]). For a pass over a large index (`verify`, a
-    /// batch of queries): through maps, every page read stays counted in the process until the
-    /// end (1.4 GB for a batch of 1,000 queries on 4.9 million passages).
-    pub fn open_unmapped(dir: &Path) -> Result<ReadOnlyDirectory> {
-        let mut d = Self::open(dir)?;
-        // Plain reads at an offset are Unix's; elsewhere the files stay mapped.
-        if cfg!(unix) {
-            d.unmapped = Some(dir.to_path_buf());
-        }
-        Ok(d)
-    }
-}
-
-/// A file read with `pread`, range by range.
-#[derive(Debug)]
-struct ReadFile {
-    file: std::fs::File,
-    len: usize,
-}
-
-impl tantivy::HasLen for ReadFile {
-    fn len(&self) -> usize {
-        self.len
-    }
-}
-
-impl tantivy::directory::FileHandle for ReadFile {
-    fn read_bytes(
-        &self,
-        range: std::ops::Range<usize>,
-    ) -> std::io::Result<tantivy::directory::OwnedBytes> {
-        let end = range.end.min(self.len);
-        let mut buf = vec![0u8; end.saturating_sub(range.start)];
-        if !buf.is_empty() {
-            #[cfg(unix)]
-            std::os::unix::fs::FileExt::read_exact_at(&self.file, &mut buf, range.start as u64)?;
-            #[cfg(not(unix))]
-            {
-                use std::io::{Read, Seek};
-                let mut file = self.file.try_clone()?;
-                file.seek(std::io::SeekFrom::Start(range.start as u64))?;
-                file.read_exact(&mut buf)?;
-            }
-        }
-        Ok(tantivy::directory::OwnedBytes::new(buf))
-    }
-}
-
-/// The file `path` of the index folder `root`, read with plain reads (see
-/// [`ReadOnlyDirectory::open_unmapped`]; compaction reads its merges' inputs so too).
-pub fn read_file(
-    root: &Path,
-    path: &Path,
-) -> std::result::Result<
-    std::sync::Arc<dyn tantivy::directory::FileHandle>,
-    tantivy::directory::error::OpenReadError,
-> {
-    use tantivy::directory::error::OpenReadError;
-    let full = root.join(path);
-    let file = std::fs::File::open(&full).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            OpenReadError::FileDoesNotExist(path.to_path_buf())
-        } else {
-            OpenReadError::wrap_io_error(e, path.to_path_buf())
-        }
-    })?;
-    let len = file
-        .metadata()
-        .map_err(|e| OpenReadError::wrap_io_error(e, path.to_path_buf()))?
-        .len() as usize;
-    Ok(std::sync::Arc::new(ReadFile { file, len }))
-}
-
-fn read_only_refusal() -> std::io::Error {
-    std::io::Error::new(
-        std::io::ErrorKind::PermissionDenied,
-        "this index is opened for reading only",
-    )
-}
-
-impl tantivy::directory::Directory for ReadOnlyDirectory {
-    fn get_file_handle(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<
-        std::sync::Arc<dyn tantivy::directory::FileHandle>,
-        tantivy::directory::error::OpenReadError,
-    > {
-        match &self.unmapped {
-            Some(root) => read_file(root, path),
-            None => self.inner.get_file_handle(path),
-        }
-    }
-
-    fn delete(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
-        Err(tantivy::directory::error::DeleteError::IoError {
-            io_error: std::sync::Arc::new(read_only_refusal()),
-            filepath: path.to_path_buf(),
-        })
-    }
-
-    fn exists(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
-        self.inner.exists(path)
-    }
-
-    fn open_write(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
-    {
-        Err(tantivy::directory::error::OpenWriteError::wrap_io_error(
-            read_only_refusal(),
-            path.to_path_buf(),
-        ))
-    }
-
-    fn atomic_read(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
-        self.inner.atomic_read(path)
-    }
-
-    fn atomic_write(&self, _path: &Path, _data: &[u8]) -> std::io::Result<()> {
-        Err(read_only_refusal())
-    }
-
-    fn sync_directory(&self) -> std::io::Result<()> {
-        Ok(())
-    }
-
-    /// Readers lock against a writer's clean-up removing files they are about to open; reel
-    /// retries the open instead, so no lock file is needed.
-    fn acquire_lock(
-        &self,
-        _lock: &tantivy::directory::Lock,
-    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
-    {
-        Ok(tantivy::directory::DirectoryLock::from(Box::new(())))
-    }
-
-    fn watch(
-        &self,
-        watch_callback: tantivy::directory::WatchCallback,
-    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
-        self.inner.watch(watch_callback)
-    }
-}
-
-/// Opens an existing index for reading only (see [`ReadOnlyDirectory`]), checking it was written
-/// by this version.
+/// Opens an existing index for reading only (see [`IndexDirectory::read_only`]), checking it was
+/// written by this version.
 pub fn open_read_only(dir: &Path) -> Result<(Index, Fields, Manifest)> {
     check_exists(dir)?;
-    open_with(dir, ReadOnlyDirectory::open(dir)?)
+    open_with(dir, IndexDirectory::read_only(dir)?)
 }
 
-/// [`open_read_only`] with the files read by plain reads
-/// ([`ReadOnlyDirectory::open_unmapped`]).
+/// [`open_read_only`] with the files read by plain reads ([`IndexDirectory::unmapped`]).
 pub fn open_read_only_unmapped(dir: &Path) -> Result<(Index, Fields, Manifest)> {
     check_exists(dir)?;
-    open_with(dir, ReadOnlyDirectory::open_unmapped(dir)?)
+    open_with(dir, IndexDirectory::read_only(dir)?.unmapped(dir))
 }
 
-fn open_with(dir: &Path, directory: ReadOnlyDirectory) -> Result<(Index, Fields, Manifest)> {
+fn open_with(dir: &Path, directory: IndexDirectory) -> Result<(Index, Fields, Manifest)> {
     let index = Index::open(directory).map_err(|e| match Error::from_tantivy(dir, e, false) {
         Error::Damaged { reason, .. } => Error::Incompatible {
             path: dir.to_path_buf(),

@@ -121,7 +121,7 @@ fn open_checked(
     let meta = Some(PathBuf::from("meta.json"));
     // Read only: verifying never creates or changes a file of the index. Its files are read
     // with plain reads: mapped, every page read back would stay counted in the process.
-    let directory = schema::ReadOnlyDirectory::open_unmapped(dir)?;
+    let directory = crate::directory::IndexDirectory::read_only(dir)?.unmapped(dir);
     let index = match guarded(|| Index::open(directory)) {
         Ok(Ok(index)) => index,
         Ok(Err(e)) => {

@@ -112,11 +112,7 @@ pub fn compact(index: &tantivy::Index, dir: &Path, threads: usize) -> Result<usi
     // Merges read their inputs with plain reads: through maps of the files, the pages a merge
     // reads stay in the process until the merge ends (488 MB on top of the run's memory when
     // 4.9 million passages were compacted into 6 segments).
-    let directory = ReadDirectory {
-        inner: tantivy::directory::MmapDirectory::open(dir)
-            .map_err(|e| crate::error::Error::Tantivy(e.into()))?,
-        root: dir.to_path_buf(),
-    };
+    let directory = crate::directory::IndexDirectory::writable(dir)?.unmapped(dir);
     let index = tantivy::Index::open(directory)?;
     crate::schema::register_tokenizers(&index);
     let mut writer = super::open::writer_of(&index, dir, 1, super::MIN_MEMORY_PER_THREAD)?;
@@ -132,83 +128,6 @@ pub fn compact(index: &tantivy::Index, dir: &Path, threads: usize) -> Result<usi
     }
     writer.wait_merging_threads()?;
     Ok(merged)
-}
-
-/// The index folder, its files read with plain reads ([`crate::schema::read_file`]) rather
-/// than mapped (see [`compact`]). Everything else is the folder's own.
-#[derive(Debug, Clone)]
-struct ReadDirectory {
-    inner: tantivy::directory::MmapDirectory,
-    root: std::path::PathBuf,
-}
-
-impl tantivy::Directory for ReadDirectory {
-    fn get_file_handle(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<
-        std::sync::Arc<dyn tantivy::directory::FileHandle>,
-        tantivy::directory::error::OpenReadError,
-    > {
-        // Plain reads at an offset are Unix's; elsewhere the files stay mapped.
-        if cfg!(unix) {
-            crate::schema::read_file(&self.root, path)
-        } else {
-            self.inner.get_file_handle(path)
-        }
-    }
-
-    fn delete(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<(), tantivy::directory::error::DeleteError> {
-        self.inner.delete(path)
-    }
-
-    fn exists(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<bool, tantivy::directory::error::OpenReadError> {
-        self.inner.exists(path)
-    }
-
-    fn open_write(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<tantivy::directory::WritePtr, tantivy::directory::error::OpenWriteError>
-    {
-        self.inner.open_write(path)
-    }
-
-    fn atomic_read(
-        &self,
-        path: &Path,
-    ) -> std::result::Result<Vec<u8>, tantivy::directory::error::OpenReadError> {
-        self.inner.atomic_read(path)
-    }
-
-    fn atomic_write(&self, path: &Path, data: &[u8]) -> std::io::Result<()> {
-        self.inner.atomic_write(path, data)
-    }
-
-    fn sync_directory(&self) -> std::io::Result<()> {
-        self.inner.sync_directory()
-    }
-
-    fn acquire_lock(
-        &self,
-        lock: &tantivy::directory::Lock,
-    ) -> std::result::Result<tantivy::directory::DirectoryLock, tantivy::directory::error::LockError>
-    {
-        self.inner.acquire_lock(lock)
-    }
-
-    fn watch(
-        &self,
-        callback: tantivy::directory::WatchCallback,
-    ) -> tantivy::Result<tantivy::directory::WatchHandle> {
-        self.inner.watch(callback)
-    }
 }
 
 #[cfg(test)]
