@@ -117,59 +117,51 @@ impl SegmentPhrase {
         self.bm25.score(self.norms.fieldnorm_id(doc), count)
     }
 
-    /// `PhraseScorer::compute_phrase_count`.
+    /// `PhraseScorer::compute_phrase_count`: the terms' positions intersected in turn, the
+    /// matches so far kept in `left`, the last intersection counted.
     fn count(&mut self) -> u32 {
         let n = self.postings.len();
-        let slop = self.slop;
         let (offset, p) = &mut self.postings[0];
         p.positions_with_offset(*offset, &mut self.left);
-        if slop > 0 {
-            self.left_slops.clear();
-        }
-        for i in 1..n - 1 {
+        self.left_slops.clear();
+        for i in 1..n {
             let (offset, p) = &mut self.postings[i];
             p.positions_with_offset(*offset, &mut self.right);
-            if slop > 0 {
-                if n > 2 {
-                    intersection_count_with_carrying_slop(
-                        &mut self.left,
-                        &mut self.left_slops,
-                        &self.right,
-                        slop,
-                        true,
-                        &mut self.positions_buffer,
-                        &mut self.slops_buffer,
-                    );
-                } else {
-                    intersection_count_with_slop(&mut self.left, &self.right, slop, true);
-                }
-            } else {
-                intersection(&mut self.left, &self.right);
+            let last = i == n - 1;
+            let count = self.intersect(!last);
+            if last {
+                return count;
             }
             if self.left.is_empty() {
-                // As tantivy: the last term's positions are not read, and the count below runs
-                // on the empty left side.
+                // As tantivy: the rest is not read, and the count is 0.
                 return 0;
             }
         }
-        let (offset, p) = &mut self.postings[n - 1];
-        p.positions_with_offset(*offset, &mut self.right);
-        if slop > 0 {
-            if n > 2 {
-                intersection_count_with_carrying_slop(
-                    &mut self.left,
-                    &mut self.left_slops,
-                    &self.right,
-                    slop,
-                    false,
-                    &mut self.positions_buffer,
-                    &mut self.slops_buffer,
-                )
-            } else {
-                intersection_count_with_slop(&mut self.left, &self.right, slop, false) as u32
+        0
+    }
+
+    /// One step of the phrase: `left` against `right`, within the slop (carried over more than
+    /// two terms); `left` becomes the matches when `update_left`. Returns the matches counted.
+    fn intersect(&mut self, update_left: bool) -> u32 {
+        let many = self.postings.len() > 2;
+        match (self.slop, update_left) {
+            (0, true) => {
+                intersection(&mut self.left, &self.right);
+                self.left.len() as u32
             }
-        } else {
-            intersection_count(&self.left, &self.right) as u32
+            (0, false) => intersection_count(&self.left, &self.right) as u32,
+            (slop, _) if many => intersection_count_with_carrying_slop(
+                &mut self.left,
+                &mut self.left_slops,
+                &self.right,
+                slop,
+                update_left,
+                &mut self.positions_buffer,
+                &mut self.slops_buffer,
+            ),
+            (slop, _) => {
+                intersection_count_with_slop(&mut self.left, &self.right, slop, update_left) as u32
+            }
         }
     }
 }
