@@ -386,6 +386,30 @@ fn fuzz_search_and_print_non_ascii_reviews() {
             Err(reel::Error::Query(_) | reel::Error::Filter(_)) => {}
             Err(other) => prop_assert!(false, "unexpected error for {q:?}: {other}"),
         }
+        // The same text as a batch's question, through the batch's fast path (ids only,
+        // literal words: postings read once per batch) and printed as a TREC run.
+        let batch = [reel::searcher::BatchQuery {
+            id: "q1".into(),
+            text: q.clone(),
+        }];
+        let opts = SearchOptions {
+            query: String::new(),
+            limit: 5,
+            ids_only: true,
+            literal: true,
+            ..SearchOptions::default()
+        };
+        for result in s.search_batch(&batch, &opts, 1) {
+            match result {
+                Ok(results) => {
+                    let mut out = Vec::new();
+                    trec::write_hits(&mut out, "q1", &results.hits, trec::Ids::Documents)
+                        .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                }
+                Err(reel::Error::Query(_)) => {}
+                Err(other) => prop_assert!(false, "unexpected batch error for {q:?}: {other}"),
+            }
+        }
         Ok(())
     });
     // The case that crashed the human printer: a match after many curly quotes and accents.
