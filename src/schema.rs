@@ -191,10 +191,11 @@ pub fn add_document(
 ) -> Result<()> {
     let meta_json = serde_json::to_string(&doc.metadata).expect("metadata always serializes");
     // A fact given twice (`release_year` and the `year` reel derives from it) is searchable once.
+    let derived = crate::meta::vocabulary::derived_keys(&doc.metadata);
     let meta_text: Vec<String> = doc
         .metadata
         .iter()
-        .filter(|(k, v)| !crate::meta::vocabulary::is_derived(k, v, &doc.metadata))
+        .filter(|(k, _)| !derived.contains(&k.as_str()))
         .map(|(_, v)| v.to_text())
         .collect();
     let meta_text = meta_text.join(" \n ");

@@ -72,12 +72,18 @@ pub fn complete(metadata: &mut Metadata) -> Vec<&'static str> {
 /// True if `key` holds a value given by another column of `metadata` ([`complete`]): the same
 /// fact twice, which the searchable metadata text and the summary line leave out once.
 pub fn is_derived(key: &str, value: &MetaValue, metadata: &Metadata) -> bool {
-    ALIASES.iter().any(|(column, _)| {
-        metadata
-            .get(*column)
-            .and_then(|v| canonical(column, v))
-            .is_some_and(|(field, v)| field == key && v == *value)
-    })
+    metadata.get(key) == Some(value) && derived_keys(metadata).contains(&key)
+}
+
+/// The keys of `metadata` that hold a value given by another of its columns (see
+/// [`is_derived`]), found in one pass over the columns.
+pub fn derived_keys(metadata: &Metadata) -> Vec<&'static str> {
+    metadata
+        .iter()
+        .filter_map(|(column, v)| canonical(column, v))
+        .filter(|(field, v)| metadata.get(*field) == Some(v))
+        .map(|(field, _)| field)
+        .collect()
 }
 
 fn year(value: &MetaValue) -> Option<i64> {
@@ -263,6 +269,7 @@ mod tests {
         assert!(is_derived("year", &MetaValue::Int(2019), &m));
         assert!(!is_derived("release_year", &MetaValue::Int(2019), &m));
         assert!(!is_derived("seasons", &MetaValue::Int(3), &m));
+        assert_eq!(derived_keys(&m), ["runtime_minutes", "year"]);
         let mut own = Metadata::new();
         own.insert("release_year".into(), MetaValue::Int(2019));
         own.insert("year".into(), MetaValue::Int(2020));
