@@ -485,3 +485,73 @@ fn a_batch_ranks_as_single_searches_do() {
         }
     }
 }
+
+/// A long batch on several threads writes each query's hits in the order of the queries file,
+/// the same run as on one thread; the library hands results back in order and stops at the
+/// first error its caller returns.
+#[test]
+fn a_long_batch_streams_in_file_order_and_stops_at_an_error() {
+    let env = catalogue();
+    let texts = [
+        "drug court",
+        "first responders who save lives",
+        "Martin Scorsese",
+        "“Brown Bags of Hope”",
+        "café 東京 🎬",
+        "heroin overdose huntington",
+    ];
+    let file: String = (0..1_200)
+        .map(|i| format!("q{i}\t{}\n", texts[i % texts.len()]))
+        .collect();
+    env.write("queries.tsv", &file);
+    let run = |threads: &str| {
+        let out = env.run(&[
+            "search",
+            "--queries",
+            "queries.tsv",
+            "--format",
+            "trec",
+            "-n",
+            "5",
+            "--threads",
+            threads,
+        ]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        stdout(&out)
+    };
+    let one = run("1");
+    let three = run("3");
+    assert_eq!(one, three);
+    let order: Vec<usize> = three
+        .lines()
+        .map(|l| l.split(' ').next().unwrap()[1..].parse().unwrap())
+        .collect();
+    assert!(order.windows(2).all(|w| w[0] <= w[1]), "out of order");
+    assert!(order.last() > Some(&1_000), "the run ends early");
+
+    let s = reel::searcher::Searcher::open(&env.path("index")).unwrap();
+    let batch: Vec<reel::searcher::BatchQuery> = (0..500)
+        .map(|i| reel::searcher::BatchQuery {
+            id: format!("q{i}"),
+            text: texts[i % texts.len()].into(),
+        })
+        .collect();
+    let opts = reel::searcher::SearchOptions {
+        limit: 5,
+        ids_only: true,
+        literal: true,
+        ..Default::default()
+    };
+    let mut seen = Vec::new();
+    let outcome = s.search_batch_each(&batch, &opts, 3, |i, r| {
+        assert!(r.is_ok());
+        seen.push(i);
+        if i == 40 {
+            Err("stop")
+        } else {
+            Ok(())
+        }
+    });
+    assert_eq!(outcome, Err("stop"));
+    assert_eq!(seen, (0..=40).collect::<Vec<_>>());
+}

@@ -50,8 +50,9 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         for w in &warnings {
             say!("reel: warning: {w}");
         }
-        let results = searcher.search_batch(&queries, &opts, super::threads(args.threads));
-        for (q, result) in queries.iter().zip(results) {
+        // Each query's hits are written as soon as they and those before them are found.
+        let mut write = |i: usize, result: reel::Result<searcher::SearchResults>| {
+            let q = &queries[i];
             let result = result?;
             for w in &result.warnings {
                 say!("reel: warning: query {}: {w}", q.id);
@@ -66,7 +67,9 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
                     writeln!(out)?;
                 }
             }
-        }
+            anyhow::Ok(())
+        };
+        searcher.search_batch_each(&queries, &opts, super::threads(args.threads), &mut write)?;
     } else {
         let result = searcher.search(&opts)?;
         for w in &result.warnings {

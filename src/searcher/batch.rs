@@ -58,6 +58,10 @@ pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
     Ok((out, warnings))
 }
 
+/// How many queries a batch's threads may run ahead of the first one not yet handed back: the
+/// results waiting to be handed back in order stay few, whatever the length of the batch.
+const AHEAD_PER_THREAD: usize = 64;
+
 impl Searcher {
     /// Runs many queries on `threads` threads; results come back in the order of `queries`.
     /// Each query gets the options of `opts` with its own text.
@@ -67,6 +71,28 @@ impl Searcher {
         opts: &SearchOptions,
         threads: usize,
     ) -> Vec<Result<SearchResults>> {
+        let mut out = Vec::with_capacity(queries.len());
+        let done: std::result::Result<(), std::convert::Infallible> =
+            self.search_batch_each(queries, opts, threads, |_, r| {
+                out.push(r);
+                Ok(())
+            });
+        let Ok(()) = done;
+        out
+    }
+
+    /// Runs many queries on `threads` threads and hands each result to `each` as soon as it and
+    /// every query before it are answered, in the order of `queries`, on the calling thread.
+    /// Memory stays that of a few queries' results, however many queries there are. An error
+    /// from `each` stops the batch (the queries running finish, no new one starts) and is
+    /// returned.
+    pub fn search_batch_each<E>(
+        &self,
+        queries: &[BatchQuery],
+        opts: &SearchOptions,
+        threads: usize,
+        mut each: impl FnMut(usize, Result<SearchResults>) -> std::result::Result<(), E>,
+    ) -> std::result::Result<(), E> {
         // Semantic and hybrid queries are embedded together first (one batch for the model).
         let vectors = if opts.mode != super::Mode::Lexical && opts.query_vector.is_none() {
             let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
@@ -74,82 +100,167 @@ impl Searcher {
                 Ok(v) => Some(v),
                 Err(e) => {
                     let message = e.to_string();
-                    return queries
-                        .iter()
-                        .map(|_| Err(Error::Internal(message.clone())))
-                        .collect();
+                    for i in 0..queries.len() {
+                        each(i, Err(Error::Internal(message.clone())))?;
+                    }
+                    return Ok(());
                 }
             }
         } else {
             None
         };
-        // Runs of ids alone for plain questions go through the impact lists ([`super::impact`]),
-        // read from the index opened again with its files read by plain reads: the engine
-        // reads every posting of every query word once, and through maps all those pages would
-        // stay counted in the process (1.4 GB for 1,000 queries on 4.9 million passages). It
-        // has its own id cache, for its own reader's segments.
+        let engine_ids = super::collect::IdCache::default();
+        let engine = self.impact_engine(opts, &engine_ids);
+        let threads = threads.max(1).min(queries.len().max(1));
+        // One query's answer; a panic fails its query, never the thread (the results after it
+        // would wait for it).
+        let answer = |i: usize, scratch: &mut Option<super::impact::Scratch>| {
+            let mut o = opts.clone();
+            o.query = queries[i].text.clone();
+            if let Some(v) = &vectors {
+                o.query_vector = v.get(i).cloned();
+            }
+            let fast = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                match (&engine, &mut *scratch) {
+                    (Some(e), Some(s)) => e.search(&o, s),
+                    _ => None,
+                }
+            }))
+            .unwrap_or_else(|payload| {
+                *scratch = engine.as_ref().map(|e| e.scratch());
+                Some(Err(Error::Damaged {
+                    path: self.dir.clone(),
+                    reason: format!(
+                        "reading it failed ({})",
+                        crate::error::panic_message(&*payload)
+                    ),
+                }))
+            });
+            fast.unwrap_or_else(|| self.search(&o))
+        };
+        if threads == 1 {
+            // On the calling thread: no hand-off per query.
+            let mut scratch = engine.as_ref().map(|e| e.scratch());
+            for i in 0..queries.len() {
+                each(i, answer(i, &mut scratch))?;
+            }
+            return Ok(());
+        }
+        let ahead = threads * AHEAD_PER_THREAD;
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        // The first query not yet handed back, or usize::MAX once the batch stops.
+        let handed = std::sync::Mutex::new(0usize);
+        let moved = std::sync::Condvar::new();
+        let (tx, rx) = crossbeam_channel::unbounded::<(usize, Result<SearchResults>)>();
+        std::thread::scope(|scope| {
+            for _ in 0..threads {
+                let tx = tx.clone();
+                let (engine, answer, next, handed, moved) =
+                    (&engine, &answer, &next, &handed, &moved);
+                scope.spawn(move || {
+                    let mut scratch = engine.as_ref().map(|e| e.scratch());
+                    loop {
+                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        if i >= queries.len() {
+                            break;
+                        }
+                        {
+                            let mut h = lock(handed);
+                            while *h != usize::MAX && i >= *h + ahead {
+                                h = moved.wait(h).unwrap_or_else(|e| e.into_inner());
+                            }
+                            if *h == usize::MAX {
+                                break;
+                            }
+                        }
+                        let r = answer(i, &mut scratch);
+                        if tx.send((i, r)).is_err() {
+                            break;
+                        }
+                    }
+                });
+            }
+            drop(tx);
+            let mut waiting = std::collections::BTreeMap::new();
+            let mut first = 0usize;
+            let mut outcome = Ok(());
+            for (i, r) in rx.iter() {
+                waiting.insert(i, r);
+                while let Some(r) = waiting.remove(&first) {
+                    if let Err(e) = each(first, r) {
+                        outcome = Err(e);
+                        break;
+                    }
+                    first += 1;
+                }
+                if outcome.is_err() {
+                    break;
+                }
+                *lock(&handed) = first;
+                moved.notify_all();
+            }
+            if outcome.is_ok() {
+                // A thread that stopped without answering (a panic) leaves its query out.
+                while first < queries.len() {
+                    let r = waiting
+                        .remove(&first)
+                        .unwrap_or_else(|| Err(Error::Internal("a search thread stopped".into())));
+                    if let Err(e) = each(first, r) {
+                        outcome = Err(e);
+                        break;
+                    }
+                    first += 1;
+                }
+            }
+            *lock(&handed) = usize::MAX;
+            moved.notify_all();
+            drop(rx);
+            outcome
+        })
+    }
+
+    /// The impact-list engine for a batch of plain questions whose runs hold ids alone
+    /// ([`super::impact`]), or `None` where the general path answers.
+    ///
+    /// It reads the index opened again with its files read by plain reads: the engine reads
+    /// every posting of every query word once, and through maps all those pages would stay
+    /// counted in the process (1.4 GB for 1,000 queries on 4.9 million passages). It has its
+    /// own id cache, for its own reader's segments.
+    fn impact_engine<'a>(
+        &'a self,
+        opts: &SearchOptions,
+        ids: &'a super::collect::IdCache,
+    ) -> Option<super::impact::Engine<'a>> {
         let fast = opts.ids_only
             && opts.literal
             && opts.filters.is_empty()
             && opts.sort.is_none()
             && opts.mode == super::Mode::Lexical;
-        let engine_ids = super::collect::IdCache::default();
-        let engine_searcher = fast
-            .then(|| {
-                let (index, _, _) = crate::schema::open_read_only_unmapped(&self.dir).ok()?;
-                let reader: tantivy::IndexReader = index
-                    .reader_builder()
-                    .reload_policy(tantivy::ReloadPolicy::Manual)
-                    .try_into()
-                    .ok()?;
-                let searcher = reader.searcher();
-                // The same commit as this searcher's, or the general path.
-                let same = searcher.segment_readers().len()
-                    == self.reader.searcher().segment_readers().len()
-                    && searcher
-                        .segment_readers()
-                        .iter()
-                        .zip(self.reader.searcher().segment_readers())
-                        .all(|(a, b)| a.segment_id() == b.segment_id());
-                same.then_some(searcher)
-            })
-            .flatten();
-        let engine = engine_searcher.and_then(|searcher| {
-            super::impact::Engine::new(searcher, &self.fields, &engine_ids).ok()
-        });
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        let mut slots: Vec<Option<Result<SearchResults>>> = Vec::new();
-        slots.resize_with(queries.len(), || None);
-        let slots = std::sync::Mutex::new(slots);
-        std::thread::scope(|scope| {
-            for _ in 0..threads.max(1).min(queries.len().max(1)) {
-                scope.spawn(|| {
-                    let mut scratch = engine.as_ref().map(|e| e.scratch());
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        let Some(q) = queries.get(i) else { break };
-                        let mut o = opts.clone();
-                        o.query = q.text.clone();
-                        if let Some(v) = &vectors {
-                            o.query_vector = v.get(i).cloned();
-                        }
-                        let fast = match (&engine, &mut scratch) {
-                            (Some(e), Some(s)) => e.search(&o, s),
-                            _ => None,
-                        };
-                        let r = fast.unwrap_or_else(|| self.search(&o));
-                        if let Ok(mut slots) = slots.lock() {
-                            slots[i] = Some(r);
-                        }
-                    }
-                });
-            }
-        });
-        slots
-            .into_inner()
-            .unwrap_or_default()
-            .into_iter()
-            .map(|r| r.unwrap_or_else(|| Err(Error::Internal("a search thread stopped".into()))))
-            .collect()
+        if !fast {
+            return None;
+        }
+        let (index, _, _) = crate::schema::open_read_only_unmapped(&self.dir).ok()?;
+        let reader: tantivy::IndexReader = index
+            .reader_builder()
+            .reload_policy(tantivy::ReloadPolicy::Manual)
+            .try_into()
+            .ok()?;
+        let searcher = reader.searcher();
+        // The same commit as this searcher's, or the general path.
+        let mine = self.reader.searcher();
+        let same = searcher.segment_readers().len() == mine.segment_readers().len()
+            && searcher
+                .segment_readers()
+                .iter()
+                .zip(mine.segment_readers())
+                .all(|(a, b)| a.segment_id() == b.segment_id());
+        if !same {
+            return None;
+        }
+        super::impact::Engine::new(searcher, &self.fields, ids).ok()
     }
+}
+
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
 }
