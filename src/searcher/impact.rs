@@ -102,6 +102,8 @@ pub struct Scratch {
     feedback_touched: Vec<u32>,
     /// The query analyzer, kept so its stem cache lasts the batch.
     analyzer: Option<tantivy::tokenizer::TextAnalyzer>,
+    /// Feedback's analyzer of the best passages, kept for the same reason.
+    feedback_analyzer: Option<tantivy::tokenizer::TextAnalyzer>,
     candidates: Vec<(Score, SegmentOrdinal, DocId)>,
 }
 
@@ -485,10 +487,13 @@ impl<'a> Engine<'a> {
         let Some(best) = top.first().map(|r| r.score) else {
             return Ok(());
         };
+        let analyzer = scratch
+            .feedback_analyzer
+            .get_or_insert_with(crate::analyzer::feedback_analyzer);
         let forwards: Vec<(Arc<Forward>, f32)> = top
             .iter()
             .map(|r| {
-                self.forward(r.addr.segment_ord, r.addr.doc_id)
+                self.forward(r.addr.segment_ord, r.addr.doc_id, analyzer)
                     .map(|f| (f, r.score))
             })
             .collect::<Result<_>>()?;
@@ -571,7 +576,12 @@ impl<'a> Engine<'a> {
     }
 
     /// A passage's words with the feedback analyzer, read and counted once per batch.
-    fn forward(&self, segment: SegmentOrdinal, doc: DocId) -> Result<Arc<Forward>> {
+    fn forward(
+        &self,
+        segment: SegmentOrdinal,
+        doc: DocId,
+        analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    ) -> Result<Arc<Forward>> {
         if let Some(f) = read(&self.forward).get(&(segment, doc)) {
             return Ok(Arc::clone(f));
         }
@@ -580,8 +590,7 @@ impl<'a> Engine<'a> {
             .get_first(self.fields.text)
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        let mut analyzer = crate::analyzer::feedback_analyzer();
-        let mut counts: HashMap<String, f32> = HashMap::new();
+        let mut counts: FxHashMap<String, f32> = FxHashMap::default();
         let mut len = 0f32;
         let mut stream = analyzer.token_stream(text);
         while stream.advance() {
@@ -652,17 +661,34 @@ impl<'a> Engine<'a> {
             })
             .collect();
         // Equal scores in document-id order (the id strings are at hand: no dictionary read).
+        // Within a segment the dictionary is in byte order, so ordinals compare as the ids do.
         let id = |r: &Ranked| -> &str {
             self.id_of_ord[r.addr.segment_ord as usize]
                 .get(r.id_ord as usize)
                 .map_or("", |s| s)
         };
-        all.sort_by(|a, b| {
+        let order = |a: &Ranked, b: &Ranked| {
             b.key
                 .total_cmp(&a.key)
-                .then_with(|| id(a).cmp(id(b)))
+                .then_with(|| {
+                    if a.addr.segment_ord == b.addr.segment_ord
+                        && a.id_ord != u64::MAX
+                        && b.id_ord != u64::MAX
+                    {
+                        a.id_ord.cmp(&b.id_ord)
+                    } else {
+                        id(a).cmp(id(b))
+                    }
+                })
                 .then(a.passage.cmp(&b.passage))
-        });
+        };
+        // Scores tie often (one word matched, lengths in the same of 256 norm buckets), so the
+        // candidates can be many more than `limit`: pick the first `limit`, then order them.
+        if all.len() > limit {
+            all.select_nth_unstable_by(limit - 1, order);
+            all.truncate(limit);
+        }
+        all.sort_unstable_by(order);
         scratch.candidates = cands;
         all.truncate(limit);
         Ok(all)
