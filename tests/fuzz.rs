@@ -388,10 +388,17 @@ fn fuzz_search_and_print_non_ascii_reviews() {
         }
         // The same text as a batch's question, through the batch's fast path (ids only,
         // literal words: postings read once per batch) and printed as a TREC run.
-        let batch = [reel::searcher::BatchQuery {
-            id: "q1".into(),
-            text: q.clone(),
-        }];
+        // Twice, on two threads: the streaming hand-back in order is on the path too.
+        let batch = [
+            reel::searcher::BatchQuery {
+                id: "q1".into(),
+                text: q.clone(),
+            },
+            reel::searcher::BatchQuery {
+                id: "q2".into(),
+                text: format!("{q} café"),
+            },
+        ];
         let opts = SearchOptions {
             query: String::new(),
             limit: 5,
@@ -399,7 +406,9 @@ fn fuzz_search_and_print_non_ascii_reviews() {
             literal: true,
             ..SearchOptions::default()
         };
-        for result in s.search_batch(&batch, &opts, 1) {
+        let results = s.search_batch(&batch, &opts, 2);
+        prop_assert_eq!(results.len(), batch.len());
+        for result in results {
             match result {
                 Ok(results) => {
                     let mut out = Vec::new();
