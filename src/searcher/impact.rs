@@ -105,6 +105,13 @@ pub struct Scratch {
     /// Feedback's analyzer of the best passages, kept for the same reason.
     feedback_analyzer: Option<tantivy::tokenizer::TextAnalyzer>,
     candidates: Vec<(Score, SegmentOrdinal, DocId)>,
+    keys: Vec<i32>,
+}
+
+/// An integer that orders as [`f32::total_cmp`] orders its float.
+fn total_order_key(x: f32) -> i32 {
+    let bits = x.to_bits() as i32;
+    bits ^ (((bits >> 31) as u32) >> 1) as i32
 }
 
 impl<'a> Engine<'a> {
@@ -622,28 +629,32 @@ impl<'a> Engine<'a> {
     /// score, then document id and passage ([`collect::top`]'s order, ties included).
     fn top(&self, scratch: &mut Scratch, limit: usize) -> Result<Vec<Ranked>> {
         let limit = limit.max(1);
+        // The `limit`-th best score, chosen among the scores alone as integers ordered as
+        // `total_cmp` orders the floats; then every passage scoring at least that is a
+        // candidate: the best `limit` and everything tied with the last of them.
+        let mut keys = std::mem::take(&mut scratch.keys);
+        keys.clear();
+        for (s, docs) in scratch.touched.iter().enumerate() {
+            let scores = &scratch.score[s];
+            keys.extend(docs.iter().map(|&d| total_order_key(scores[d as usize])));
+        }
+        let least = if keys.len() > limit {
+            let at = keys.len() - limit;
+            *keys.select_nth_unstable(at).1
+        } else {
+            i32::MIN
+        };
+        scratch.keys = keys;
         let mut cands = std::mem::take(&mut scratch.candidates);
         cands.clear();
         for (s, docs) in scratch.touched.iter().enumerate() {
             let scores = &scratch.score[s];
-            cands.extend(
-                docs.iter()
-                    .map(|&d| (scores[d as usize], s as SegmentOrdinal, d)),
-            );
+            cands.extend(docs.iter().filter_map(|&d| {
+                let x = scores[d as usize];
+                (total_order_key(x) >= least).then_some((x, s as SegmentOrdinal, d))
+            }));
         }
-        let mut keep = cands.len();
-        if cands.len() > limit {
-            // Keep the best `limit` and everything tied with the last of them.
-            cands.select_nth_unstable_by(limit - 1, |a, b| b.0.total_cmp(&a.0));
-            let kth = cands[limit - 1].0;
-            keep = limit;
-            for i in limit..cands.len() {
-                if cands[i].0.total_cmp(&kth).is_eq() {
-                    cands.swap(keep, i);
-                    keep += 1;
-                }
-            }
-        }
+        let keep = cands.len();
         let mut all: Vec<Ranked> = cands[..keep]
             .iter()
             .copied()
@@ -720,7 +731,7 @@ impl<'a> Engine<'a> {
                 let seg = r.addr.segment_ord as usize;
                 r.doc_id = self.id_of_ord[seg]
                     .get(r.id_ord as usize)
-                    .map(|id| id.to_string())
+                    .map(|id| String::from(&**id))
                     .unwrap_or_default();
             }
         }

@@ -603,7 +603,8 @@ fn cap_fused_per_doc(fused: Vec<semantic::Fused>, per_doc: Option<usize>) -> Vec
 /// is ranked by its best passage).
 fn cap_per_doc(top: Vec<Ranked>, per_doc: Option<usize>) -> Vec<Ranked> {
     let Some(k) = per_doc else { return top };
-    let mut seen: HashMap<u64, usize> = HashMap::new();
+    let mut seen: rustc_hash::FxHashMap<u64, usize> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(top.len(), Default::default());
     top.into_iter()
         .filter(|r| {
             let n = seen.entry(r.doc_ord).or_insert(0);
