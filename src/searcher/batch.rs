@@ -1,4 +1,5 @@
-//! Batch search: reading a queries file and running its queries on several threads.
+//! Batch search: reading a queries file and running its queries on several threads, each
+//! result handed back in the file's order as soon as the queries before it are answered.
 
 use std::path::Path;
 

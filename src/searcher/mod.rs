@@ -8,7 +8,7 @@
 //! (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
 //! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
 //! text, title and metadata, the line), [`suggest`] ("did you mean"), [`batch`] (queries
-//! files, threads), [`impact`] (a batch's fast path: postings read once for all its queries)
+//! files, threads, results handed back in order as they come), [`impact`] (a batch's fast path: postings read once for all its queries)
 //! and [`semantic`] (vectors and fusion).
 
 pub mod batch;
