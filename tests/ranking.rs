@@ -543,8 +543,10 @@ fn a_long_batch_streams_in_file_order_and_stops_at_an_error() {
         ..Default::default()
     };
     let mut seen = Vec::new();
-    let outcome = s.search_batch_each(&batch, &opts, 3, |i, r| {
-        assert!(r.is_ok());
+    // Prepared on the searching threads: the hit count travels to the caller.
+    let prepare = |_, r: reel::Result<reel::searcher::SearchResults>| r.map(|r| r.hits.len());
+    let outcome = s.search_batch_each(&batch, &opts, 3, prepare, |i, hits| {
+        assert!(hits.is_ok(), "query {i}: {hits:?}");
         seen.push(i);
         if i == 40 {
             Err("stop")
@@ -554,4 +556,26 @@ fn a_long_batch_streams_in_file_order_and_stops_at_an_error() {
     });
     assert_eq!(outcome, Err("stop"));
     assert_eq!(seen, (0..=40).collect::<Vec<_>>());
+
+    // A panic in the caller's hands stops the batch and comes back as a panic (no thread is
+    // left waiting for it), and so does one in `prepare`, on a searching thread.
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let panicked = |prepare_panics: bool| {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                let prepare = |i: usize, r: reel::Result<reel::searcher::SearchResults>| {
+                    assert!(!(prepare_panics && i == 7), "prepare gives up");
+                    r.is_ok()
+                };
+                let _ = s.search_batch_each(&batch, &opts, 3, prepare, |i, _| {
+                    assert!(prepare_panics || i != 5, "the caller gives up");
+                    Ok::<(), ()>(())
+                });
+            }))
+            .is_err()
+        };
+        let _ = tx.send((panicked(false), panicked(true)));
+    });
+    let outcome = rx.recv_timeout(std::time::Duration::from_secs(120));
+    assert_eq!(outcome, Ok((true, true)), "a panic must end the batch");
 }

@@ -50,26 +50,34 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         for w in &warnings {
             say!("reel: warning: {w}");
         }
-        // Each query's hits are written as soon as they and those before them are found.
-        let mut write = |i: usize, result: reel::Result<searcher::SearchResults>| {
+        // Each query's hits are formatted by the thread that found them and written as soon
+        // as they and those before them are found.
+        let prepare = |i: usize, result: reel::Result<SearchResults>| {
             let q = &queries[i];
             let result = result?;
-            for w in &result.warnings {
-                say!("reel: warning: query {}: {w}", q.id);
-            }
-            any_hit |= !result.hits.is_empty();
+            let mut bytes = Vec::new();
             match format {
-                Format::Trec => trec::write_hits(&mut out, &q.id, &result.hits, trec_ids)?,
-                Format::Json => json::write_batch_hits(&mut out, &q.id, &result.hits)?,
+                Format::Trec => trec::write_hits(&mut bytes, &q.id, &result.hits, trec_ids)?,
+                Format::Json => json::write_batch_hits(&mut bytes, &q.id, &result.hits)?,
                 Format::Human => {
-                    writeln!(out, "== {} {}", q.id, reel::output::sanitize(&q.text))?;
-                    human::write_hits(&mut out, &result.hits, human::Style { color })?;
-                    writeln!(out)?;
+                    writeln!(bytes, "== {} {}", q.id, reel::output::sanitize(&q.text))?;
+                    human::write_hits(&mut bytes, &result.hits, human::Style { color })?;
+                    writeln!(bytes)?;
                 }
             }
+            anyhow::Ok((bytes, result.warnings, !result.hits.is_empty()))
+        };
+        let write = |i: usize, prepared: anyhow::Result<(Vec<u8>, Vec<String>, bool)>| {
+            let (bytes, warnings, hit) = prepared?;
+            for w in &warnings {
+                say!("reel: warning: query {}: {w}", queries[i].id);
+            }
+            any_hit |= hit;
+            out.write_all(&bytes)?;
             anyhow::Ok(())
         };
-        searcher.search_batch_each(&queries, &opts, super::threads(args.threads), &mut write)?;
+        let threads = super::threads(args.threads);
+        searcher.search_batch_each(&queries, &opts, threads, prepare, write)?;
     } else {
         let result = searcher.search(&opts)?;
         for w in &result.warnings {

@@ -73,26 +73,32 @@ impl Searcher {
         threads: usize,
     ) -> Vec<Result<SearchResults>> {
         let mut out = Vec::with_capacity(queries.len());
-        let done: std::result::Result<(), std::convert::Infallible> =
-            self.search_batch_each(queries, opts, threads, |_, r| {
+        let done: std::result::Result<(), std::convert::Infallible> = self.search_batch_each(
+            queries,
+            opts,
+            threads,
+            |_, r| r,
+            |_, r| {
                 out.push(r);
                 Ok(())
-            });
+            },
+        );
         let Ok(()) = done;
         out
     }
 
-    /// Runs many queries on `threads` threads and hands each result to `each` as soon as it and
-    /// every query before it are answered, in the order of `queries`, on the calling thread.
-    /// Memory stays that of a few queries' results, however many queries there are. An error
-    /// from `each` stops the batch (the queries running finish, no new one starts) and is
-    /// returned.
-    pub fn search_batch_each<E>(
+    /// Runs many queries on `threads` threads. Each result goes through `prepare` on the thread
+    /// that found it (formatting it for output, say), then to `each` on the calling thread as
+    /// soon as every query before it has been handed back, in the order of `queries`. Memory
+    /// stays that of a few queries' results, however many queries there are. An error from
+    /// `each` stops the batch (the queries running finish, no new one starts) and is returned.
+    pub fn search_batch_each<T: Send, E>(
         &self,
         queries: &[BatchQuery],
         opts: &SearchOptions,
         threads: usize,
-        mut each: impl FnMut(usize, Result<SearchResults>) -> std::result::Result<(), E>,
+        prepare: impl Fn(usize, Result<SearchResults>) -> T + Sync,
+        mut each: impl FnMut(usize, T) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         // Semantic and hybrid queries are embedded together first (one batch for the model).
         let vectors = if opts.mode != super::Mode::Lexical && opts.query_vector.is_none() {
@@ -102,7 +108,7 @@ impl Searcher {
                 Err(e) => {
                     let message = e.to_string();
                     for i in 0..queries.len() {
-                        each(i, Err(Error::Internal(message.clone())))?;
+                        each(i, prepare(i, Err(Error::Internal(message.clone()))))?;
                     }
                     return Ok(());
                 }
@@ -143,7 +149,7 @@ impl Searcher {
             // On the calling thread: no hand-off per query.
             let mut scratch = engine.as_ref().map(|e| e.scratch());
             for i in 0..queries.len() {
-                each(i, answer(i, &mut scratch))?;
+                each(i, prepare(i, answer(i, &mut scratch)))?;
             }
             return Ok(());
         }
@@ -152,13 +158,20 @@ impl Searcher {
         // The first query not yet handed back, or usize::MAX once the batch stops.
         let handed = std::sync::Mutex::new(0usize);
         let moved = std::sync::Condvar::new();
-        let (tx, rx) = crossbeam_channel::unbounded::<(usize, Result<SearchResults>)>();
+        let (tx, rx) = crossbeam_channel::unbounded::<(usize, T)>();
         std::thread::scope(|scope| {
             for _ in 0..threads {
                 let tx = tx.clone();
-                let (engine, answer, next, handed, moved) =
-                    (&engine, &answer, &next, &handed, &moved);
+                let (engine, answer, prepare, next, handed, moved) =
+                    (&engine, &answer, &prepare, &next, &handed, &moved);
                 scope.spawn(move || {
+                    // A panic here (in `prepare`) stops the batch rather than leave the
+                    // others waiting for this thread's query.
+                    let _stop = Stop {
+                        handed,
+                        moved,
+                        only_on_panic: true,
+                    };
                     let mut scratch = engine.as_ref().map(|e| e.scratch());
                     loop {
                         let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
@@ -174,7 +187,7 @@ impl Searcher {
                                 break;
                             }
                         }
-                        let r = answer(i, &mut scratch);
+                        let r = prepare(i, answer(i, &mut scratch));
                         if tx.send((i, r)).is_err() {
                             break;
                         }
@@ -182,6 +195,12 @@ impl Searcher {
                 });
             }
             drop(tx);
+            // However this ends (a panic in `each` included), no thread waits on.
+            let _stop = Stop {
+                handed: &handed,
+                moved: &moved,
+                only_on_panic: false,
+            };
             let mut waiting = std::collections::BTreeMap::new();
             let mut first = 0usize;
             let mut outcome = Ok(());
@@ -197,15 +216,24 @@ impl Searcher {
                 if outcome.is_err() {
                     break;
                 }
-                *lock(&handed) = first;
+                {
+                    // Once stopped (a thread's panic), stopped for good.
+                    let mut h = lock(&handed);
+                    if *h != usize::MAX {
+                        *h = first;
+                    }
+                }
                 moved.notify_all();
             }
             if outcome.is_ok() {
                 // A thread that stopped without answering (a panic) leaves its query out.
                 while first < queries.len() {
-                    let r = waiting
-                        .remove(&first)
-                        .unwrap_or_else(|| Err(Error::Internal("a search thread stopped".into())));
+                    let r = waiting.remove(&first).unwrap_or_else(|| {
+                        prepare(
+                            first,
+                            Err(Error::Internal("a search thread stopped".into())),
+                        )
+                    });
                     if let Err(e) = each(first, r) {
                         outcome = Err(e);
                         break;
@@ -213,8 +241,6 @@ impl Searcher {
                     first += 1;
                 }
             }
-            *lock(&handed) = usize::MAX;
-            moved.notify_all();
             drop(rx);
             outcome
         })
@@ -259,6 +285,22 @@ impl Searcher {
             return None;
         }
         super::impact::Engine::new(searcher, &self.fields, ids).ok()
+    }
+}
+
+/// Stops a batch when dropped: no thread waits for a query to be handed back any more.
+struct Stop<'a> {
+    handed: &'a std::sync::Mutex<usize>,
+    moved: &'a std::sync::Condvar,
+    only_on_panic: bool,
+}
+
+impl Drop for Stop<'_> {
+    fn drop(&mut self) {
+        if !self.only_on_panic || std::thread::panicking() {
+            *lock(self.handed) = usize::MAX;
+            self.moved.notify_all();
+        }
     }
 }
 
