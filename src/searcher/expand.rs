@@ -224,6 +224,22 @@ pub fn text_terms(fields: &Fields, query: &dyn Query) -> HashSet<String> {
     terms
 }
 
+/// A passage's words as feedback counts them (the terms of `analyzer`, the feedback analyzer,
+/// each with its count), and how many there are: the same for a single search and a batch.
+pub fn word_counts(
+    analyzer: &mut tantivy::tokenizer::TextAnalyzer,
+    text: &str,
+) -> (rustc_hash::FxHashMap<String, f32>, f32) {
+    let mut counts = rustc_hash::FxHashMap::default();
+    let mut len = 0f32;
+    let mut stream = analyzer.token_stream(text);
+    while stream.advance() {
+        *counts.entry(stream.token().text.clone()).or_insert(0.0) += 1.0;
+        len += 1.0;
+    }
+    (counts, len)
+}
+
 /// Pseudo-relevance feedback: the words that stand out in the best passages of a first search
 /// are added to the query with a small weight, so documents that say the same thing in other
 /// words are found too.
@@ -246,13 +262,7 @@ pub fn with_feedback(
             .get_first(fields.text)
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        let mut counts: HashMap<String, f32> = HashMap::new();
-        let mut len = 0f32;
-        let mut stream = analyzer.token_stream(text);
-        while stream.advance() {
-            *counts.entry(stream.token().text.clone()).or_insert(0.0) += 1.0;
-            len += 1.0;
-        }
+        let (counts, len) = word_counts(&mut analyzer, text);
         // Each passage votes for its words in proportion to its own relevance.
         let vote = r.score / best / len.max(1.0);
         for (t, c) in counts {

@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use rustc_hash::FxHashMap;
 use tantivy::schema::Value;
 use tantivy::{DocId, SegmentOrdinal, TantivyDocument, Term};
 
@@ -137,13 +136,7 @@ impl Engine<'_> {
             .get_first(self.fields.text)
             .and_then(|v| v.as_str())
             .unwrap_or_default();
-        let mut counts: FxHashMap<String, f32> = FxHashMap::default();
-        let mut len = 0f32;
-        let mut stream = analyzer.token_stream(text);
-        while stream.advance() {
-            *counts.entry(stream.token().text.clone()).or_insert(0.0) += 1.0;
-            len += 1.0;
-        }
+        let (counts, len) = expand::word_counts(analyzer, text);
         let mut terms = write(&self.terms);
         let counts = counts
             .into_iter()
