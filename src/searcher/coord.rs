@@ -251,8 +251,13 @@ impl Weight for CoordWeight {
         }
         let mut e = Explanation::new("coordinated sum of the words, plus bonuses", scorer.score());
         for w in &self.words {
-            if let Ok(d) = w.explain(reader, doc) {
-                e.add_detail(d);
+            // Only a word on `doc` is explained: tantivy's explanation seeks its scorer to
+            // `doc` even when it starts past it.
+            let mut s = w.scorer(reader, 1.0)?;
+            if s.doc() <= doc && s.seek(doc) == doc {
+                if let Ok(d) = w.explain(reader, doc) {
+                    e.add_detail(d);
+                }
             }
         }
         let (_, mut bonus) = self.scorers(reader, 1.0)?;
@@ -298,7 +303,12 @@ impl Weight for CoordWeight {
                     if i == lead {
                         continue;
                     }
-                    let d = words[i].seek(doc);
+                    // A word may already stand past `doc` (its first passage comes after the
+                    // lead's): seeking backwards breaks a postings list's contract.
+                    let d = match words[i].doc() {
+                        at if at < doc => words[i].seek(doc),
+                        at => at,
+                    };
                     if d > doc {
                         doc = words[lead].seek(d);
                         continue 'docs;

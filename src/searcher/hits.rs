@@ -4,9 +4,9 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{TantivyDocument, Term};
+use tantivy::{DocAddress, DocSet, Score, TantivyDocument, Term};
 
 use super::collect::{Key, Ranked, TopRanked};
 use crate::error::Result;
@@ -142,6 +142,24 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
         .collect()
 }
 
+/// The score `query` gives the passage at `addr`, `None` where it does not match: what tantivy's
+/// `explain` computes, without its seek to the passage when the query's first passage lies
+/// beyond it (a backwards seek, which breaks a postings list's contract).
+pub fn score_at(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    addr: DocAddress,
+) -> Result<Option<Score>> {
+    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
+    let reader = searcher.segment_reader(addr.segment_ord);
+    let mut scorer = weight.scorer(reader, 1.0)?;
+    let at = match scorer.doc() {
+        d if d < addr.doc_id => scorer.seek(addr.doc_id),
+        d => d,
+    };
+    Ok((at == addr.doc_id).then(|| scorer.score()))
+}
+
 /// Fills in the hits from the stored passages. `scored` is false when the hits were ordered by
 /// a field: their scores are then computed here.
 pub fn full_hits(
@@ -164,7 +182,7 @@ pub fn full_hits(
         let score = if scored {
             r.score
         } else {
-            query.explain(searcher, r.addr).map_or(0.0, |e| e.value())
+            score_at(searcher, query, r.addr)?.unwrap_or(0.0)
         };
         let metadata = match metadata_of.get(&r.doc_id) {
             Some(m) => m.clone(),

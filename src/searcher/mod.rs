@@ -506,13 +506,16 @@ impl Searcher {
                     (Mode::Hybrid, None) => (None, None),
                 };
                 let addr = parts.as_ref().map(|p| p[i].ranked.addr);
-                hit.lexical_score = lexical.or_else(|| {
-                    addr.map(|a| query.explain(&searcher, a).map_or(0.0, |e| e.value()))
-                });
-                hit.semantic_score = semantic.or_else(|| match (&vector_query, addr) {
-                    (Some(vq), Some(a)) => vq.explain(&searcher, a).ok().map(|e| e.value()),
+                hit.lexical_score = match (lexical, addr) {
+                    (Some(l), _) => Some(l),
+                    (None, Some(a)) => Some(hits::score_at(&searcher, &*query, a)?.unwrap_or(0.0)),
+                    (None, None) => None,
+                };
+                hit.semantic_score = match (semantic, &vector_query, addr) {
+                    (Some(s), _, _) => Some(s),
+                    (None, Some(vq), Some(a)) => vq.explain(&searcher, a).ok().map(|e| e.value()),
                     _ => None,
-                });
+                };
             }
         }
         // A suggestion when the words found nothing, or when a keyword query has a word that
