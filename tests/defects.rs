@@ -580,3 +580,41 @@ fn errors_are_one_line_say_things_once_and_name_the_real_folder() {
     );
     assert!(!env.path("fresh").exists(), "no index left behind");
 }
+
+#[test]
+fn excluded_phrases_leave_exactly_the_other_hits() {
+    // `rating!=TV-MA` and `NOT "…"` exclude a phrase whose first passage can come after the
+    // query's first: the excluded clause must never be sought backwards (a debug build stopped
+    // with "index damaged: … target should be greater than or equal to doc").
+    let env = catalogue();
+    for query in ["a", "the", "*", "drama OR court OR storm"] {
+        let (all, _) = env.search(query, &["-n", "100"]);
+        let rating = |h: &common::Hit| {
+            h.metadata
+                .get("rating")
+                .and_then(|r| r.as_str())
+                .map(str::to_string)
+        };
+        let expected: Vec<(String, u64)> = all
+            .iter()
+            .filter(|h| rating(h).as_deref() != Some("TV-MA"))
+            .map(|h| (h.doc_id.clone(), h.passage_id))
+            .collect();
+        assert!(expected.len() < all.len(), "{query}: some hits are TV-MA");
+        let (kept, out) = env.search(query, &["-n", "100", "--filter", "rating!=TV-MA"]);
+        assert_eq!(code(&out), 0, "{query}: {}", stderr(&out));
+        let got: Vec<(String, u64)> = kept
+            .iter()
+            .map(|h| (h.doc_id.clone(), h.passage_id))
+            .collect();
+        assert_eq!(got, expected, "{query} with --filter rating!=TV-MA");
+        let (kept, out) = env.search(&format!("{query} NOT rating:\"TV-MA\""), &["-n", "100"]);
+        assert_eq!(code(&out), 0, "{query}: {}", stderr(&out));
+        assert!(
+            kept.iter().all(|h| rating(h).as_deref() != Some("TV-MA")),
+            "{query} NOT rating:\"TV-MA\": {:?}",
+            ids(&kept)
+        );
+        assert!(!kept.is_empty(), "{query} NOT rating:\"TV-MA\"");
+    }
+}

@@ -99,7 +99,7 @@ impl<'a> Builder<'a> {
         for (occur, e) in clauses {
             if let Some(q) = self.expr(e)? {
                 match occur {
-                    Occur::MustNot => excluded.push((TOccur::MustNot, q)),
+                    Occur::MustNot => excluded.push((TOccur::MustNot, forward_only(q))),
                     _ => {
                         words.push(q);
                         terms = match (terms, self.word_terms(e)) {
@@ -190,6 +190,10 @@ impl<'a> Builder<'a> {
                 let mut built: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
                 for (occur, e) in clauses {
                     if let Some(q) = self.expr(e)? {
+                        let q = match occur {
+                            Occur::MustNot => forward_only(q),
+                            _ => q,
+                        };
                         built.push((tantivy_occur(*occur), q));
                     }
                 }
@@ -465,6 +469,11 @@ enum FieldKind {
     Exact(Field),
     PassageId,
     Meta(String, MetaType),
+}
+
+/// An excluded clause, never sought backwards ([`super::exclude`]).
+fn forward_only(q: Box<dyn Query>) -> Box<dyn Query> {
+    Box::new(super::exclude::ForwardOnly(q))
 }
 
 fn tantivy_occur(o: Occur) -> TOccur {

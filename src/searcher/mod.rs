@@ -4,8 +4,8 @@
 //!
 //! One file per job: [`query`] (the query language, pure), [`build`] (syntax tree to tantivy
 //! query), [`coord`] (coordination: more of a keyword query's words, higher; its pruning skips
-//! passages that cannot make the top) with [`phrase`] (its bonus phrases), [`filter`]
-//! (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
+//! passages that cannot make the top) with [`phrase`] (its bonus phrases), [`exclude`]
+//! (excluded clauses, never sought backwards), [`filter`] (`--filter` and `--sort`), [`expand`] (keyword queries, questions, proximity, feedback),
 //! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
 //! text, title and metadata, the line), [`suggest`] ("did you mean"), [`batch`] (queries
 //! files, threads, results handed back in order as they come), [`impact`] (a batch's fast path: postings read once for all its queries)
@@ -15,6 +15,7 @@ pub mod batch;
 pub mod build;
 pub mod collect;
 pub mod coord;
+mod exclude;
 pub mod expand;
 pub mod filter;
 pub mod hits;
@@ -542,7 +543,14 @@ impl Searcher {
         let mut clauses = vec![(Occur::Must, query)];
         for f in filters {
             let (q, negate) = filter::filter_query(f, &self.fields, &self.manifest, &mut builder)?;
-            clauses.push((if negate { Occur::MustNot } else { Occur::Must }, q));
+            clauses.push(if negate {
+                (
+                    Occur::MustNot,
+                    Box::new(exclude::ForwardOnly(q)) as Box<dyn Query>,
+                )
+            } else {
+                (Occur::Must, q)
+            });
         }
         Ok(Box::new(BooleanQuery::new(clauses)))
     }
