@@ -128,10 +128,12 @@ pub enum Error {
     },
 
     /// The paths hold no document at all.
-    #[error("no document to index in {paths} (no readable file of a supported type); the index is unchanged")]
+    #[error("no document to index in {paths} ({found}); the index is unchanged")]
     NoDocuments {
         /// The paths read, comma-separated.
         paths: String,
+        /// What was found instead: nothing readable, or only files of types reel does not read.
+        found: String,
     },
 
     /// Another process holds the index writer lock.

@@ -155,6 +155,21 @@ fn unsupported_files_are_counted_and_named_with_verbose() {
 }
 
 #[test]
+fn a_folder_of_unsupported_files_says_what_it_holds_and_what_reel_reads() {
+    let env = Env::empty();
+    env.write("corpus/reviews.zip", "PK");
+    env.write("corpus/notes.pdf", "%PDF");
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("only files of types reel does not read: .pdf (1), .zip (1); it reads .txt"),
+        "{err}"
+    );
+    assert!(err.contains("the index is unchanged"), "{err}");
+}
+
+#[test]
 fn a_csv_without_header_or_text_column_is_reported() {
     let env = Env::empty();
     env.write(

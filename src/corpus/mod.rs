@@ -82,6 +82,10 @@ pub enum Compression {
     Zstd,
 }
 
+/// The file types [`Format::of`] reads, for messages.
+pub const SUPPORTED: &str =
+    ".txt, .md, .csv, .tsv, .jsonl and .json (also .text, .markdown, .tab, .ndjson), plain or .gz or .zst";
+
 impl Format {
     /// The format and compression of a path, from its extensions (`reviews.jsonl.zst`); `None`
     /// for files reel does not read.

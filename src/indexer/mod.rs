@@ -352,6 +352,7 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
         if stats.total_documents == 0 && opts.forget.is_empty() {
             return Err(Error::NoDocuments {
                 paths: changes::shown(&followed),
+                found: nothing_found(&stats.unsupported),
             });
         }
         return Ok(Outcome::Unchanged(stats));
@@ -360,9 +361,27 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
     if stats.total_documents == 0 && opts.forget.is_empty() {
         return Err(Error::NoDocuments {
             paths: changes::shown(&list.followed),
+            found: nothing_found(&stats.unsupported),
         });
     }
     Ok(Outcome::Commit(list, stats))
+}
+
+/// Why a run found no document: no readable file of a type reel reads, naming the types of the
+/// files it skipped (`.zip (1)`) and the ones it reads.
+fn nothing_found(unsupported: &[(String, usize)]) -> String {
+    if unsupported.is_empty() {
+        return "no readable file of a supported type".into();
+    }
+    let kinds: Vec<String> = unsupported
+        .iter()
+        .map(|(ext, n)| format!("{ext} ({n})"))
+        .collect();
+    format!(
+        "only files of types reel does not read: {}; it reads {}",
+        kinds.join(", "),
+        corpus::SUPPORTED
+    )
 }
 
 /// The file list of the last commit (empty when the run starts from nothing, or re-indexes every
