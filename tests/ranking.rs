@@ -579,3 +579,26 @@ fn a_long_batch_streams_in_file_order_and_stops_at_an_error() {
     let outcome = rx.recv_timeout(std::time::Duration::from_secs(120));
     assert_eq!(outcome, Ok((true, true)), "a panic must end the batch");
 }
+
+#[test]
+fn a_suggestion_is_the_indexed_word_nearest_to_the_typed_one() {
+    // The first passage holding the stem shows only `addicted`; a later one has `addiction`.
+    let env = Env::empty();
+    env.write(
+        "corpus/a.txt",
+        "First\n\nShe was addicted to the stage for years.\n",
+    );
+    env.write(
+        "corpus/b.txt",
+        "Second\n\nA film about addiction and recovery.\n",
+    );
+    let out = env.run(&["index", "--threads", "1"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let out = env.run(&["search", "adiction"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("reel: did you mean: addiction\n"),
+        "{}",
+        stderr(&out)
+    );
+}

@@ -221,8 +221,13 @@ pub fn edit_distance(a: &[char], b: &[char], limit: usize) -> Option<usize> {
     Some(prev[n]).filter(|&d| d <= limit)
 }
 
-/// The word of a passage holding `term` (its text, title or metadata) that analyzes to `term`
-/// and is nearest to what was typed, lower-cased.
+/// Passages read for [`surface_form`]: the first passage holding a stem may show only one of
+/// its words (`addicted` where `addiction` was meant).
+const SURFACE_PASSAGES: usize = 16;
+
+/// The word of the passages holding `term` (their text, title or metadata) that analyzes to
+/// `term` and is nearest to what was typed, lower-cased; the first passages of the index are
+/// looked at, at most [`SURFACE_PASSAGES`] per field.
 fn surface_form(
     searcher: &tantivy::Searcher,
     fields: &Fields,
@@ -231,48 +236,47 @@ fn surface_form(
 ) -> Result<Option<String>> {
     let mut analyzer = crate::analyzer::analyzer();
     let typed: Vec<char> = typed.chars().collect();
+    let mut best: Option<(usize, String)> = None;
     for field in [fields.text, fields.title, fields.meta_text] {
         let q = tantivy::query::TermQuery::new(
             Term::from_field_text(field, term),
             IndexRecordOption::Basic,
         );
-        let found = searcher.search(&q, &tantivy::collector::DocSetCollector)?;
-        let Some(addr) = found.into_iter().min() else {
-            continue;
-        };
-        // The metadata text is not stored: read a document's metadata from its first passage.
-        let doc: TantivyDocument = searcher.doc(addr)?;
-        let mut texts: Vec<String> = Vec::new();
-        for f in [fields.text, fields.title, fields.meta_json] {
-            texts.extend(
-                doc.get_all(f)
-                    .filter_map(|v| v.as_str().map(str::to_string)),
-            );
-        }
-        let mut best: Option<(usize, String)> = None;
-        for text in &texts {
-            let mut stream = analyzer.token_stream(text);
-            while stream.advance() {
-                let t = stream.token();
-                if t.text != term {
-                    continue;
-                }
-                let Some(word) = text.get(t.offset_from..t.offset_to) else {
-                    continue;
-                };
-                let word = word.to_lowercase();
-                let chars: Vec<char> = word.chars().collect();
-                let d = edit_distance(&typed, &chars, usize::MAX / 2).unwrap_or(usize::MAX);
-                if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
-                    best = Some((d, word));
+        let mut found: Vec<_> = searcher
+            .search(&q, &tantivy::collector::DocSetCollector)?
+            .into_iter()
+            .collect();
+        found.sort_unstable();
+        for addr in found.into_iter().take(SURFACE_PASSAGES) {
+            // The metadata text is not stored: a passage's metadata is its stored JSON.
+            let doc: TantivyDocument = searcher.doc(addr)?;
+            for f in [fields.text, fields.title, fields.meta_json] {
+                for text in doc.get_all(f).filter_map(|v| v.as_str()) {
+                    let mut stream = analyzer.token_stream(text);
+                    while stream.advance() {
+                        let t = stream.token();
+                        if t.text != term {
+                            continue;
+                        }
+                        let Some(word) = text.get(t.offset_from..t.offset_to) else {
+                            continue;
+                        };
+                        let word = word.to_lowercase();
+                        let chars: Vec<char> = word.chars().collect();
+                        let d = edit_distance(&typed, &chars, usize::MAX / 2).unwrap_or(usize::MAX);
+                        // Ties go to the word met first, in index order.
+                        if best.as_ref().is_none_or(|(bd, _)| d < *bd) {
+                            best = Some((d, word));
+                        }
+                    }
                 }
             }
         }
-        if let Some((_, word)) = best {
-            return Ok(Some(word));
+        if best.is_some() {
+            break;
         }
     }
-    Ok(None)
+    Ok(best.map(|(_, word)| word))
 }
 
 #[cfg(test)]
