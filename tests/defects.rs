@@ -155,6 +155,20 @@ fn unsupported_files_are_counted_and_named_with_verbose() {
 }
 
 #[test]
+fn a_first_build_without_corpus_says_to_give_a_path() {
+    // No index and no `corpus/`: nothing is followed yet, so no "documents stay" warning.
+    let env = Env::empty();
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "reel: corpus: no such file or directory (give a file or folder to index)\n"
+    );
+    let out = env.run(&["stats"]);
+    assert_eq!(code(&out), 2, "no index was left behind");
+}
+
+#[test]
 fn a_folder_of_unsupported_files_says_what_it_holds_and_what_reel_reads() {
     let env = Env::empty();
     env.write("corpus/reviews.zip", "PK");

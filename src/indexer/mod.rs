@@ -322,6 +322,9 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
     for root in &followed {
         if std::fs::symlink_metadata(root).is_ok() {
             present.push(root.clone());
+        } else if previous_followed.is_none() {
+            // A first build (of `corpus/` by default) has no documents to keep.
+            return Err(Error::MissingInput { path: root.clone() });
         } else {
             warn(&Error::File {
                 path: root.clone(),
