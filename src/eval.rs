@@ -44,6 +44,8 @@ pub fn read_qrels(path: &Path) -> Result<Qrels> {
         path: path.to_path_buf(),
         source,
     })?;
+    // A byte-order mark (files saved by Windows tools) is not part of the first id.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut qrels = Qrels::new();
     for (i, line) in text.lines().enumerate() {
         let parts: Vec<&str> = line.split_whitespace().collect();

@@ -297,3 +297,30 @@ fn eval_equals_the_shared_evaluator_on_scifact() {
         beir.join("qrels/test.tsv").to_str().unwrap(),
     );
 }
+
+#[test]
+fn a_byte_order_mark_is_not_part_of_the_first_query_id() {
+    // Files saved by Windows tools start with a BOM: q1 must still be q1 in the run and in
+    // the judgments, or its figures silently drop to zero.
+    let env = judged();
+    env.write(
+        "bom-queries.tsv",
+        "\u{feff}q1\tHow do bees survive the winter?\r\nq2\tsteel cables of suspension bridges\r\nq3\tzzyzx\r\n",
+    );
+    env.write(
+        "bom.qrels",
+        "\u{feff}q1 0 d1 2\nq1 0 d4 1\nq2 0 d2 1\nq2 0 d5 1\nq3 0 d6 1\n",
+    );
+    let out = env.run(&["search", "--queries", "bom-queries.tsv", "--format", "trec"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let first = stdout(&out).lines().next().unwrap_or_default().to_string();
+    assert!(first.starts_with("q1 Q0 "), "{first:?}");
+    let figures = |queries: &str, qrels: &str| -> BTreeMap<String, f64> {
+        let out = env.run(&["eval", "--queries", queries, "--qrels", qrels, "--json"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        serde_json::from_str(&stdout(&out)).unwrap()
+    };
+    let plain = figures("queries.tsv", "qrels.trec");
+    assert_eq!(figures("bom-queries.tsv", "bom.qrels"), plain);
+    assert!(plain["ndcg@10"] > 0.6, "{plain:?}");
+}

@@ -24,6 +24,8 @@ pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
         path: path.to_path_buf(),
         source,
     })?;
+    // A byte-order mark (files saved by Windows tools) is not part of the first id.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut first_line: std::collections::HashMap<String, usize> = Default::default();
