@@ -291,6 +291,33 @@ pub fn tantivy_text(e: &tantivy::TantivyError) -> String {
 }
 
 impl Error {
+    /// Reads a small text file given by the user (queries, judgments) whole: UTF-8, without a
+    /// leading byte-order mark (files saved by Windows tools have one, and it is not part of
+    /// the first line's id). Bytes that are not UTF-8 are an error naming their line.
+    pub fn read_utf8(path: &std::path::Path) -> Result<String> {
+        let bytes = std::fs::read(path).map_err(|source| Error::Read {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            let valid = e.utf8_error().valid_up_to();
+            let line = e.as_bytes()[..valid]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count() as u64
+                + 1;
+            Error::Record {
+                path: path.to_path_buf(),
+                line,
+                message: "invalid UTF-8 (save the file as UTF-8)".into(),
+            }
+        })?;
+        Ok(match text.strip_prefix('\u{feff}') {
+            Some(rest) => rest.to_string(),
+            None => text,
+        })
+    }
+
     /// A tantivy error met on the index in `dir`: access problems by their cause, anything else
     /// as damage (with `reel verify` and `--rebuild` as the remedy).
     pub fn from_tantivy(dir: &std::path::Path, e: tantivy::TantivyError, writing: bool) -> Error {

@@ -40,12 +40,7 @@ pub struct Metrics {
 /// Reads TREC qrels (`qid 0 doc_id grade`) or BEIR qrels (a `query-id corpus-id score` header,
 /// then rows of three columns), whitespace or tab separated.
 pub fn read_qrels(path: &Path) -> Result<Qrels> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    // A byte-order mark (files saved by Windows tools) is not part of the first id.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = Error::read_utf8(path)?;
     let mut qrels = Qrels::new();
     for (i, line) in text.lines().enumerate() {
         let parts: Vec<&str> = line.split_whitespace().collect();

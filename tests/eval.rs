@@ -197,6 +197,14 @@ fn bad_queries_and_qrels_files_name_the_line() {
     let out = env.run(&["search", "--queries", "bad.tsv"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("bad.tsv:2"), "{}", stderr(&out));
+    std::fs::write(env.path("latin1.tsv"), b"q1\tbees\nq2\tcaf\xe9 au lait\n").unwrap();
+    let out = env.run(&["search", "--queries", "latin1.tsv"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("latin1.tsv:2: invalid UTF-8"),
+        "{}",
+        stderr(&out)
+    );
     env.write("bad.qrels", "q1 0 d1 2\nq1 d1\n");
     let out = env.run(&["eval", "--queries", "queries.tsv", "--qrels", "bad.qrels"]);
     assert_eq!(code(&out), 2);

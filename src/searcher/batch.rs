@@ -20,12 +20,7 @@ pub struct BatchQuery {
 /// the queries) and its later line is left out: a run listing one id twice is refused by
 /// trec_eval.
 pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    // A byte-order mark (files saved by Windows tools) is not part of the first id.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = Error::read_utf8(path)?;
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut first_line: std::collections::HashMap<String, usize> = Default::default();
