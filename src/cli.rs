@@ -260,7 +260,7 @@ pub struct SearchArgs {
     pub json: bool,
 
     /// Keep at most K passages of any one document.
-    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub per_doc: Option<u64>,
 
     /// Keep only hits whose metadata meets a condition: FIELD=VALUE, FIELD!=VALUE, or
