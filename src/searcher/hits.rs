@@ -4,7 +4,7 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery, Weight};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{DocAddress, DocSet, Score, TantivyDocument, Term};
 
@@ -142,15 +142,20 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
         .collect()
 }
 
-/// The score `query` gives the passage at `addr`, `None` where it does not match: what tantivy's
-/// `explain` computes, without its seek to the passage when the query's first passage lies
-/// beyond it (a backwards seek, which breaks a postings list's contract).
+/// The weight [`score_at`] scores with: made once per query, for all its hits.
+pub fn scoring_weight(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<Box<dyn Weight>> {
+    Ok(query.weight(EnableScoring::enabled_from_searcher(searcher))?)
+}
+
+/// The score a query's `weight` ([`scoring_weight`]) gives the passage at `addr`, `None` where
+/// it does not match: what tantivy's `explain` computes, without its seek to the passage when
+/// the query's first passage lies beyond it (a backwards seek, which breaks a postings list's
+/// contract).
 pub fn score_at(
     searcher: &tantivy::Searcher,
-    query: &dyn Query,
+    weight: &dyn Weight,
     addr: DocAddress,
 ) -> Result<Option<Score>> {
-    let weight = query.weight(EnableScoring::enabled_from_searcher(searcher))?;
     let reader = searcher.segment_reader(addr.segment_ord);
     let mut scorer = weight.scorer(reader, 1.0)?;
     let at = match scorer.doc() {
@@ -173,16 +178,19 @@ pub fn full_hits(
     let mut analyzer = crate::analyzer::analyzer();
     let mut metadata_of: HashMap<String, Metadata> = HashMap::new();
     let mut hits = Vec::with_capacity(top.len());
+    let weight = match scored {
+        true => None,
+        false => Some(scoring_weight(searcher, query)?),
+    };
     for mut r in top {
         let doc: TantivyDocument = searcher.doc(r.addr)?;
         // The stored passage has the id: no dictionary to read.
         if r.doc_id.is_empty() {
             r.doc_id = str_of(&doc, fields.doc_id);
         }
-        let score = if scored {
-            r.score
-        } else {
-            score_at(searcher, query, r.addr)?.unwrap_or(0.0)
+        let score = match &weight {
+            None => r.score,
+            Some(w) => score_at(searcher, &**w, r.addr)?.unwrap_or(0.0),
         };
         let metadata = match metadata_of.get(&r.doc_id) {
             Some(m) => m.clone(),

@@ -499,6 +499,8 @@ impl Searcher {
         // Each part's score: the ranking's own, or computed for the hit when it came from the
         // other ranking only.
         if !opts.ids_only {
+            // Made on first need, once for every hit that needs it.
+            let mut lexical_weight = None;
             for (i, hit) in hits.iter_mut().enumerate() {
                 let (lexical, semantic) = match (mode, &parts) {
                     (Mode::Lexical, _) => (Some(hit.score), None),
@@ -509,7 +511,13 @@ impl Searcher {
                 let addr = parts.as_ref().map(|p| p[i].ranked.addr);
                 hit.lexical_score = match (lexical, addr) {
                     (Some(l), _) => Some(l),
-                    (None, Some(a)) => Some(hits::score_at(&searcher, &*query, a)?.unwrap_or(0.0)),
+                    (None, Some(a)) => {
+                        if lexical_weight.is_none() {
+                            lexical_weight = Some(hits::scoring_weight(&searcher, &*query)?);
+                        }
+                        let w = lexical_weight.as_deref().expect("made just above");
+                        Some(hits::score_at(&searcher, w, a)?.unwrap_or(0.0))
+                    }
                     (None, None) => None,
                 };
                 hit.semantic_score = match (semantic, &vector_query, addr) {
