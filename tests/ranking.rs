@@ -44,6 +44,14 @@ fn drug_court_puts_the_passage_with_both_words_first() {
     // Order does not matter to the words, only to the proximity bonus.
     let (hits, _) = env.search("court drug", &["-n", "1"]);
     assert_eq!(hits[0].doc_id, "heroine-review");
+    // Nor do parentheses around optional words, or one left open: the same ranking, scores
+    // included.
+    let plain = env.search("drug court", &["-n", "10"]).0;
+    for q in ["(drug court)", "drug (court)", "(drug court"] {
+        let (hits, out) = env.search(q, &["-n", "10"]);
+        assert_eq!(code(&out), 0, "{q}: {}", stderr(&out));
+        assert_eq!(hits, plain, "{q}");
+    }
 }
 
 #[test]

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use tempfile::TempDir;
 
 /// One line of `reel search --json`. Unknown fields are refused, so the contract is exact.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Hit {
     pub rank: usize,
@@ -32,7 +32,7 @@ pub struct Hit {
 }
 
 /// One entry of `metadata_matches`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct MetaMatch {
     pub field: String,

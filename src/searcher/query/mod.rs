@@ -138,7 +138,7 @@ pub fn parse(input: &str, is_field: &dyn Fn(&str) -> bool) -> Parsed {
         depth: 0,
     };
     let items = p.sequence(None);
-    let expr = combine(items);
+    let expr = flatten(combine(items));
     Parsed {
         expr,
         problems: p.problems,
@@ -639,6 +639,32 @@ fn combine(items: Vec<Item>) -> Expr {
         }
     }
     Expr::Bool(top)
+}
+
+/// Opens groups that change nothing: in clauses that are all optional, an optional group of
+/// optional clauses is its clauses (the scores add the same way), so `(drug court)` and
+/// `drug (court)` are the query `drug court`, ranked as keywords are.
+fn flatten(expr: Expr) -> Expr {
+    let all_should = |c: &[(Occur, Expr)]| c.iter().all(|(o, _)| *o == Occur::Should);
+    match expr {
+        Expr::Bool(clauses) => {
+            let clauses: Vec<(Occur, Expr)> =
+                clauses.into_iter().map(|(o, e)| (o, flatten(e))).collect();
+            if !all_should(&clauses) {
+                return Expr::Bool(clauses);
+            }
+            let mut out = Vec::with_capacity(clauses.len());
+            for (o, e) in clauses {
+                match e {
+                    Expr::Bool(inner) if all_should(&inner) => out.extend(inner),
+                    e => out.push((o, e)),
+                }
+            }
+            Expr::Bool(out)
+        }
+        Expr::Boost(e, b) => Expr::Boost(Box::new(flatten(*e)), b),
+        e => e,
+    }
 }
 
 /// Drops a possessive `'s` (or a bare trailing apostrophe) from a word: `Huntington's` searches

@@ -77,6 +77,24 @@ fn apostrophes_and_parentheses_inside_words() {
     assert_eq!(strip_possessive("'s"), "'s");
 }
 
+#[test]
+fn optional_groups_of_optional_words_are_opened() {
+    let words = should(vec![term("drug"), term("court")]);
+    assert_eq!(p("(drug court)").expr, words);
+    assert_eq!(p("drug (court)").expr, words);
+    assert_eq!(p("((drug) court)").expr, words);
+    let q = p("drug (court");
+    assert_eq!(q.expr, words);
+    assert_eq!(q.problems, ["position 5: unclosed `(`, closed at the end"]);
+    // A group that requires or excludes something keeps its meaning.
+    let q = p("drug (court -judge)");
+    assert!(matches!(&q.expr, Expr::Bool(c) if c.len() == 2 && matches!(c[1].1, Expr::Bool(_))));
+    let q = p("+(drug court) heroin");
+    assert!(matches!(&q.expr, Expr::Bool(c) if c[0].0 == Occur::Must));
+    let q = p("(drug court)^2 heroin");
+    assert!(matches!(&q.expr, Expr::Bool(c) if matches!(c[0].1, Expr::Boost(..))));
+}
+
 impl Expr {
     /// `combine` returns a single OR-group's AND-clauses unwrapped.
     fn pipe_single(self) -> Expr {
