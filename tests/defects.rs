@@ -597,6 +597,13 @@ fn errors_are_one_line_say_things_once_and_name_the_real_folder() {
         "{err}"
     );
     assert!(!err.contains("RangeQuery"), "{err}");
+    // Such an error says where the clause is, as a parse repair does (characters from 0).
+    let out = env.run(&["search", "“drug” court year:2017 YEAR:abc"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim(),
+        "reel: query: position 23: `year` holds numbers; `abc` is not a number"
+    );
 
     // Paths with no document at all: a warning and exit 2, nothing created.
     std::fs::create_dir_all(env.path("empty")).unwrap();

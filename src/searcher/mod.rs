@@ -281,7 +281,6 @@ impl Searcher {
     /// gets the proximity bonus; so does a longer query of plain words typed on the command
     /// line, without the coordination. Says whether the query was a keyword query.
     fn build(&self, opts: &SearchOptions, warnings: &mut Vec<String>) -> Result<Prepared> {
-        let mut builder = Builder::new(&self.fields, &self.manifest);
         let literal;
         let parsed;
         let expr = if opts.literal {
@@ -306,8 +305,18 @@ impl Searcher {
             };
             parsed = query::parse(input, &|name| build::is_query_field(&self.manifest, name));
             warnings.extend(parsed.problems.iter().map(|p| format!("query: {p}")));
-            &parsed.expr
+            // A field's clause that cannot be built is shown where it is in the query.
+            return self.build_expr(opts, &parsed.expr).map_err(|e| match e {
+                Error::Query(m) => Error::Query(query::locate(input, m)),
+                other => other,
+            });
         };
+        self.build_expr(opts, expr)
+    }
+
+    /// [`Self::build`] once the query is read.
+    fn build_expr(&self, opts: &SearchOptions, expr: &query::Expr) -> Result<Prepared> {
+        let mut builder = Builder::new(&self.fields, &self.manifest);
         // The words checked for typos, when the query was typed (not a question of a batch).
         let typed_words = if opts.literal {
             Vec::new()

@@ -641,6 +641,46 @@ fn combine(items: Vec<Item>) -> Expr {
     Expr::Bool(top)
 }
 
+/// An error about a field's clause, given the position of that clause in the query as parse
+/// repairs give theirs: `position 5: `year` holds numbers; `abc` is not a number`. The message
+/// names the field first and the value second, each in backticks; one that names no field
+/// written as `field:` in the query is returned as it is.
+pub fn locate(input: &str, message: String) -> String {
+    let mut quoted = message.split('`').skip(1).step_by(2);
+    let Some(field) = quoted.next().filter(|f| !f.is_empty()) else {
+        return message;
+    };
+    let value = quoted.next().unwrap_or("");
+    let chars: Vec<char> = input.chars().collect();
+    let name: Vec<char> = field.chars().collect();
+    let same = |a: char, b: char| a == b || a.to_lowercase().eq(b.to_lowercase());
+    let starts: Vec<usize> = (0..chars.len())
+        .filter(|&i| {
+            let before_ok =
+                i == 0 || matches!(chars[i - 1], '(' | '+' | '-') || chars[i - 1].is_whitespace();
+            before_ok
+                && chars.len() > i + name.len()
+                && chars[i + name.len()] == ':'
+                && name.iter().zip(&chars[i..]).all(|(&n, &c)| same(n, c))
+        })
+        .collect();
+    // The clause whose value follows its field, else the field's first clause.
+    let holds_value = |&&i: &&usize| {
+        let rest = &chars[i + name.len() + 1..];
+        let end = match rest.first() {
+            Some('[' | '{') => rest.iter().position(|&c| matches!(c, ']' | '}')),
+            Some(&q) if is_quote(q) => rest[1..].iter().position(|&c| is_quote(c)).map(|e| e + 1),
+            _ => rest.iter().position(|&c| c.is_whitespace() || c == ')'),
+        }
+        .unwrap_or(rest.len());
+        rest[..end].iter().collect::<String>().contains(value)
+    };
+    match starts.iter().find(holds_value).or(starts.first()) {
+        Some(pos) => format!("position {pos}: {message}"),
+        None => message,
+    }
+}
+
 /// Opens groups that change nothing: in clauses that are all optional, an optional group of
 /// optional clauses is its clauses (the scores add the same way), so `(drug court)` and
 /// `drug (court)` are the query `drug court`, ranked as keywords are.

@@ -95,6 +95,25 @@ fn optional_groups_of_optional_words_are_opened() {
     assert!(matches!(&q.expr, Expr::Bool(c) if matches!(c[0].1, Expr::Boost(..))));
 }
 
+#[test]
+fn errors_about_a_field_give_its_position() {
+    let m = || "`year` holds numbers; `abc` is not a number".to_string();
+    assert_eq!(locate("drug year:abc", m()), format!("position 5: {}", m()));
+    assert_eq!(
+        locate("Year:2000 OR (YEAR:abc)", m()),
+        format!("position 14: {}", m())
+    );
+    assert_eq!(
+        locate("“é” +year:[abc TO 3]", m()),
+        format!("position 5: {}", m())
+    );
+    // A field named only inside a word, or not at all: the message as it was.
+    assert_eq!(locate("midyear:abc", m()), m());
+    assert_eq!(locate("drug court", m()), m());
+    assert_eq!(locate("year", m()), m());
+    assert_eq!(locate("x", "no field here".into()), "no field here");
+}
+
 impl Expr {
     /// `combine` returns a single OR-group's AND-clauses unwrapped.
     fn pipe_single(self) -> Expr {
