@@ -129,6 +129,32 @@ fn indexing_a_file_adds_it_to_what_the_index_follows() {
         stderr(&out)
     );
     assert_eq!(env.search("wolves", &[]).0.len(), 1);
+    // Forgetting the last path empties the index and says so; a search says why it finds
+    // nothing; an update then needs a path, and a path fills it again.
+    let out = env.run(&["index", "--forget", "corpus"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("following nothing"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["search", "wolves"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("index holds no passages"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("follows no file or folder"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["index", "away"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(env.search("wolves", &[]).0.len(), 1);
 }
 
 #[test]

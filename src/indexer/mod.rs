@@ -309,7 +309,9 @@ fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -
             message,
         });
     }
-    if followed.is_empty() {
+    // Forgetting the last followed path empties the index; otherwise a run needs a path.
+    let emptied = followed.is_empty() && !opts.forget.is_empty() && previous_followed.is_some();
+    if followed.is_empty() && !emptied {
         return Err(Error::NothingFollowed { path: dir.clone() });
     }
 

@@ -79,7 +79,14 @@ pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) 
         .iter()
         .map(|p| sanitize(&p.display().to_string()))
         .collect();
-    writeln!(out, "reel: following {}", followed.join(", "))?;
+    if followed.is_empty() {
+        writeln!(
+            out,
+            "reel: following nothing (`reel index PATH` adds a file or folder)"
+        )?;
+    } else {
+        writeln!(out, "reel: following {}", followed.join(", "))?;
+    }
     if !stats.unsupported.is_empty() {
         let total: usize = stats.unsupported.iter().map(|(_, n)| n).sum();
         let kinds: Vec<String> = stats

@@ -369,6 +369,17 @@ impl Searcher {
             fuzzy,
             all_words,
         } = self.build(opts, &mut warnings)?;
+        if self.reader.searcher().num_docs() == 0 {
+            return Ok(SearchResults {
+                warnings,
+                nothing: Some(format!(
+                    "{} holds no passages (a first `reel index` still running, or every path \
+                     forgotten)",
+                    self.dir.display()
+                )),
+                ..SearchResults::default()
+            });
+        }
         let query = match built {
             Built::Query(q) => q,
             Built::Nothing(why) => {
