@@ -47,6 +47,28 @@ fn dates_far_from_1970_sort_and_filter_in_order() {
     let (hits, _) = env.search("*", &["--filter", "signed=2021-09-25"]);
     assert_eq!(ids(&hits), ["c1"], "a datetime on that day");
     assert_eq!(hits[0].metadata["valid_to"], json!("9999-12-31"));
+    // A year or a month is all of its days, in filters and ranges alike.
+    for (filter, want) in [
+        ("signed=2021", vec!["c1", "c2"]),
+        ("signed=2021-09", vec!["c1", "c2"]),
+        ("signed<2021", vec!["c3"]),
+        ("signed>1600", vec!["c1", "c2"]),
+        ("signed<=1600-01", vec!["c3"]),
+        ("valid_to>=9999", vec!["c1"]),
+        ("valid_to!=2020", vec!["c1", "c3"]),
+    ] {
+        let (hits, out) = env.search("*", &["--filter", filter, "--sort", "valid_to"]);
+        assert_eq!(ids(&hits), want, "{filter}: {}", stderr(&out));
+    }
+    let (hits, _) = env.search("valid_to:[2020 TO 2020-06]", &[]);
+    assert_eq!(ids(&hits), ["c2"]);
+    let out = env.run(&["search", "*", "--filter", "signed=2021-13"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("`2021-13` is not a date"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

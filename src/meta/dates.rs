@@ -91,6 +91,26 @@ pub fn parse(s: &str) -> Option<Date> {
     parse_iso(s).or_else(|| parse_words(s))
 }
 
+/// A year (`2021`) or a month (`2021-09`) as a span of time: its first day and the first day
+/// after it (`None` past the last date a date can hold).
+pub fn period(s: &str) -> Option<(Date, Option<Date>)> {
+    let s = s.trim();
+    let (year, month) = match s.split_once('-') {
+        None => (digits(s, 4)?, None),
+        Some((y, m)) => (digits(y, 4)?, Some(digits(m, 2)?)),
+    };
+    let (start, next) = match month {
+        None => (format!("{year:04}-01-01"), format!("{:04}-01-01", year + 1)),
+        Some(m @ 1..=11) => (
+            format!("{year:04}-{m:02}-01"),
+            format!("{year:04}-{:02}-01", m + 1),
+        ),
+        Some(12) => (format!("{year:04}-12-01"), format!("{:04}-01-01", year + 1)),
+        Some(_) => return None,
+    };
+    Some((parse(&start)?, parse(&next)))
+}
+
 /// `n` ASCII digits exactly (no sign, no space).
 fn digits(s: &str, n: usize) -> Option<u32> {
     (s.len() == n && s.bytes().all(|b| b.is_ascii_digit()))
@@ -203,6 +223,35 @@ mod tests {
 
     fn iso(s: &str) -> Option<String> {
         parse(s).map(Date::to_iso)
+    }
+
+    #[test]
+    fn years_and_months_are_periods() {
+        let span = |s: &str| period(s).map(|(a, b)| (a.to_iso(), b.map(Date::to_iso)));
+        let day = |s: &str| Some(s.to_string());
+        assert_eq!(span("2021"), Some((s("2021-01-01"), day("2022-01-01"))));
+        assert_eq!(
+            span(" 2021-09 "),
+            Some((s("2021-09-01"), day("2021-10-01")))
+        );
+        assert_eq!(span("2021-12"), Some((s("2021-12-01"), day("2022-01-01"))));
+        assert_eq!(span("9999"), Some((s("9999-01-01"), None)));
+        for bad in [
+            "2021-13",
+            "2021-00",
+            "2021-9",
+            "21",
+            "20210",
+            "２０２１",
+            "2021-09-25",
+            "",
+        ] {
+            assert_eq!(span(bad), None, "{bad}");
+        }
+    }
+
+    fn s(x: &str) -> String {
+        x.to_string()
     }
 
     #[test]

@@ -493,9 +493,15 @@ pub fn point_bounds(
 ) -> Result<(OpsBound<f64>, OpsBound<f64>)> {
     let value = value.trim();
     if ty == MetaType::Date {
+        // A year or a month stands for all of its days.
+        if let Some((start, next)) = dates::period(value) {
+            let end = next.map_or(OpsBound::Unbounded, |n| OpsBound::Excluded(n.secs as f64));
+            return Ok((OpsBound::Included(start.secs as f64), end));
+        }
         let date = dates::parse(value).ok_or_else(|| {
             Error::Query(format!(
-                "`{key}` holds dates; `{value}` is not a date (use YYYY-MM-DD)"
+                "`{key}` holds dates; `{value}` is not a date (use YYYY-MM-DD, or YYYY-MM or \
+                 YYYY for a whole month or year)"
             ))
         })?;
         let start = date.secs as f64;
