@@ -322,6 +322,18 @@ pub struct Semantic {
 }
 
 impl Manifest {
+    /// The metadata field a typed name means, with its type: the field of that name, or of the
+    /// name written as keys are stored ([`crate::meta::vocabulary::metadata_key`]), so a nested
+    /// key typed `meta.year` or a column typed `Release-Year` finds `meta_year` and
+    /// `release_year`.
+    pub fn meta_field(&self, name: &str) -> Option<(String, MetaType)> {
+        if let Some(&ty) = self.metadata_fields.get(name) {
+            return Some((name.to_string(), ty));
+        }
+        let key = crate::meta::vocabulary::metadata_key(name);
+        self.metadata_fields.get(&key).map(|&ty| (key, ty))
+    }
+
     /// A warning when the index was built with other word stems than this reel makes.
     pub fn analyzer_warning(&self) -> Option<String> {
         let built = self.analyzer.as_deref()?;

@@ -307,6 +307,38 @@ fn roles_are_chosen_per_record_and_flags_match_as_names_are_normalized() {
 }
 
 #[test]
+fn fields_are_found_as_they_are_written_in_the_file() {
+    let (env, _) = indexed(&[
+        (
+            "nested.json",
+            "[{\"id\": \"a1\", \"title\": \"Man on Wire\", \"text\": \"a walk\",\
+              \"meta\": {\"year\": 2008, \"awards\": [\"Oscar\"]}},\
+             {\"id\": \"a2\", \"title\": \"Sugar Man\", \"text\": \"a search\",\
+              \"meta\": {\"year\": 2012}}]",
+        ),
+        ("films.csv", "id,title,Box Office\nf1,Honeyland,1.2\n"),
+    ]);
+    // A nested key as JSON writes it, a column as its header does: in filters, sorts and
+    // queries alike.
+    let (hits, _) = env.search("*", &["--filter", "meta.year>=2010"]);
+    assert_eq!(ids(&hits), ["a2"]);
+    let (hits, _) = env.search("*", &["--sort", "Meta.Year:asc", "--filter", "meta.year>0"]);
+    assert_eq!(ids(&hits), ["a1", "a2"]);
+    let (hits, _) = env.search("meta.awards:oscar", &[]);
+    assert_eq!(ids(&hits), ["a1"]);
+    let (hits, _) = env.search("meta.year:[2000 TO 2009]", &[]);
+    assert_eq!(ids(&hits), ["a1"]);
+    let (hits, _) = env.search("*", &["--filter", "box-office>=1"]);
+    assert_eq!(ids(&hits), ["f1"]);
+    let out = env.run(&["search", "meta.year:abc"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim(),
+        "reel: query: position 0: `meta_year` holds numbers; `abc` is not a number"
+    );
+}
+
+#[test]
 fn european_and_pipe_delimited_files_and_numbers_with_commas() {
     let (env, _) = indexed(&[
         (

@@ -7,6 +7,25 @@
 
 use super::{MetaValue, Metadata};
 
+/// A metadata key as it is stored and queried: lower-case (fully, `RÉALISATEUR` is
+/// `réalisateur`), with anything but letters, digits and `_` replaced by `_` (so `Release
+/// Year` is `release_year:[2015 TO 2019]`).
+pub fn metadata_key(name: &str) -> String {
+    let mut key = String::with_capacity(name.len());
+    for c in name.trim().chars() {
+        if c.is_alphanumeric() || c == '_' {
+            key.extend(c.to_lowercase());
+        } else {
+            key.push('_');
+        }
+    }
+    if key.is_empty() {
+        "field".to_string()
+    } else {
+        key
+    }
+}
+
 /// Columns (as normalized names) that give one of reel's fields, and which.
 pub const ALIASES: [(&str, &str); 21] = [
     ("release_year", "year"),

@@ -53,7 +53,7 @@ pub fn is_query_field(manifest: &Manifest, name: &str) -> bool {
         name,
         names::TITLE | names::TEXT | names::META_TEXT | names::DOC_ID | names::SOURCE
     ) || name == names::PASSAGE_ID
-        || manifest.metadata_fields.contains_key(name)
+        || manifest.meta_field(name).is_some()
 }
 
 impl<'a> Builder<'a> {
@@ -452,14 +452,13 @@ impl<'a> Builder<'a> {
             names::DOC_ID => FieldKind::Exact(self.fields.doc_id),
             names::SOURCE => FieldKind::Exact(self.fields.source),
             names::PASSAGE_ID => FieldKind::PassageId,
-            key => FieldKind::Meta(
-                key.to_string(),
-                self.manifest
-                    .metadata_fields
-                    .get(key)
-                    .copied()
-                    .unwrap_or(MetaType::Text),
-            ),
+            name => {
+                let (key, ty) = self
+                    .manifest
+                    .meta_field(name)
+                    .unwrap_or_else(|| (name.to_string(), MetaType::Text));
+                FieldKind::Meta(key, ty)
+            }
         }
     }
 }

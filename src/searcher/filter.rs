@@ -124,12 +124,12 @@ pub fn fields_of(manifest: &Manifest, keep: impl Fn(MetaType) -> bool) -> String
 
 /// Checks a `--sort` against the index: the fast column to read and whether largest comes first.
 pub fn check_sort(manifest: &Manifest, sort: &Sort) -> Result<(String, bool)> {
-    match manifest.metadata_fields.get(&sort.field) {
-        Some(ty) if ty.is_numeric() => Ok((
-            format!("{}.{}", names::META_NUM, sort.field),
+    match manifest.meta_field(&sort.field) {
+        Some((key, ty)) if ty.is_numeric() => Ok((
+            format!("{}.{}", names::META_NUM, key),
             sort.order == Order::Desc,
         )),
-        Some(ty) => Err(Error::Filter(format!(
+        Some((_, ty)) => Err(Error::Filter(format!(
             "--sort {}: the field holds {}; only numbers and dates sort",
             sort.field,
             ty.describe()
@@ -179,7 +179,7 @@ pub fn filter_query(
         let q = q.ok_or_else(|| bad(format!("`{value}` has no word to compare")))?;
         return Ok((silent(q), negate));
     }
-    let Some(&ty) = manifest.metadata_fields.get(&f.field) else {
+    let Some((key, ty)) = manifest.meta_field(&f.field) else {
         return Err(bad(format!(
             "unknown field `{}`; fields here: {}",
             f.field,
@@ -191,11 +191,11 @@ pub fn filter_query(
             if !equality {
                 return Err(bad(format!(
                     "`{}` holds keywords; compare it with = or !=",
-                    f.field
+                    key
                 )));
             }
             // A keyword list matches when one of its items is the value (case aside).
-            let mut term = Term::from_field_json_path(fields.meta_kw, &f.field, false);
+            let mut term = Term::from_field_json_path(fields.meta_kw, &key, false);
             term.append_type_and_str(&crate::analyzer::keyword(value));
             let q = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
             Ok((silent(q), negate))
@@ -204,16 +204,16 @@ pub fn filter_query(
             if !equality {
                 return Err(bad(format!(
                     "`{}` holds text; compare it with = or !=",
-                    f.field
+                    key
                 )));
             }
             let q = builder
-                .phrase_in_meta(&f.field, value)
+                .phrase_in_meta(&key, value)
                 .ok_or_else(|| bad(format!("`{value}` has no word to compare")))?;
             Ok((silent(q), negate))
         }
         MetaType::Integer | MetaType::Float | MetaType::Date => {
-            let (low, high) = point_bounds(&f.field, ty, value).map_err(|e| match e {
+            let (low, high) = point_bounds(&key, ty, value).map_err(|e| match e {
                 Error::Query(m) => bad(m),
                 other => other,
             })?;
@@ -224,7 +224,7 @@ pub fn filter_query(
                 FilterOp::Le => (Bound::Unbounded, high),
                 FilterOp::Lt => (Bound::Unbounded, flip(low)),
             };
-            Ok((silent(builder.num_range(&f.field, low, high)), negate))
+            Ok((silent(builder.num_range(&key, low, high)), negate))
         }
     }
 }

@@ -18,6 +18,7 @@
 mod plan;
 mod values;
 
+pub use crate::meta::vocabulary::metadata_key;
 pub use plan::{ColumnStats, Observations, Plan};
 pub use values::{is_null, type_value};
 
@@ -156,25 +157,6 @@ fn role_keys<'r>(
         roles.text.iter().map(String::as_str).collect()
     };
     (id, title, text)
-}
-
-/// A metadata key as it is stored and queried: lower-case (fully, `RÉALISATEUR` is
-/// `réalisateur`), with anything but letters, digits and `_` replaced by `_` (so `Release
-/// Year` is `release_year:[2015 TO 2019]`).
-pub fn metadata_key(name: &str) -> String {
-    let mut key = String::with_capacity(name.len());
-    for c in name.trim().chars() {
-        if c.is_alphanumeric() || c == '_' {
-            key.extend(c.to_lowercase());
-        } else {
-            key.push('_');
-        }
-    }
-    if key.is_empty() {
-        "field".to_string()
-    } else {
-        key
-    }
 }
 
 #[cfg(test)]

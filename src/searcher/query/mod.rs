@@ -653,7 +653,12 @@ pub fn locate(input: &str, message: String) -> String {
     let value = quoted.next().unwrap_or("");
     let chars: Vec<char> = input.chars().collect();
     let name: Vec<char> = field.chars().collect();
-    let same = |a: char, b: char| a == b || a.to_lowercase().eq(b.to_lowercase());
+    // As typed, or as keys are stored (`meta.year` is the field `meta_year`).
+    let same = |a: char, b: char| {
+        a == b
+            || a.to_lowercase().eq(b.to_lowercase())
+            || (a == '_' && !b.is_alphanumeric() && !b.is_whitespace() && b != ':')
+    };
     let starts: Vec<usize> = (0..chars.len())
         .filter(|&i| {
             let before_ok =

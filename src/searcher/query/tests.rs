@@ -108,6 +108,11 @@ fn errors_about_a_field_give_its_position() {
         format!("position 5: {}", m())
     );
     // A field named only inside a word, or not at all: the message as it was.
+    let nested = || "`meta_year` holds numbers; `abc` is not a number".to_string();
+    assert_eq!(
+        locate("x Meta.Year:abc", nested()),
+        format!("position 2: {}", nested())
+    );
     assert_eq!(locate("midyear:abc", m()), m());
     assert_eq!(locate("drug court", m()), m());
     assert_eq!(locate("year", m()), m());
