@@ -336,6 +336,24 @@ fn fields_are_found_as_they_are_written_in_the_file() {
         stderr(&out).trim(),
         "reel: query: position 0: `meta_year` holds numbers; `abc` is not a number"
     );
+    // A name that is no field is searched as text; when that finds nothing, the field it
+    // likely meant is suggested.
+    let out = env.run(&["search", "awards:oscar"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains(
+            "`awards` is no field of this index, so `awards:oscar` was searched as text; \
+             did you mean `meta_awards:oscar`?"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["search", "zzz:qqq"]);
+    assert!(
+        stderr(&out).contains("its fields: box_office"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -547,6 +547,10 @@ impl Searcher {
                 };
             }
         }
+        if !found && !opts.literal {
+            let is_field = |name: &str| build::is_query_field(&self.manifest, name);
+            warnings.extend(suggest::field_hint(&self.manifest, &is_field, &typed_words));
+        }
         // A suggestion when the words found nothing, or when a keyword query has a word that
         // matches nothing; a longer query that finds passages does not need one.
         let did_you_mean = if typed_words.is_empty() || opts.ids_only || (found && !keyword) {

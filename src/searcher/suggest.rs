@@ -191,6 +191,47 @@ fn closest(searcher: &tantivy::Searcher, fields: &[Field], term: &str) -> Result
     Ok(best.map(|(_, _, t)| t))
 }
 
+/// For a query that found nothing: a word written `name:value` whose `name` is no field of the
+/// index (so it was searched as text) and the field it likely meant, said in one line. The
+/// field is one whose name ends or starts with the typed name (`awards` in `meta_awards`), else
+/// the nearest within an edit or two; without one the line lists the fields.
+pub fn field_hint(
+    manifest: &crate::schema::Manifest,
+    is_field: &dyn Fn(&str) -> bool,
+    words: &[String],
+) -> Option<String> {
+    let (word, name, value) = words.iter().find_map(|w| {
+        let (name, value) = w.split_once(':')?;
+        let word_like = |c: char| c.is_alphanumeric() || matches!(c, '_' | '.' | '-');
+        (!name.is_empty()
+            && !value.is_empty()
+            && name.chars().all(word_like)
+            && !is_field(&name.to_lowercase()))
+        .then_some((w, name, value))
+    })?;
+    let key = crate::meta::vocabulary::metadata_key(name);
+    let typed: Vec<char> = key.chars().collect();
+    let limit = if typed.len() >= 6 { 2 } else { 1 };
+    let fields = manifest.metadata_fields.keys();
+    let nearest = fields
+        .clone()
+        .filter(|f| f.ends_with(&format!("_{key}")) || f.starts_with(&format!("{key}_")))
+        .map(|f| (0, f))
+        .chain(fields.filter_map(|f| {
+            let d = edit_distance(&typed, &f.chars().collect::<Vec<_>>(), limit)?;
+            Some((d + 1, f))
+        }))
+        .min();
+    let said = format!("`{name}` is no field of this index, so `{word}` was searched as text");
+    Some(match nearest {
+        Some((_, f)) => format!("{said}; did you mean `{f}:{value}`?"),
+        None => format!(
+            "{said}; its fields: {}",
+            super::filter::fields_of(manifest, |_| true)
+        ),
+    })
+}
+
 /// Edits (insert, delete, substitute, swap neighbours) from `a` to `b`, or `None` above `limit`.
 pub fn edit_distance(a: &[char], b: &[char], limit: usize) -> Option<usize> {
     if a.len().abs_diff(b.len()) > limit {
