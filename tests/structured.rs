@@ -165,6 +165,14 @@ fn sort_by_numbers_and_dates() {
     let out = env.run(&["search", "*", "--sort", "genres"]);
     assert_eq!(code(&out), 2);
     assert!(stderr(&out).contains("only numbers and dates sort"));
+    // The title is a field, not an unknown one.
+    let out = env.run(&["search", "*", "--sort", "title"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("--sort title: the field holds text; only numbers and dates sort"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

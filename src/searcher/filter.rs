@@ -134,6 +134,17 @@ pub fn check_sort(manifest: &Manifest, sort: &Sort) -> Result<(String, bool)> {
             sort.field,
             ty.describe()
         ))),
+        None if matches!(
+            sort.field.as_str(),
+            names::TITLE | names::TEXT | names::META_TEXT | names::DOC_ID | names::SOURCE
+        ) =>
+        {
+            Err(Error::Filter(format!(
+                "--sort {}: the field holds text; only numbers and dates sort (here: {})",
+                sort.field,
+                fields_of(manifest, |t| t.is_numeric())
+            )))
+        }
         None => Err(Error::Filter(format!(
             "--sort {}: unknown field; numeric and date fields here: {}",
             sort.field,
