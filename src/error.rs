@@ -65,8 +65,8 @@ pub enum Error {
         dropped: String,
     },
 
-    /// Invalid UTF-8 in a file, decoded with replacement characters (reported once per file).
-    #[error("{}:{line}: invalid UTF-8, decoded with replacement characters (first of the file's bad lines)", path.display())]
+    /// Lines of a file that are not UTF-8, read as Windows-1252 (reported once per file).
+    #[error("{}:{line}: not UTF-8; read as Windows-1252 (Latin-1), as are the file's other lines that are not UTF-8", path.display())]
     Lossy {
         /// The file.
         path: PathBuf,

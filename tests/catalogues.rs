@@ -404,7 +404,7 @@ fn warnings_give_the_right_line_and_the_summary_counts_files_read() {
     let out = env.run(&["index"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
-    assert!(err.contains("bad.csv:5: invalid UTF-8"), "{err}");
+    assert!(err.contains("bad.csv:5: not UTF-8"), "{err}");
     assert!(
         err.contains("pretty.json:5: object 2: expected a JSON object"),
         "{err}"

@@ -83,8 +83,8 @@ fn bad_files_get_a_warning_each_and_the_good_ones_are_indexed() {
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let err = stderr(&out);
     for expected in [
-        "corpus/latin1.txt:3: invalid UTF-8, decoded with replacement characters",
-        "corpus/latin1.jsonl:1: invalid UTF-8",
+        "corpus/latin1.txt:3: not UTF-8; read as Windows-1252 (Latin-1)",
+        "corpus/latin1.jsonl:1: not UTF-8; read as Windows-1252",
         "corpus/binary.txt:1: binary file, skipped",
         "corpus/binary.csv:1: binary file, skipped",
         "corpus/empty.txt: empty file, skipped",
@@ -114,6 +114,51 @@ fn bad_files_get_a_warning_each_and_the_good_ones_are_indexed() {
             Some(id)
         );
     }
+    // Bytes that are not UTF-8 read as the Windows-1252 text they most likely are: `Caf\xe9`
+    // is "Café", found by `café` and `cafe`; valid lines of the same file are left as they are.
+    let mut cafe = search_ids(&env, "café");
+    cafe.sort();
+    assert_eq!(cafe, ["l1", "latin1"]);
+    assert_eq!(search_ids(&env, "cafe").len(), 2);
+    let out = run(&env, &["search", "--json", "kettles"]);
+    let hit: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert!(
+        hit["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Café review about kettles ÿ"),
+        "{hit}"
+    );
+}
+
+#[test]
+fn utf16_files_with_a_byte_order_mark_are_read() {
+    let env = Env::empty();
+    // A spreadsheet's "Unicode text" export: UTF-16 little-endian TSV with CRLF lines.
+    let tsv = "Title\tYear\tPlot\r\nAmélie\t2001\tA shy waitress “helps” others.\r\n";
+    let mut le = vec![0xFF, 0xFE];
+    le.extend(tsv.encode_utf16().flat_map(u16::to_le_bytes));
+    env.write_bytes("corpus/unicode.tsv", &le);
+    // Big-endian text, as some editors save it.
+    let txt = "Über Bienen\n\nA review about beekeepers in the Alps.\n";
+    let mut be = vec![0xFE, 0xFF];
+    be.extend(txt.encode_utf16().flat_map(u16::to_be_bytes));
+    env.write_bytes("corpus/bienen.txt", &be);
+    let out = run(&env, &["index"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!stderr(&out).contains("binary"), "{}", stderr(&out));
+    let out = run(&env, &["search", "--json", "amelie"]);
+    let hit: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(hit["title"], "Amélie");
+    assert_eq!(hit["metadata"]["year"], 2001);
+    assert_eq!(hit["line"], 2);
+    assert_eq!(search_ids(&env, "beekeepers"), ["bienen"]);
+    let out = run(&env, &["search", "--json", "beekeepers"]);
+    let hit: serde_json::Value =
+        serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();
+    assert_eq!(hit["title"], "Über Bienen");
 }
 
 #[test]

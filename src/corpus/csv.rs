@@ -7,7 +7,7 @@
 //! - An unterminated quote does not swallow the rest of the file: when a quoted field runs to
 //!   the end of the file, or beyond [`MAX_QUOTED_LINES`] lines, or gives its row the wrong number
 //!   of fields, the row's first line is reported as broken and reading goes on at the next line.
-//! - Invalid UTF-8 is decoded lossily (reported once, with its line) and a leading byte-order
+//! - A field that is not UTF-8 is read as Windows-1252 (reported once, with its line) and a leading byte-order
 //!   mark is dropped.
 //!
 //! Records are numbered by row (the first row after the header is 1, skipped rows counted).
@@ -89,7 +89,7 @@ fn read_header(lines: &mut Lines, delimiter: u8) -> std::io::Result<Option<(Vec<
         .iter()
         .enumerate()
         .map(|(i, h)| {
-            let h = String::from_utf8_lossy(h);
+            let h = super::decode(h);
             let h = h.trim();
             if h.is_empty() {
                 format!("column_{}", i + 1)
@@ -164,7 +164,7 @@ fn row_item(
         .map(|(h, v)| {
             let v = match String::from_utf8(v) {
                 Ok(s) => s,
-                Err(e) => String::from_utf8_lossy(e.as_bytes()).into_owned(),
+                Err(e) => super::decode(e.as_bytes()).into_owned(),
             };
             (h.clone(), RawValue::Str(v))
         })

@@ -54,7 +54,7 @@ pub fn stream_lines(
                         return Ok(());
                     }
                 }
-                String::from_utf8_lossy(e.as_bytes()).into_owned()
+                super::decode(e.as_bytes()).into_owned()
             }
         };
         if !f(Ok(Item::JsonLine { number, line })) {

@@ -308,7 +308,7 @@ pub fn open(
         inner: raw,
         counter,
     };
-    Ok(match file.compression {
+    let mut reader: Box<dyn BufRead + Send> = match file.compression {
         Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, raw)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             READ_BUFFER_BYTES,
@@ -318,7 +318,38 @@ pub fn open(
             READ_BUFFER_BYTES,
             zstd::stream::read::Decoder::new(raw).map_err(read_err)?,
         )),
-    })
+    };
+    // UTF-16 with its byte order mark (Notepad's "Unicode", a spreadsheet's "Unicode text") is
+    // read as UTF-8, as ripgrep reads it; everything else passes through as it is.
+    let head = reader.fill_buf().map_err(read_err)?;
+    if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        let utf8 = encoding_rs_io::DecodeReaderBytesBuilder::new()
+            .strip_bom(true)
+            .build(reader);
+        reader = Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, utf8));
+    }
+    Ok(reader)
+}
+
+/// Text from bytes that should be UTF-8: as it is when it is; otherwise each line that is not
+/// valid UTF-8 is read as Windows-1252 (Latin-1 with curly quotes and dashes, what older tools
+/// on Windows wrote), so `Caf\xe9` is "Café" rather than a replacement character.
+pub fn decode(bytes: &[u8]) -> std::borrow::Cow<'_, str> {
+    if let Ok(s) = std::str::from_utf8(bytes) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(bytes.len() + bytes.len() / 8);
+    for line in bytes.split_inclusive(|&b| b == b'\n') {
+        match std::str::from_utf8(line) {
+            Ok(s) => out.push_str(s),
+            Err(_) => out.push_str(
+                &encoding_rs::WINDOWS_1252
+                    .decode_without_bom_handling(line)
+                    .0,
+            ),
+        }
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// One unit of a structured file on its way to becoming a document.
@@ -405,8 +436,8 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Reads a whole text or Markdown file (through its decompression) into its document. Invalid
-/// UTF-8 is decoded lossily and reported to `warn` once.
+/// Reads a whole text or Markdown file (through its decompression) into its document. Lines that
+/// are not UTF-8 are read as Windows-1252 ([`decode`]) and reported to `warn` once.
 pub fn read_text(
     file: &InputFile,
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,

@@ -11,7 +11,7 @@ use crate::meta::MetaValue;
 /// How many leading bytes are checked for NUL to tell a binary file from text.
 pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
 
-/// Reads one text or Markdown file. Invalid UTF-8 is decoded lossily; a file that looks binary
+/// Reads one text or Markdown file. Lines that are not UTF-8 are read as Windows-1252; a file that looks binary
 /// (a NUL byte near the start) is refused.
 pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Result<Document> {
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
@@ -21,7 +21,7 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
             message: "binary file, skipped".into(),
         });
     }
-    let text = String::from_utf8_lossy(bytes).into_owned();
+    let text = super::decode(bytes).into_owned();
     let (front, after_front) = match file.format {
         Format::Markdown => match front_matter(&text) {
             Ok(found) => found,
