@@ -141,7 +141,11 @@ fn filters_flags() {
     assert_eq!(got, ["f2", "films:3"]);
 
     for (filter, expect) in [
-        ("nosuch=1", "unknown field `nosuch`"),
+        ("nosuch=1", "unknown field `nosuch`; metadata fields here: "),
+        (
+            "nosuch=1",
+            "; and title, text, doc_id, source (= and != only)",
+        ),
         ("release_year>=soon", "is not a number"),
         ("date_added>=someday", "is not a date"),
         ("genres>=3", "compare it with = or !="),

@@ -192,7 +192,8 @@ pub fn filter_query(
     }
     let Some((key, ty)) = manifest.meta_field(&f.field) else {
         return Err(bad(format!(
-            "unknown field `{}`; fields here: {}",
+            "unknown field `{}`; metadata fields here: {}; and title, text, doc_id, source \
+             (= and != only)",
             f.field,
             fields_of(manifest, |_| true)
         )));
