@@ -350,7 +350,13 @@ fn fields_are_found_as_they_are_written_in_the_file() {
     );
     let out = env.run(&["search", "zzz:qqq"]);
     assert!(
-        stderr(&out).contains("its fields: box_office"),
+        stderr(&out).contains("its fields: title, text, doc_id, source, box_office"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["search", "titel:wire"]);
+    assert!(
+        stderr(&out).contains("did you mean `title:wire`?"),
         "{}",
         stderr(&out)
     );

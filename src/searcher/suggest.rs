@@ -212,12 +212,17 @@ pub fn field_hint(
     let key = crate::meta::vocabulary::metadata_key(name);
     let typed: Vec<char> = key.chars().collect();
     let limit = if typed.len() >= 6 { 2 } else { 1 };
-    let fields = manifest.metadata_fields.keys();
-    let nearest = fields
-        .clone()
+    use crate::schema::names;
+    let built_in = [names::TITLE, names::TEXT, names::DOC_ID, names::SOURCE];
+    let fields = || {
+        built_in
+            .into_iter()
+            .chain(manifest.metadata_fields.keys().map(String::as_str))
+    };
+    let nearest = fields()
         .filter(|f| f.ends_with(&format!("_{key}")) || f.starts_with(&format!("{key}_")))
         .map(|f| (0, f))
-        .chain(fields.filter_map(|f| {
+        .chain(fields().filter_map(|f| {
             let d = edit_distance(&typed, &f.chars().collect::<Vec<_>>(), limit)?;
             Some((d + 1, f))
         }))
@@ -227,7 +232,7 @@ pub fn field_hint(
         Some((_, f)) => format!("{said}; did you mean `{f}:{value}`?"),
         None => format!(
             "{said}; its fields: {}",
-            super::filter::fields_of(manifest, |_| true)
+            fields().collect::<Vec<_>>().join(", ")
         ),
     })
 }
