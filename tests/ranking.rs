@@ -55,6 +55,64 @@ fn drug_court_puts_the_passage_with_both_words_first() {
 }
 
 #[test]
+fn a_title_typed_whole_ranks_its_document_first() {
+    let env = Env::empty();
+    env.write(
+        "corpus/films.csv",
+        "id,title,description\n\
+         v1,Virunga,Rangers risk their lives to protect the last mountain gorillas.\n\
+         v2,Virunga: Gorillas in Peril,\"In Virunga, the park of Virunga, rangers of Virunga \
+         face poachers.\"\n\
+         i1,The Irishman,A hit man looks back on his life in organized crime.\n\
+         i2,The Irishman: In Conversation,\"The director and cast of The Irishman discuss \
+         The Irishman, its making and the Irishman himself.\"\n\
+         i3,Kill the Irishman,An Irishman takes on the mob in Cleveland.\n",
+    );
+    env.index();
+    assert_eq!(doc_order(&env, "Virunga")[..2], ["v1", "v2"]);
+    assert_eq!(doc_order(&env, "virunga")[..2], ["v1", "v2"], "case aside");
+    assert_eq!(doc_order(&env, "The Irishman")[0], "i1");
+    // Only the whole title: a part of it, or more than it, is ranked by the words alone.
+    assert_eq!(doc_order(&env, "Irishman")[0], "i2");
+    assert_eq!(doc_order(&env, "Irishman conversation")[0], "i2");
+    // A file of queries ranks them the same, scores included (a file's queries are read
+    // without their stop words, so only a title without any is whole there).
+    env.write("q.tsv", "a\tVirunga\nb\tvirunga\n");
+    let out = env.run(&[
+        "search",
+        "--queries",
+        "q.tsv",
+        "--format",
+        "trec",
+        "--unit",
+        "doc",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let trec = stdout(&out);
+    let firsts: Vec<&str> = trec
+        .lines()
+        .filter(|l| l.split(' ').nth(3) == Some("1"))
+        .map(|l| l.split(' ').nth(2).unwrap())
+        .collect();
+    assert_eq!(firsts, ["v1", "v1"]);
+    let (one, _) = env.search("Virunga", &["--unit", "doc"]);
+    let batch_score: f64 = trec
+        .lines()
+        .next()
+        .unwrap()
+        .split(' ')
+        .nth(4)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (one[0].score - batch_score).abs() < 1e-5,
+        "{} {batch_score}",
+        one[0].score
+    );
+}
+
+#[test]
 fn whole_names_rank_above_parts_of_them() {
     let env = catalogue();
     let order = doc_order(&env, "Martin Scorsese");
@@ -409,6 +467,7 @@ fn a_batch_ranks_as_single_searches_do() {
         "documentary addiction",
         "family court",
         "Raúl Campos",
+        "Hugo",
     ];
     let questions = [
         "first responders who save lives in a town with an overdose crisis",

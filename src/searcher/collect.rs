@@ -146,6 +146,58 @@ pub fn top(
     Ok(all)
 }
 
+/// `top` (from [`top`], by score) with each passage of `bonus` raised by its bonus, those it
+/// lacks scored by `query` (where it matches them) and added, ordered as [`top`] orders and cut
+/// to `limit`. The same as collecting with the bonus in the scores: a passage without one keeps
+/// its score and can only fall, so the best `limit` of the rest are in `top` already.
+pub fn with_bonus(
+    searcher: &tantivy::Searcher,
+    query: &dyn Query,
+    mut top: Vec<Ranked>,
+    bonus: &[(DocAddress, Score)],
+    limit: usize,
+    ids: &IdCache,
+) -> Result<Vec<Ranked>> {
+    if bonus.is_empty() {
+        return Ok(top);
+    }
+    let mut weight = None;
+    for &(addr, extra) in bonus {
+        if let Some(r) = top.iter_mut().find(|r| r.addr == addr) {
+            r.score += extra;
+            r.key = f64::from(r.score);
+            continue;
+        }
+        let w = match &weight {
+            Some(w) => w,
+            None => weight.insert(super::hits::scoring_weight(searcher, query)?),
+        };
+        let Some(score) = super::hits::score_at(searcher, &**w, addr)? else {
+            continue;
+        };
+        let score = score + extra;
+        top.push(Ranked {
+            score,
+            key: f64::from(score),
+            doc_id: String::new(),
+            doc_ord: u64::MAX,
+            passage: u64::MAX,
+            addr,
+            id_ord: u64::MAX,
+        });
+    }
+    fill_places(searcher, &mut top);
+    fill_ids(searcher, &mut top, ids);
+    top.sort_by(|a, b| {
+        b.key
+            .total_cmp(&a.key)
+            .then_with(|| a.doc_id.cmp(&b.doc_id))
+            .then(a.passage.cmp(&b.passage))
+    });
+    top.truncate(limit.max(1));
+    Ok(top)
+}
+
 /// Reads the document ordinal and passage number of the passages kept, opening the columns of
 /// the segments they are in only (each segment collected keeps its own best, most of which the
 /// merge drops; on an index of 44 segments, opening every segment's columns cost a tenth of a

@@ -211,6 +211,69 @@ fn proximity_phrases(fields: &Fields, words: &[&str]) -> Vec<ProximityPhrase> {
     ]
 }
 
+/// Weight of the bonus for a document whose whole title is the query's words
+/// ([`exact_title`]), as a title phrase clause would score it.
+pub const EXACT_TITLE_BOOST: f32 = 1.0;
+
+/// Titles matched by more passages than this are no one document's title: no bonus.
+const EXACT_TITLE_MAX_PASSAGES: usize = 1_000;
+
+/// The passages whose document's title is exactly the query's words (`The Irishman` is the
+/// title of *The Irishman*, not of *The Irishman: In Conversation*), each with its bonus: the
+/// title's words scored as one phrase by BM25 ([`EXACT_TITLE_BOOST`]). A user who types a title
+/// means that document, which plain BM25 can rank below one whose text repeats the words.
+/// None when too many passages share the title ([`EXACT_TITLE_MAX_PASSAGES`]).
+pub fn exact_title(
+    searcher: &tantivy::Searcher,
+    fields: &Fields,
+    words: &[&str],
+) -> Result<Vec<(tantivy::DocAddress, tantivy::Score)>> {
+    let mut analyzer = crate::analyzer::analyzer();
+    let joined = words.join(" ");
+    let mut stream = analyzer.token_stream(&joined);
+    let mut terms: Vec<(usize, Term)> = Vec::new();
+    while stream.advance() {
+        let t = stream.token();
+        terms.push((t.position, Term::from_field_text(fields.title, &t.text)));
+    }
+    if terms.is_empty() {
+        return Ok(Vec::new());
+    }
+    let query: Box<dyn Query> = if terms.len() == 1 {
+        Box::new(TermQuery::new(terms[0].1.clone(), IndexRecordOption::Basic))
+    } else {
+        Box::new(PhraseQuery::new_with_offset(terms.clone()))
+    };
+    let only: Vec<Term> = terms.iter().map(|(_, t)| t.clone()).collect();
+    let bm25 = tantivy::query::Bm25Weight::for_terms(searcher, &only)?.boost_by(EXACT_TITLE_BOOST);
+    let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
+        searcher,
+    ))?;
+    let mut found = Vec::new();
+    for (s, segment) in searcher.segment_readers().iter().enumerate() {
+        let Ok(norms) = segment.get_fieldnorms_reader(fields.title) else {
+            continue;
+        };
+        let alive = segment.alive_bitset();
+        let mut docs = Vec::new();
+        weight.for_each_no_score(segment, &mut |batch| docs.extend_from_slice(batch))?;
+        for doc in docs {
+            // The title has as many words as the query: the phrase is all of it.
+            if norms.fieldnorm(doc) as usize != terms.len()
+                || alive.is_some_and(|a| a.is_deleted(doc))
+            {
+                continue;
+            }
+            if found.len() == EXACT_TITLE_MAX_PASSAGES {
+                return Ok(Vec::new());
+            }
+            let bonus = bm25.score(norms.fieldnorm_id(doc), 1);
+            found.push((tantivy::DocAddress::new(s as u32, doc), bonus));
+        }
+    }
+    Ok(found)
+}
+
 /// The analyzed words of the query that target passage text (for highlighting).
 pub fn text_terms(fields: &Fields, query: &dyn Query) -> HashSet<String> {
     let mut terms = HashSet::new();

@@ -333,30 +333,40 @@ impl Searcher {
                 Built::Query(q) => Some(q),
                 Built::Nothing(_) => None,
             };
+            let title_words = words.iter().map(|w| w.to_string()).collect();
             return Ok(Prepared {
                 built,
                 keyword: true,
                 typed_words,
                 fuzzy,
                 all_words,
+                title_words,
             });
         }
         let built = builder.build(expr)?;
         // No proximity bonus for questions: on the judged collections' questions it made no
         // measurable difference (their words are rarely all within a few words of each other)
         // and it costs a phrase search per query.
-        let built = match (built, expand::plain_words(expr)) {
-            (Built::Query(q), Some(words)) if words.len() >= 2 && !opts.literal => {
-                Built::Query(expand::with_proximity(&self.fields, &words, q))
+        let plain = expand::plain_words(expr).filter(|_| !opts.literal);
+        let built = match (built, &plain) {
+            (Built::Query(q), Some(words)) if words.len() >= 2 => {
+                Built::Query(expand::with_proximity(&self.fields, words, q))
             }
             (built, _) => built,
         };
+        // A longer title typed whole is a title too (`The Great British Baking Show`).
+        let title_words = plain
+            .unwrap_or_default()
+            .iter()
+            .map(|w| w.to_string())
+            .collect();
         Ok(Prepared {
             built,
             keyword: false,
             typed_words,
             fuzzy,
             all_words: None,
+            title_words,
         })
     }
 
@@ -368,6 +378,7 @@ impl Searcher {
             typed_words,
             fuzzy,
             all_words,
+            title_words,
         } = self.build(opts, &mut warnings)?;
         if self.reader.searcher().num_docs() == 0 {
             return Ok(SearchResults {
@@ -446,6 +457,14 @@ impl Searcher {
                 Some(self.with_filters(vq, &opts.filters)?)
             }
         };
+        // A query that is a document's whole title ranks that document first
+        // ([`expand::exact_title`]); not when ordering by a field or by meaning alone.
+        let exact = if title_words.is_empty() || opts.sort.is_some() || mode == Mode::Semantic {
+            Vec::new()
+        } else {
+            let words: Vec<&str> = title_words.iter().map(String::as_str).collect();
+            expand::exact_title(&searcher, &self.fields, &words)?
+        };
         let limit = opts.limit.max(1);
         let per_doc = match opts.unit {
             Unit::Doc => Some(1),
@@ -462,6 +481,7 @@ impl Searcher {
             loop {
                 let top = collect::top(&searcher, q, want, key.clone(), &self.ids)?;
                 let exhausted = top.len() < want;
+                let top = collect::with_bonus(&searcher, q, top, &exact, want, &self.ids)?;
                 let capped = cap_per_doc(top, per_doc);
                 if capped.len() >= limit || exhausted {
                     return Ok(capped);
@@ -474,7 +494,9 @@ impl Searcher {
                 (Mode::Semantic, Some(vq)) => (ranked(&**vq)?, None),
                 (Mode::Hybrid, Some(vq)) => {
                     let depth = semantic::FUSION_DEPTH.max(limit);
-                    let mut lex = collect::top(&searcher, &*query, depth, Key::Score, &self.ids)?;
+                    let lex = collect::top(&searcher, &*query, depth, Key::Score, &self.ids)?;
+                    let mut lex =
+                        collect::with_bonus(&searcher, &*query, lex, &exact, depth, &self.ids)?;
                     let mut sem = collect::top(&searcher, &**vq, depth, Key::Score, &self.ids)?;
                     collect::fill_ids(&searcher, &mut lex, &self.ids);
                     collect::fill_ids(&searcher, &mut sem, &self.ids);
@@ -626,6 +648,9 @@ struct Prepared {
     fuzzy: Vec<(String, u8)>,
     /// For a keyword query, the passages holding every one of its words (see [`semantic`]).
     all_words: Option<Box<dyn Query>>,
+    /// The words of a keyword query, or of plain words typed on the command line, for the
+    /// title bonus ([`expand::exact_title`]).
+    title_words: Vec<String>,
 }
 
 /// [`cap_per_doc`] for fused passages.

@@ -290,6 +290,18 @@ impl<'a> Engine<'a> {
         } else if opts.feedback && keyword.is_none() {
             self.add_feedback(words, scratch)?;
         }
+        // A keyword query that is a document's whole title: that document's bonus, added to the
+        // passages the words matched, as the general path adds it.
+        if let Some(plain) = &keyword {
+            for (addr, extra) in expand::exact_title(&self.searcher, self.fields, plain)? {
+                let (s, d) = (addr.segment_ord as usize, addr.doc_id as usize);
+                if let Some(x) = scratch.score.get_mut(s).and_then(|v| v.get_mut(d)) {
+                    if *x > 0.0 {
+                        *x += extra;
+                    }
+                }
+            }
+        }
         let result = self.collect(opts, scratch);
         for s in 0..scratch.score.len() {
             for &doc in &scratch.touched[s] {
