@@ -66,6 +66,10 @@ fn bad_files_get_a_warning_each_and_the_good_ones_are_indexed() {
         "corpus/latin1.jsonl",
         b"{\"id\":\"l1\",\"text\":\"caf\xe9 about teapots\"}\n{\"id\":\"l2\",\"text\":\"\xff again\"}\n",
     );
+    env.write_bytes(
+        "corpus/latin1.json",
+        b"[{\"id\":\"a1\",\"text\":\"about herons\"},\n {\"id\":\"a2\",\"text\":\"caf\xe9 about cranes\"},\n {\"id\":\"a3\",\"text\":\"about storks\"}]\n",
+    );
     env.write_bytes("corpus/binary.txt", b"Bin\x00\x01\x02\x03 data");
     env.write_bytes("corpus/binary.csv", b"id,text\n1,x\x00y\n");
     for name in ["empty.txt", "empty.csv", "empty.jsonl", "empty.json"] {
@@ -85,6 +89,7 @@ fn bad_files_get_a_warning_each_and_the_good_ones_are_indexed() {
     for expected in [
         "corpus/latin1.txt:3: not UTF-8; read as Windows-1252 (Latin-1)",
         "corpus/latin1.jsonl:1: not UTF-8; read as Windows-1252",
+        "corpus/latin1.json:2: not UTF-8; read as Windows-1252",
         "corpus/binary.txt:1: binary file, skipped",
         "corpus/binary.csv:1: binary file, skipped",
         "corpus/empty.txt: empty file, skipped",
@@ -118,8 +123,10 @@ fn bad_files_get_a_warning_each_and_the_good_ones_are_indexed() {
     // is "Café", found by `café` and `cafe`; valid lines of the same file are left as they are.
     let mut cafe = search_ids(&env, "café");
     cafe.sort();
-    assert_eq!(cafe, ["l1", "latin1"]);
-    assert_eq!(search_ids(&env, "cafe").len(), 2);
+    assert_eq!(cafe, ["a2", "l1", "latin1"]);
+    assert_eq!(search_ids(&env, "cafe").len(), 3);
+    // A JSON array loses nothing to such a byte: the objects after it are read.
+    assert_eq!(search_ids(&env, "storks"), ["a3"]);
     let out = run(&env, &["search", "--json", "kettles"]);
     let hit: serde_json::Value =
         serde_json::from_str(stdout(&out).lines().next().unwrap()).unwrap();

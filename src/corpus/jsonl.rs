@@ -95,8 +95,29 @@ pub fn stream_array(
     reader: Box<dyn BufRead + Send>,
     f: &mut dyn FnMut(Result<Item>) -> bool,
 ) -> Result<()> {
+    // JSON is UTF-8; lines that are not are read as the other readers read them.
+    let not_utf8 = Arc::new(AtomicU64::new(0));
+    let reader = Box::new(super::Utf8Repair::new(reader, not_utf8.clone()));
     let track = Arc::new(Track::default());
     let tracked = Tracked::new(reader, track.clone());
+    let result = read_values(file, tracked, &track, f);
+    let line = not_utf8.load(Ordering::Relaxed);
+    if line > 0 {
+        f(Err(Error::Lossy {
+            path: file.path.clone(),
+            line,
+        }));
+    }
+    result
+}
+
+/// The values of a JSON file, one after another, for [`stream_array`].
+fn read_values(
+    file: &InputFile,
+    tracked: Tracked,
+    track: &Arc<Track>,
+    f: &mut dyn FnMut(Result<Item>) -> bool,
+) -> Result<()> {
     let mut de = serde_json::Deserializer::from_reader(tracked);
     let mut number = 0u64;
     let mut alive = true;
@@ -109,7 +130,7 @@ pub fn stream_array(
             file,
             f: &mut *f,
             number: &mut number,
-            track: &track,
+            track,
             alive: &mut alive,
         };
         de.deserialize_any(visitor).map_err(|e| Error::Record {
