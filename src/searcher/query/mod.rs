@@ -16,6 +16,10 @@
 //! `Schindler's List` and `Huntington's` (apostrophes; a possessive `'s` is dropped),
 //! `Heroin(e)` (parentheses inside a word).
 
+mod locate;
+
+pub use locate::locate;
+
 /// Queries longer than this are refused before parsing: no real query is this long, and the
 /// parser's work grows with it.
 pub const MAX_QUERY_BYTES: usize = 4096;
@@ -639,51 +643,6 @@ fn combine(items: Vec<Item>) -> Expr {
         }
     }
     Expr::Bool(top)
-}
-
-/// An error about a field's clause, given the position of that clause in the query as parse
-/// repairs give theirs: `position 5: `year` holds numbers; `abc` is not a number`. The message
-/// names the field first and the value second, each in backticks; one that names no field
-/// written as `field:` in the query is returned as it is.
-pub fn locate(input: &str, message: String) -> String {
-    let mut quoted = message.split('`').skip(1).step_by(2);
-    let Some(field) = quoted.next().filter(|f| !f.is_empty()) else {
-        return message;
-    };
-    let value = quoted.next().unwrap_or("");
-    let chars: Vec<char> = input.chars().collect();
-    let name: Vec<char> = field.chars().collect();
-    // As typed, or as keys are stored (`meta.year` is the field `meta_year`).
-    let same = |a: char, b: char| {
-        a == b
-            || a.to_lowercase().eq(b.to_lowercase())
-            || (a == '_' && !b.is_alphanumeric() && !b.is_whitespace() && b != ':')
-    };
-    let starts: Vec<usize> = (0..chars.len())
-        .filter(|&i| {
-            let before_ok =
-                i == 0 || matches!(chars[i - 1], '(' | '+' | '-') || chars[i - 1].is_whitespace();
-            before_ok
-                && chars.len() > i + name.len()
-                && chars[i + name.len()] == ':'
-                && name.iter().zip(&chars[i..]).all(|(&n, &c)| same(n, c))
-        })
-        .collect();
-    // The clause whose value follows its field, else the field's first clause.
-    let holds_value = |&&i: &&usize| {
-        let rest = &chars[i + name.len() + 1..];
-        let end = match rest.first() {
-            Some('[' | '{') => rest.iter().position(|&c| matches!(c, ']' | '}')),
-            Some(&q) if is_quote(q) => rest[1..].iter().position(|&c| is_quote(c)).map(|e| e + 1),
-            _ => rest.iter().position(|&c| c.is_whitespace() || c == ')'),
-        }
-        .unwrap_or(rest.len());
-        rest[..end].iter().collect::<String>().contains(value)
-    };
-    match starts.iter().find(holds_value).or(starts.first()) {
-        Some(pos) => format!("position {pos}: {message}"),
-        None => message,
-    }
 }
 
 /// Opens groups that change nothing: in clauses that are all optional, an optional group of
