@@ -93,6 +93,10 @@ fn query() -> impl Strategy<Value = String> {
         Just("doc_id:".to_string()),
         Just("passage_id:".to_string()),
         Just("nosuch:".to_string()),
+        Just("Meta.Yéar:".to_string()),
+        Just("cást:".to_string()),
+        Just("Heroin(e)".to_string()),
+        Just("2021-09".to_string()),
         "[0-9]{1,6}",
         "-?[0-9]{1,3}\\.[0-9]{1,3}",
         "[a-zé漢\u{1f600}]{1,8}",
@@ -574,15 +578,22 @@ fn fuzz_the_readers() {
         proptest::collection::vec(mutation(), 0..8),
         proptest::option::of(0..EXTENSIONS.len()),
         any::<bool>(),
+        any::<bool>(),
     );
     fuzz(
         "readers",
         case,
-        |(which, mutations, ext, compress_after)| {
+        |(which, mutations, ext, compress_after, utf16)| {
             let (name, original) = &fixtures()[which];
             let mut bytes = original.clone();
             for m in &mutations {
                 apply(&mut bytes, m);
+            }
+            // The same text as UTF-16 with its byte order mark, as Windows tools save it.
+            if utf16 {
+                let text = String::from_utf8_lossy(&bytes).into_owned();
+                bytes = vec![0xFF, 0xFE];
+                bytes.extend(text.encode_utf16().flat_map(u16::to_le_bytes));
             }
             let ext = match ext {
                 Some(i) => EXTENSIONS[i].to_string(),
