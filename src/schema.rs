@@ -38,6 +38,9 @@ pub mod names {
     pub const SOURCE: &str = "source";
     /// The document title.
     pub const TITLE: &str = "title";
+    /// The fields of every document a filter compares with `=` (beside its metadata), in the
+    /// order messages list them.
+    pub const FILTERABLE: [&str; 4] = [TITLE, TEXT, DOC_ID, SOURCE];
     /// The passage text.
     pub const TEXT: &str = "text";
     /// All metadata values as one searchable text.

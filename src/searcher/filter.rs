@@ -192,10 +192,10 @@ pub fn filter_query(
     }
     let Some((key, ty)) = manifest.meta_field(&f.field) else {
         return Err(bad(format!(
-            "unknown field `{}`; metadata fields here: {}; and title, text, doc_id, source \
-             (= and != only)",
+            "unknown field `{}`; metadata fields here: {}; and {} (= and != only)",
             f.field,
-            fields_of(manifest, |_| true)
+            fields_of(manifest, |_| true),
+            names::FILTERABLE.join(", ")
         )));
     };
     match ty {

@@ -212,10 +212,8 @@ pub fn field_hint(
     let key = crate::meta::vocabulary::metadata_key(name);
     let typed: Vec<char> = key.chars().collect();
     let limit = if typed.len() >= 6 { 2 } else { 1 };
-    use crate::schema::names;
-    let built_in = [names::TITLE, names::TEXT, names::DOC_ID, names::SOURCE];
     let fields = || {
-        built_in
+        crate::schema::names::FILTERABLE
             .into_iter()
             .chain(manifest.metadata_fields.keys().map(String::as_str))
     };
