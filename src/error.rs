@@ -284,11 +284,18 @@ pub fn tantivy_text(e: &tantivy::TantivyError) -> String {
             format!("{}: already exists", p.display())
         }
         T::DataCorruption(d) => format!("{d:?}"),
+        // An internal check failing inside tantivy means a file did not hold what it should.
+        T::InternalError(_) => UNREADABLE.to_string(),
         T::DeserializeError(d) => format!("a stored passage cannot be read ({d})"),
         other => other.to_string(),
     };
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// What a damaged index is said to suffer when tantivy's own checks fail on it, or reading it
+/// panics inside tantivy (the queries reel builds are ones tantivy runs, so what is left is a
+/// file it could not read). tantivy's own words go to `reel verify`'s report, not this line.
+pub const UNREADABLE: &str = "a file of it does not hold what its commit says";
 
 impl Error {
     /// Reads a small text file given by the user (queries, judgments) whole: UTF-8, without a

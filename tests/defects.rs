@@ -550,7 +550,9 @@ fn export_refuses_a_folder_with_an_earlier_export_and_exports_an_id_once() {
     let out = env.run(&["export", "--to", "quickwit", "out"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("duplicate document id `x1`"),
+        stderr(&out).contains(
+            "duplicate document id `x1`: corpus/a.jsonl line 2 skipped, corpus/a.jsonl line 1 kept"
+        ),
         "{}",
         stderr(&out)
     );
@@ -571,6 +573,12 @@ fn export_refuses_a_folder_with_an_earlier_export_and_exports_an_id_once() {
     std::fs::write(env.path("out/notes.txt"), "mine").unwrap();
     let out = env.run(&["export", "--to", "quickwit", "out", "--force"]);
     assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("(notes.txt)")
+            && stderr(&out).contains("--force removes only an earlier export's own files"),
+        "{}",
+        stderr(&out)
+    );
     assert!(env.path("out/notes.txt").exists());
     // Index names the engines refuse.
     for (to, id) in [
@@ -611,6 +619,22 @@ fn errors_are_one_line_say_things_once_and_name_the_real_folder() {
     assert!(
         !err.contains("IoError") && !err.contains("tantivy"),
         "{err}"
+    );
+    // Stored text overwritten: tantivy's reader panics on it, and its words stay out.
+    env.run(&["index", "--index", "dmg2"]);
+    for entry in std::fs::read_dir(env.path("dmg2")).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_some_and(|e| e == "store") {
+            std::fs::write(&path, b"garbage").unwrap();
+        }
+    }
+    let out = env.run(&["search", "drug", "--index", "dmg2"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert_eq!(
+        err,
+        "reel: dmg2: index damaged: a file of it does not hold what its commit says \
+         (run `reel verify` for details, `reel index --rebuild` to recreate it)\n"
     );
 
     // A range on a field that holds text, in words a user knows.

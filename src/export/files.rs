@@ -43,8 +43,13 @@ pub(super) fn prepare_out_dir(dir: &Path, force: bool) -> Result<()> {
     }
     if !others.is_empty() {
         others.sort();
+        let forced = if force {
+            " (--force removes only an earlier export's own files)"
+        } else {
+            ""
+        };
         return Err(Error::Export(format!(
-            "{}: the folder holds other files ({}); export into an empty or new folder",
+            "{}: the folder holds other files ({}); export into an empty or new folder{forced}",
             dir.display(),
             others.join(", ")
         )));

@@ -204,15 +204,19 @@ impl Exporter<'_> {
     /// returned).
     fn document(&mut self, doc: Document) -> Result<Option<Error>> {
         let key = xxhash_rust::xxh3::xxh3_128(doc.id.as_bytes());
+        let place = match doc.record_line {
+            Some(line) => format!("{} line {line}", doc.source),
+            None => doc.source.clone(),
+        };
         if let Some(first) = self.ids.get(&key) {
             self.stats.skipped += 1;
             return Ok(Some(Error::Duplicate {
                 id: doc.id.clone(),
                 kept: first.clone(),
-                dropped: doc.source.clone(),
+                dropped: place,
             }));
         }
-        self.ids.insert(key, doc.source.clone());
+        self.ids.insert(key, place);
         self.stats.documents += 1;
         let passages = passage::cut(&doc, self.opts.whole_documents);
         let vectors = match (&self.opts.model, self.opts.target) {

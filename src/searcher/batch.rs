@@ -130,14 +130,11 @@ impl Searcher {
                     _ => None,
                 }
             }))
-            .unwrap_or_else(|payload| {
+            .unwrap_or_else(|_| {
                 *scratch = engine.as_ref().map(|e| e.scratch());
                 Some(Err(Error::Damaged {
                     path: self.dir.clone(),
-                    reason: format!(
-                        "reading it failed ({})",
-                        crate::error::panic_message(&*payload)
-                    ),
+                    reason: crate::error::UNREADABLE.to_string(),
                 }))
             });
             fast.unwrap_or_else(|| self.search(&o))

@@ -255,13 +255,10 @@ impl Searcher {
         // ones tantivy runs, so what is left is a file tantivy could not read.
         let run =
             std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| self.search_inner(opts)));
-        let result = run.unwrap_or_else(|payload| {
+        let result = run.unwrap_or_else(|_| {
             Err(Error::Damaged {
                 path: self.dir.clone(),
-                reason: format!(
-                    "reading it failed ({})",
-                    crate::error::panic_message(&*payload)
-                ),
+                reason: crate::error::UNREADABLE.to_string(),
             })
         });
         result.map_err(|e| match e {
