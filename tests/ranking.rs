@@ -287,6 +287,14 @@ fn typos_get_a_suggestion_and_never_move_exact_matches() {
     let out = env.run(&["search", "xqzzyv"]);
     assert_eq!(code(&out), 1);
     assert!(!stderr(&out).contains("did you mean"));
+
+    // A stem close to the typed word's stem whose word is not close to it: no suggestion
+    // (`scorsese` stems two edits from `score`, but the words are three apart).
+    let seed = Env::with_seed();
+    seed.index();
+    let out = seed.run(&["search", "scorsese"]);
+    assert_eq!(code(&out), 1);
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
 }
 
 #[test]

@@ -93,10 +93,19 @@ pub fn did_you_mean(
         }
         match closest(searcher, &searched, term)? {
             Some(found) => {
-                let surface =
-                    surface_form(searcher, fields, &found, &word.to_lowercase())?.unwrap_or(found);
-                changed = true;
-                out.push(surface);
+                let typed = word.to_lowercase();
+                let surface = surface_form(searcher, fields, &found, &typed)?.unwrap_or(found);
+                // Stems are close where words are not (`scorsese` and `score` stem two edits
+                // apart): the word shown must be as close to the word typed as its stem was.
+                let typed_chars: Vec<char> = typed.chars().collect();
+                let shown: Vec<char> = surface.chars().collect();
+                let limit = max_edits(typed_chars.len());
+                if edit_distance(&typed_chars, &shown, limit).is_some() {
+                    changed = true;
+                    out.push(surface);
+                } else {
+                    out.push(typed);
+                }
             }
             None => out.push(word.to_lowercase()),
         }
