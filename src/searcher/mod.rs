@@ -9,7 +9,7 @@
 //! [`collect`] (deterministic top-k and grouping), [`hits`] (filling in hits: highlights in the
 //! text, title and metadata, the line), [`suggest`] ("did you mean"), [`batch`] (queries
 //! files, threads, results handed back in order as they come), [`impact`] (a batch's fast path: postings read once for all its queries)
-//! and [`semantic`] (vectors and fusion).
+//! [`semantic`] (vectors and fusion) and [`hybrid`] (a semantic or hybrid search's own steps).
 
 pub mod batch;
 pub mod build;
@@ -19,13 +19,13 @@ mod exclude;
 pub mod expand;
 pub mod filter;
 pub mod hits;
+mod hybrid;
 pub mod impact;
 pub mod phrase;
 pub mod query;
 pub mod semantic;
 pub mod suggest;
 
-use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -434,26 +434,7 @@ impl Searcher {
             }
             None => Key::Score,
         };
-        let vector_query = match mode {
-            Mode::Lexical => None,
-            Mode::Semantic | Mode::Hybrid => {
-                if !self.is_semantic() {
-                    return Err(self.not_semantic());
-                }
-                let vector = match &opts.query_vector {
-                    Some(v) => Arc::clone(v),
-                    None => self
-                        .embed_queries(&[opts.query.as_str()], 1)?
-                        .pop()
-                        .ok_or_else(|| self.no_model())?,
-                };
-                let vq: Box<dyn Query> = Box::new(semantic::VectorQuery::new(
-                    vector,
-                    Arc::clone(&self.vectors),
-                ));
-                Some(self.with_filters(vq, &opts.filters)?)
-            }
-        };
+        let vector_query = self.vector_query(opts, mode)?;
         // A query that is a document's whole title ranks that document first
         // ([`expand::exact_title`]); not when ordering by a field or by meaning alone.
         let exact = if title_words.is_empty() || opts.sort.is_some() || mode == Mode::Semantic {
@@ -467,54 +448,22 @@ impl Searcher {
             Unit::Doc => Some(1),
             Unit::Passage => opts.per_doc,
         };
-        let ranked = |q: &dyn Query| -> Result<Vec<Ranked>> {
-            // Capping per document needs more passages than hits; start at twice as many (most
-            // documents have one or two matching passages) and ask for more if that falls
-            // short.
-            let mut want = match per_doc {
-                Some(_) => limit.saturating_mul(2),
-                None => limit,
-            };
-            loop {
-                let top = collect::top(&searcher, q, want, key.clone(), &self.ids)?;
-                let exhausted = top.len() < want;
-                let top = collect::with_bonus(&searcher, q, top, &exact, want, &self.ids)?;
-                let capped = cap_per_doc(top, per_doc);
-                if capped.len() >= limit || exhausted {
-                    return Ok(capped);
-                }
-                want = want.saturating_mul(4);
-            }
-        };
+        let ranked = |q: &dyn Query| self.ranked(&searcher, q, key.clone(), &exact, limit, per_doc);
         let (mut top, parts): (Vec<Ranked>, Option<Vec<semantic::Fused>>) =
             match (mode, &vector_query) {
                 (Mode::Semantic, Some(vq)) => (ranked(&**vq)?, None),
                 (Mode::Hybrid, Some(vq)) => {
-                    let depth = semantic::FUSION_DEPTH.max(limit);
-                    let lex = collect::top(&searcher, &*query, depth, Key::Score, &self.ids)?;
-                    let mut lex =
-                        collect::with_bonus(&searcher, &*query, lex, &exact, depth, &self.ids)?;
-                    let mut sem = collect::top(&searcher, &**vq, depth, Key::Score, &self.ids)?;
-                    collect::fill_ids(&searcher, &mut lex, &self.ids);
-                    collect::fill_ids(&searcher, &mut sem, &self.ids);
-                    // A keyword query (a name, a title, two or three words) means its words:
-                    // the passages holding all of them come first, and meaning mostly breaks
-                    // ties and adds what the words miss (see `semantic`).
-                    let w = if keyword {
-                        semantic::KEYWORD_SEMANTIC_WEIGHT
-                    } else {
-                        semantic::SEMANTIC_WEIGHT
-                    };
-                    let mut fused = semantic::fuse(lex, sem, w);
-                    if let Some(all) = &all_words {
-                        let all = self.with_filters(all.box_clone(), &opts.filters)?;
-                        let holding =
-                            searcher.search(&*all, &tantivy::collector::DocSetCollector)?;
-                        // Stable: within each group the fused order stays.
-                        fused.sort_by_key(|f| !holding.contains(&f.ranked.addr));
-                    }
-                    let fused = cap_fused_per_doc(fused, per_doc);
-                    let fused: Vec<semantic::Fused> = fused.into_iter().take(limit).collect();
+                    let fused = self.hybrid(&hybrid::Run {
+                        searcher: &searcher,
+                        query: &*query,
+                        vector: &**vq,
+                        exact: &exact,
+                        keyword,
+                        all_words: all_words.as_deref(),
+                        filters: &opts.filters,
+                        limit,
+                        per_doc,
+                    })?;
                     (
                         fused.iter().map(|f| f.ranked.clone()).collect(),
                         Some(fused),
@@ -535,36 +484,15 @@ impl Searcher {
             };
             hits::full_hits(&searcher, &self.fields, explain, top, scored, &terms)?
         };
-        // Each part's score: the ranking's own, or computed for the hit when it came from the
-        // other ranking only.
         if !opts.ids_only {
-            // Made on first need, once for every hit that needs it.
-            let mut lexical_weight = None;
-            for (i, hit) in hits.iter_mut().enumerate() {
-                let (lexical, semantic) = match (mode, &parts) {
-                    (Mode::Lexical, _) => (Some(hit.score), None),
-                    (Mode::Semantic, _) => (None, Some(hit.score)),
-                    (Mode::Hybrid, Some(parts)) => (parts[i].lexical, parts[i].semantic),
-                    (Mode::Hybrid, None) => (None, None),
-                };
-                let addr = parts.as_ref().map(|p| p[i].ranked.addr);
-                hit.lexical_score = match (lexical, addr) {
-                    (Some(l), _) => Some(l),
-                    (None, Some(a)) => {
-                        if lexical_weight.is_none() {
-                            lexical_weight = Some(hits::scoring_weight(&searcher, &*query)?);
-                        }
-                        let w = lexical_weight.as_deref().expect("made just above");
-                        Some(hits::score_at(&searcher, w, a)?.unwrap_or(0.0))
-                    }
-                    (None, None) => None,
-                };
-                hit.semantic_score = match (semantic, &vector_query, addr) {
-                    (Some(s), _, _) => Some(s),
-                    (None, Some(vq), Some(a)) => vq.explain(&searcher, a).ok().map(|e| e.value()),
-                    _ => None,
-                };
-            }
+            self.part_scores(
+                &searcher,
+                &mut hits,
+                mode,
+                parts.as_deref(),
+                &*query,
+                vector_query.as_deref(),
+            )?;
         }
         if !found && !opts.literal {
             let is_field = |name: &str| build::is_query_field(&self.manifest, name);
@@ -583,6 +511,35 @@ impl Searcher {
             nothing: None,
             did_you_mean,
         })
+    }
+
+    /// The best `limit` passages for `q` in the order of `key`, whole-title bonuses applied,
+    /// at most `per_doc` of any document.
+    fn ranked(
+        &self,
+        searcher: &tantivy::Searcher,
+        q: &dyn Query,
+        key: Key,
+        exact: &[(tantivy::DocAddress, tantivy::Score)],
+        limit: usize,
+        per_doc: Option<usize>,
+    ) -> Result<Vec<Ranked>> {
+        // Capping per document needs more passages than hits; start at twice as many (most
+        // documents have one or two matching passages) and ask for more if that falls short.
+        let mut want = match per_doc {
+            Some(_) => limit.saturating_mul(2),
+            None => limit,
+        };
+        loop {
+            let top = collect::top(searcher, q, want, key.clone(), &self.ids)?;
+            let exhausted = top.len() < want;
+            let top = collect::with_bonus(searcher, q, top, exact, want, &self.ids)?;
+            let capped = cap_per_doc(top, per_doc);
+            if capped.len() >= limit || exhausted {
+                return Ok(capped);
+            }
+            want = want.saturating_mul(4);
+        }
     }
 
     /// ANDs the `--filter` expressions onto the query, without changing its scores.
@@ -648,20 +605,6 @@ struct Prepared {
     /// The words of a keyword query, or of plain words typed on the command line, for the
     /// title bonus ([`expand::exact_title`]).
     title_words: Vec<String>,
-}
-
-/// [`cap_per_doc`] for fused passages.
-fn cap_fused_per_doc(fused: Vec<semantic::Fused>, per_doc: Option<usize>) -> Vec<semantic::Fused> {
-    let Some(k) = per_doc else { return fused };
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    fused
-        .into_iter()
-        .filter(|f| {
-            let n = seen.entry(f.ranked.doc_ord).or_insert(0);
-            *n += 1;
-            *n <= k
-        })
-        .collect()
 }
 
 /// Keeps at most `per_doc` passages of any document, in rank order (so with 1, each document
