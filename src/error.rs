@@ -143,6 +143,13 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// `reel verify` found the index committed anew each time it checked it.
+    #[error("{}: the index changed while it was being verified (a reel index was committing); run reel verify again when it has finished", path.display())]
+    Changing {
+        /// The index folder.
+        path: PathBuf,
+    },
+
     /// An export that cannot be written as asked.
     #[error("export: {0}")]
     Export(String),

@@ -126,7 +126,13 @@ fn dir_size(dir: &Path) -> Result<u64> {
     };
     let mut total = 0;
     for entry in std::fs::read_dir(dir).map_err(io)? {
-        let meta = entry.map_err(io)?.metadata().map_err(io)?;
+        // A concurrent `reel index` removes files its commit no longer uses: one listed here
+        // may be gone by the time it is looked at, and is no longer part of the index.
+        let meta = match entry.and_then(|e| e.metadata()) {
+            Ok(meta) => meta,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(io(e)),
+        };
         if meta.is_file() {
             total += meta.len();
         }

@@ -68,6 +68,31 @@ impl Report {
 /// this user may not read it; everything else found wrong is in the report.
 pub fn verify(dir: &Path) -> Result<Report> {
     schema::check_exists(dir)?;
+    // A `reel index` committing meanwhile removes files of the commit being checked, which
+    // would read as damage: a check that found problems while the commit changed under it is
+    // made again on the new commit.
+    for _ in 0..VERIFY_ATTEMPTS {
+        let before = commit_stamp(dir);
+        let report = verify_once(dir)?;
+        if report.ok() || commit_stamp(dir) == before {
+            return Ok(report);
+        }
+    }
+    Err(Error::Changing {
+        path: dir.to_path_buf(),
+    })
+}
+
+/// Checks made before giving up on an index that keeps changing while it is verified.
+const VERIFY_ATTEMPTS: usize = 5;
+
+/// What identifies the last commit: `meta.json` is replaced whole by each one.
+fn commit_stamp(dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(dir.join("meta.json")).ok()
+}
+
+/// One check of the index's last commit.
+fn verify_once(dir: &Path) -> Result<Report> {
     let mut report = Report::default();
     let Some((index, fields, manifest, metas)) = open_checked(dir, &mut report)? else {
         return Ok(report);

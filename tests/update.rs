@@ -284,6 +284,63 @@ fn a_second_writer_fails_at_once_and_search_still_answers() {
 }
 
 #[test]
+fn reads_while_updates_commit_never_report_damage() {
+    // Each update commits, and merges and clean-ups remove files of earlier commits: a reader
+    // opening the index meanwhile may find a file of the commit it read gone. Search, stats and
+    // verify must answer for some commit, never call the index damaged.
+    let env = Env::with_seed();
+    let mut lines = String::new();
+    for i in 0..2000 {
+        lines.push_str(&format!(
+            "{{\"id\":\"a{i}\",\"text\":\"words of review {i} about film and court\"}}\n"
+        ));
+    }
+    env.write("corpus/a.jsonl", &lines);
+    env.index();
+    let writer = {
+        let root = env.path("");
+        let bin = env!("CARGO_BIN_EXE_reel");
+        std::thread::spawn(move || {
+            for i in 0..40 {
+                let name = root.join(format!("corpus/b{}.jsonl", i % 12));
+                std::fs::write(&name, format!("{{\"id\":\"b{i}\",\"text\":\"new {i}\"}}\n"))
+                    .unwrap();
+                let _ = std::fs::remove_file(root.join(format!("corpus/b{}.jsonl", (i + 6) % 12)));
+                let out = StdCommand::new(bin)
+                    .args(["index", "-q"])
+                    .current_dir(&root)
+                    .output()
+                    .unwrap();
+                assert_eq!(code(&out), 0, "{}", stderr(&out));
+            }
+        })
+    };
+    let mut reads = 0;
+    let mut failures = Vec::new();
+    while !writer.is_finished() {
+        for args in [
+            &["stats", "--json"][..],
+            &["search", "film court", "-n", "3"][..],
+            &["verify"][..],
+        ] {
+            let out = env.run(args);
+            reads += 1;
+            if code(&out) != 0 {
+                failures.push(format!("{args:?}: {}{}", stdout(&out), stderr(&out)));
+            }
+        }
+    }
+    writer.join().unwrap();
+    assert!(reads >= 3, "no read ran while the updates did");
+    assert!(
+        failures.is_empty(),
+        "{} of {reads} reads failed: {:?}",
+        failures.len(),
+        &failures[..failures.len().min(3)]
+    );
+}
+
+#[test]
 fn verify_finds_damage_and_search_says_rebuild_without_a_panic() {
     let env = Env::with_reviews();
     env.index();

@@ -171,6 +171,20 @@ impl Searcher {
                 }
                 Err(e) => return Err(schema::open_error(dir, e)),
             };
+            // tantivy opens a segment's positions file only if it is there, and a segment
+            // without one fails its first phrase or term query later as "data corruption": a
+            // positions file removed by a concurrent commit is found here and the open retried.
+            if let Some(missing) = missing_positions(dir, &reader) {
+                if attempt < OPEN_ATTEMPTS {
+                    attempt += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(5 * attempt));
+                    continue;
+                }
+                return Err(Error::Damaged {
+                    path: dir.to_path_buf(),
+                    reason: format!("{}: missing", missing.display()),
+                });
+            }
             return Ok(Searcher {
                 dir: dir.to_path_buf(),
                 reader,
@@ -589,6 +603,17 @@ impl Searcher {
         let q = TermQuery::new(term, IndexRecordOption::Basic);
         Ok(self.reader.searcher().search(&q, &Count)? as u64)
     }
+}
+
+/// The first positions file of the reader's segments that is not in `dir` (every segment of a
+/// reel index has one: its text and title keep positions).
+fn missing_positions(dir: &Path, reader: &IndexReader) -> Option<std::path::PathBuf> {
+    reader
+        .searcher()
+        .segment_readers()
+        .iter()
+        .map(|s| dir.join(format!("{}.pos", s.segment_id().uuid_string())))
+        .find(|path| !path.is_file())
 }
 
 /// A query ready to run, with what the search needs to know about it.
