@@ -120,6 +120,9 @@ fn version_names_tantivy_and_the_index_schema() {
         line.ends_with(&format!(", index schema {schema})")),
         "{line}"
     );
+    // The README shows the same line.
+    let readme = std::fs::read_to_string(common::repo_path("README.md")).unwrap();
+    assert!(readme.contains(&format!("# {line}")), "README: {line}");
 }
 
 #[test]
