@@ -352,6 +352,22 @@ fn one_vocabulary_covers_catalogues_and_reviews() {
     assert!(summary.contains("year 2004"), "{summary}");
     assert!(!summary.contains("release_year"), "{summary}");
     assert!(summary.contains("runtime_minutes 89"), "{summary}");
+
+    // A comparison on the text column says where its numbers are.
+    let out = env.run(&["search", "x", "--filter", "duration>=90"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "reel: --filter 'duration>=90': `duration` holds text; compare it with = or != \
+         (its numbers are in `runtime_minutes` and `seasons`)\n"
+    );
+    let out = env.run(&["search", "duration:[90 TO 120]"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).ends_with("(its numbers are in `runtime_minutes` and `seasons`)\n"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

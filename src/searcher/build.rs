@@ -391,8 +391,9 @@ impl<'a> Builder<'a> {
                 Ok(self.num_range(&key, low, high))
             }
             FieldKind::Meta(key, ty) => Err(Error::Query(format!(
-                "`{key}` holds {} in this index; ranges need numbers or dates",
-                ty.describe()
+                "`{key}` holds {} in this index; ranges need numbers or dates{}",
+                ty.describe(),
+                super::filter::numbers_elsewhere(self.manifest, &key)
             ))),
             FieldKind::PassageId => {
                 let n = |v: &str| {

@@ -202,8 +202,9 @@ pub fn filter_query(
         MetaType::Keywords => {
             if !equality {
                 return Err(bad(format!(
-                    "`{}` holds keywords; compare it with = or !=",
-                    key
+                    "`{}` holds keywords; compare it with = or !={}",
+                    key,
+                    numbers_elsewhere(manifest, &key)
                 )));
             }
             // A keyword list matches when one of its items is the value (case aside).
@@ -215,8 +216,9 @@ pub fn filter_query(
         MetaType::Text => {
             if !equality {
                 return Err(bad(format!(
-                    "`{}` holds text; compare it with = or !=",
-                    key
+                    "`{}` holds text; compare it with = or !={}",
+                    key,
+                    numbers_elsewhere(manifest, &key)
                 )));
             }
             let q = builder
@@ -247,6 +249,33 @@ fn flip(b: Bound<f64>) -> Bound<f64> {
         Bound::Included(x) => Bound::Excluded(x),
         Bound::Excluded(x) => Bound::Included(x),
         Bound::Unbounded => Bound::Unbounded,
+    }
+}
+
+/// For a text column that reel reads numbers from (`duration` -> `runtime_minutes`, `seasons`):
+/// where those numbers are, said after the refusal of a comparison on the column itself.
+pub(super) fn numbers_elsewhere(manifest: &Manifest, key: &str) -> String {
+    let targets: Vec<&str> = crate::meta::vocabulary::ALIASES
+        .iter()
+        .filter(|(column, _)| *column == key)
+        .flat_map(|(_, fields)| fields.split(" or "))
+        .filter(|f| {
+            manifest
+                .metadata_fields
+                .get(*f)
+                .is_some_and(|t| t.is_numeric())
+        })
+        .collect();
+    match targets.as_slice() {
+        [] => String::new(),
+        [one] => format!(" (its numbers are in `{one}`)"),
+        many => format!(
+            " (its numbers are in {})",
+            many.iter()
+                .map(|f| format!("`{f}`"))
+                .collect::<Vec<_>>()
+                .join(" and ")
+        ),
     }
 }
 
