@@ -222,8 +222,8 @@ pub struct SearchArgs {
     #[arg(value_name = "QUERY", required_unless_present = "queries")]
     pub query: Vec<String>,
 
-    /// Run every query of a file (`qid<TAB>query text` per line) on all cores. These queries
-    /// are read as plain words (no operators, fields or phrases).
+    /// Run every query of a file (`qid<TAB>query text` per line; `-` reads standard input) on
+    /// all cores. These queries are read as plain words (no operators, fields or phrases).
     #[arg(long, value_name = "FILE", conflicts_with = "query")]
     pub queries: Option<PathBuf>,
 
@@ -326,7 +326,7 @@ pub struct EvalArgs {
     #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
     pub index: PathBuf,
 
-    /// Queries: `qid<TAB>query text` per line.
+    /// Queries: `qid<TAB>query text` per line (`-` reads standard input).
     #[arg(long, value_name = "FILE")]
     pub queries: PathBuf,
 

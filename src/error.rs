@@ -299,17 +299,36 @@ pub fn tantivy_text(e: &tantivy::TantivyError) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// A user's file as messages name it: `-` (standard input) as `<stdin>`.
+pub fn shown_path(path: &std::path::Path) -> &std::path::Path {
+    if path == std::path::Path::new("-") {
+        std::path::Path::new("<stdin>")
+    } else {
+        path
+    }
+}
+
 /// What a damaged index is said to suffer when tantivy's own checks fail on it, or reading it
 /// panics inside tantivy (the queries reel builds are ones tantivy runs, so what is left is a
 /// file it could not read). tantivy's own words go to `reel verify`'s report, not this line.
 pub const UNREADABLE: &str = "a file of it does not hold what its commit says";
 
 impl Error {
-    /// Reads a small text file given by the user (queries, judgments) whole: UTF-8, without a
-    /// leading byte-order mark (files saved by Windows tools have one, and it is not part of
-    /// the first line's id). Bytes that are not UTF-8 are an error naming their line.
+    /// Reads a small text file given by the user (queries, judgments; `-` for standard input)
+    /// whole: UTF-8, without a leading byte-order mark (files saved by Windows tools have one,
+    /// and it is not part of the first line's id). Bytes that are not UTF-8 are an error naming their line.
     pub fn read_utf8(path: &std::path::Path) -> Result<String> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Read {
+        // `-` is standard input, as for grep; messages call it `<stdin>`.
+        let stdin = path == std::path::Path::new("-");
+        let shown = shown_path(path);
+        let read = if stdin {
+            let mut bytes = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin().lock(), &mut bytes).map(|_| bytes)
+        } else {
+            std::fs::read(path)
+        };
+        let path = shown;
+        let bytes = read.map_err(|source| Error::Read {
             path: path.to_path_buf(),
             source,
         })?;

@@ -41,6 +41,7 @@ pub struct Metrics {
 /// then rows of three columns), whitespace or tab separated.
 pub fn read_qrels(path: &Path) -> Result<Qrels> {
     let text = Error::read_utf8(path)?;
+    let path = crate::error::shown_path(path);
     let mut qrels = Qrels::new();
     for (i, line) in text.lines().enumerate() {
         let parts: Vec<&str> = line.split_whitespace().collect();

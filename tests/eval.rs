@@ -138,6 +138,28 @@ fn batch_json_carries_the_query_id() {
         human.contains("== q1 How do bees survive the winter?"),
         "{human}"
     );
+
+    // `-` reads the queries from standard input, and messages call it `<stdin>`.
+    let file = std::fs::read(env.path("queries.tsv")).unwrap();
+    let piped = env
+        .reel()
+        .args(["search", "--queries", "-", "--json", "-n", "1"])
+        .write_stdin(file)
+        .output()
+        .unwrap();
+    assert_eq!(code(&piped), 0, "{}", stderr(&piped));
+    assert_eq!(stdout(&piped), stdout(&out));
+    let piped = env
+        .reel()
+        .args(["search", "--queries", "-"])
+        .write_stdin("no tab here\n")
+        .output()
+        .unwrap();
+    assert_eq!(code(&piped), 2);
+    assert_eq!(
+        stderr(&piped),
+        "reel: <stdin>:1: expected `qid<TAB>query text`\n"
+    );
 }
 
 #[test]

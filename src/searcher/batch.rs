@@ -21,6 +21,7 @@ pub struct BatchQuery {
 /// trec_eval.
 pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
     let text = Error::read_utf8(path)?;
+    let path = crate::error::shown_path(path);
     let mut out = Vec::new();
     let mut warnings = Vec::new();
     let mut first_line: std::collections::HashMap<String, usize> = Default::default();
