@@ -350,6 +350,12 @@ impl Manifest {
     }
 }
 
+/// What identifies the last commit of the index in `dir`: the bytes of its `meta.json`, which
+/// each commit replaces whole (`None` if it cannot be read).
+pub fn commit_stamp(dir: &Path) -> Option<Vec<u8>> {
+    std::fs::read(dir.join("meta.json")).ok()
+}
+
 /// True if `dir` holds an index (committed or not).
 pub fn exists(dir: &Path) -> bool {
     dir.join("meta.json").is_file()

@@ -72,9 +72,9 @@ pub fn verify(dir: &Path) -> Result<Report> {
     // would read as damage: a check that found problems while the commit changed under it is
     // made again on the new commit.
     for _ in 0..VERIFY_ATTEMPTS {
-        let before = commit_stamp(dir);
+        let before = schema::commit_stamp(dir);
         let report = verify_once(dir)?;
-        if report.ok() || commit_stamp(dir) == before {
+        if report.ok() || schema::commit_stamp(dir) == before {
             return Ok(report);
         }
     }
@@ -85,11 +85,6 @@ pub fn verify(dir: &Path) -> Result<Report> {
 
 /// Checks made before giving up on an index that keeps changing while it is verified.
 const VERIFY_ATTEMPTS: usize = 5;
-
-/// What identifies the last commit: `meta.json` is replaced whole by each one.
-fn commit_stamp(dir: &Path) -> Option<Vec<u8>> {
-    std::fs::read(dir.join("meta.json")).ok()
-}
 
 /// One check of the index's last commit.
 fn verify_once(dir: &Path) -> Result<Report> {

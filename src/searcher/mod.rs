@@ -147,6 +147,9 @@ impl Searcher {
     pub fn open(dir: &Path) -> Result<Searcher> {
         let mut attempt = 0;
         loop {
+            // The manifest and the reader each read `meta.json`: the same bytes before and after
+            // both (a commit replaces the file whole) mean they are of the same commit.
+            let stamp = schema::commit_stamp(dir);
             let (index, fields, manifest) = schema::open_read_only(dir)?;
             // A damaged file can make tantivy panic while opening it: that is damage too.
             let opened = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
@@ -184,6 +187,10 @@ impl Searcher {
                     path: dir.to_path_buf(),
                     reason: format!("{}: missing", missing.display()),
                 });
+            }
+            if schema::commit_stamp(dir) != stamp && attempt < OPEN_ATTEMPTS {
+                attempt += 1;
+                continue;
             }
             return Ok(Searcher {
                 dir: dir.to_path_buf(),
