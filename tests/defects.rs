@@ -604,35 +604,29 @@ fn errors_are_one_line_say_things_once_and_name_the_real_folder() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert_eq!(err.matches("os error").count(), 1, "said twice: {err}");
 
-    // A damaged index named by its own folder.
-    env.run(&["index", "--index", "dmg"]);
-    for entry in std::fs::read_dir(env.path("dmg")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "term") {
-            std::fs::write(&path, b"garbage").unwrap();
+    // A damaged index named by its own folder: an index whose files of one kind are
+    // overwritten, then searched (exit 2, stderr).
+    let damaged = |dir: &str, ext: &str| {
+        env.run(&["index", "--index", dir]);
+        for entry in std::fs::read_dir(env.path(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == ext) {
+                std::fs::write(&path, b"garbage").unwrap();
+            }
         }
-    }
-    let out = env.run(&["search", "drug", "--index", "dmg"]);
-    assert_eq!(code(&out), 2);
-    let err = stderr(&out);
+        let out = env.run(&["search", "drug", "--index", dir]);
+        assert_eq!(code(&out), 2);
+        stderr(&out)
+    };
+    let err = damaged("dmg", "term");
     assert!(err.starts_with("reel: dmg: index damaged"), "{err}");
     assert!(
         !err.contains("IoError") && !err.contains("tantivy"),
         "{err}"
     );
     // Stored text overwritten: tantivy's reader panics on it, and its words stay out.
-    env.run(&["index", "--index", "dmg2"]);
-    for entry in std::fs::read_dir(env.path("dmg2")).unwrap() {
-        let path = entry.unwrap().path();
-        if path.extension().is_some_and(|e| e == "store") {
-            std::fs::write(&path, b"garbage").unwrap();
-        }
-    }
-    let out = env.run(&["search", "drug", "--index", "dmg2"]);
-    assert_eq!(code(&out), 2);
-    let err = stderr(&out);
     assert_eq!(
-        err,
+        damaged("dmg2", "store"),
         "reel: dmg2: index damaged: a file of it does not hold what its commit says \
          (run `reel verify` for details, `reel index --rebuild` to recreate it)\n"
     );
