@@ -266,17 +266,11 @@ pub(super) fn numbers_elsewhere(manifest: &Manifest, key: &str) -> String {
                 .is_some_and(|t| t.is_numeric())
         })
         .collect();
-    match targets.as_slice() {
-        [] => String::new(),
-        [one] => format!(" (its numbers are in `{one}`)"),
-        many => format!(
-            " (its numbers are in {})",
-            many.iter()
-                .map(|f| format!("`{f}`"))
-                .collect::<Vec<_>>()
-                .join(" and ")
-        ),
+    if targets.is_empty() {
+        return String::new();
     }
+    let named: Vec<String> = targets.iter().map(|f| format!("`{f}`")).collect();
+    format!(" (its numbers are in {})", named.join(" and "))
 }
 
 #[cfg(test)]

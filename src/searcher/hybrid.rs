@@ -1,7 +1,6 @@
 //! Semantic and hybrid searches' own steps: the query vector as a query, the lexical and
 //! semantic top lists fused, and each hit's two part scores.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
 use tantivy::query::Query;
@@ -82,7 +81,7 @@ impl Searcher {
             // Stable: within each group the fused order stays.
             fused.sort_by_key(|f| !holding.contains(&f.ranked.addr));
         }
-        let fused = cap_fused_per_doc(fused, run.per_doc);
+        let fused = super::cap_per_doc_by(fused, run.per_doc, |f| f.ranked.doc_ord);
         Ok(fused.into_iter().take(run.limit).collect())
     }
 
@@ -126,18 +125,4 @@ impl Searcher {
         }
         Ok(())
     }
-}
-
-/// [`super::cap_per_doc`] for fused passages.
-fn cap_fused_per_doc(fused: Vec<semantic::Fused>, per_doc: Option<usize>) -> Vec<semantic::Fused> {
-    let Some(k) = per_doc else { return fused };
-    let mut seen: HashMap<u64, usize> = HashMap::new();
-    fused
-        .into_iter()
-        .filter(|f| {
-            let n = seen.entry(f.ranked.doc_ord).or_insert(0);
-            *n += 1;
-            *n <= k
-        })
-        .collect()
 }

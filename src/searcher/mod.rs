@@ -642,12 +642,18 @@ struct Prepared {
 /// Keeps at most `per_doc` passages of any document, in rank order (so with 1, each document
 /// is ranked by its best passage).
 fn cap_per_doc(top: Vec<Ranked>, per_doc: Option<usize>) -> Vec<Ranked> {
-    let Some(k) = per_doc else { return top };
+    cap_per_doc_by(top, per_doc, |r| r.doc_ord)
+}
+
+/// [`cap_per_doc`] for items whose document ordinal `doc_ord` gives.
+fn cap_per_doc_by<T>(items: Vec<T>, per_doc: Option<usize>, doc_ord: impl Fn(&T) -> u64) -> Vec<T> {
+    let Some(k) = per_doc else { return items };
     let mut seen: rustc_hash::FxHashMap<u64, usize> =
-        rustc_hash::FxHashMap::with_capacity_and_hasher(top.len(), Default::default());
-    top.into_iter()
-        .filter(|r| {
-            let n = seen.entry(r.doc_ord).or_insert(0);
+        rustc_hash::FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+    items
+        .into_iter()
+        .filter(|item| {
+            let n = seen.entry(doc_ord(item)).or_insert(0);
             *n += 1;
             *n <= k
         })

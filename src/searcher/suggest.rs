@@ -220,7 +220,8 @@ pub fn field_hint(
     })?;
     let key = crate::meta::vocabulary::metadata_key(name);
     let typed: Vec<char> = key.chars().collect();
-    let limit = if typed.len() >= 6 { 2 } else { 1 };
+    // A field name of one or two letters still gets one edit.
+    let limit = max_edits(typed.len()).max(1);
     let fields = || {
         crate::schema::names::FILTERABLE
             .into_iter()
