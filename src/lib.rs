@@ -17,8 +17,8 @@
 //!   tantivy failures into causes a user can act on.
 //! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
 //!   the same at indexing and query time (a leaf).
-//! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, decompression, the
-//!   readers ([`corpus::text`], [`corpus::facts`], [`corpus::csv`], [`corpus::jsonl`]), field
+//! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, decompression, text
+//!   that is not UTF-8 (UTF-16 transcoded, other lines read as Windows-1252), the readers ([`corpus::text`], [`corpus::facts`], [`corpus::csv`], [`corpus::jsonl`]), field
 //!   roles and column typing ([`corpus::records`]), and [`corpus::stream`], the one path from a
 //!   structured file to documents that indexing and export share.
 //! - [`passage`]: pure splitting of a document into passages with byte offsets.
