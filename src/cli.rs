@@ -185,8 +185,13 @@ pub struct ModelArgs {
 pub struct ReadArgs {
     /// One passage per document (no paragraph splitting): for corpora of short documents such
     /// as abstracts, or to rank whole documents.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "no_whole_documents")]
     pub whole_documents: bool,
+
+    /// Cut documents into paragraphs again (undoes a remembered --whole-documents; reel
+    /// index only).
+    #[arg(long)]
+    pub no_whole_documents: bool,
 
     /// Column or key holding the document id in CSV/JSON inputs (default: the first of id, _id,
     /// doc_id, docid, show_id).
@@ -204,6 +209,22 @@ pub struct ReadArgs {
 }
 
 impl ReadArgs {
+    /// The read settings given, each to change what a followed path remembers.
+    pub fn flags(&self) -> reel::state::ReadFlags {
+        reel::state::ReadFlags {
+            whole_documents: if self.whole_documents {
+                Some(true)
+            } else if self.no_whole_documents {
+                Some(false)
+            } else {
+                None
+            },
+            id_field: self.id_field.clone(),
+            title_field: self.title_field.clone(),
+            text_fields: (!self.text_field.is_empty()).then(|| self.text_field.clone()),
+        }
+    }
+
     /// The field roles given.
     pub fn roles(&self) -> reel::corpus::records::Roles {
         reel::corpus::records::Roles {
@@ -435,6 +456,12 @@ pub struct VerifyArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub json: bool,
+
+    /// Also compare the index with the files it follows: list the documents the files give
+    /// that it lacks (missing), those it holds that they do not give (extra), and the files
+    /// indexed as they no longer are (stale). Exit 1 when they differ.
+    #[arg(long)]
+    pub sources: bool,
 }
 
 #[cfg(test)]

@@ -127,6 +127,43 @@ pub enum Error {
         path: PathBuf,
     },
 
+    /// A path an earlier reel recorded relative to the folder it ran in, found neither from
+    /// here nor beside the index.
+    #[error("{}: the index follows this path as an earlier reel recorded it (relative to the folder it ran in), and it is found neither from here nor beside the index; the index is unchanged (give the paths again: reel index --rebuild --index {} PATH...)", path.display(), index.display())]
+    LegacyPath {
+        /// The path as recorded.
+        path: PathBuf,
+        /// The index folder.
+        index: PathBuf,
+    },
+
+    /// A rebuild that cannot re-read a followed path.
+    #[error("{}: followed by the index, but not there to re-read; the index is unchanged (bring it back, give the paths to follow: reel index --rebuild PATH..., or stop following it: reel index --forget {})", path.display(), path.display())]
+    RebuildMissing {
+        /// The followed path, as shown.
+        path: PathBuf,
+    },
+
+    /// A followed path that is now another kind of thing (a folder that became a file).
+    #[error("{}: followed as a {was}, now a {now}; the index is unchanged (to follow it as it is now: reel index --forget {}, then reel index {})", path.display(), path.display(), path.display())]
+    KindChanged {
+        /// The followed path, as shown.
+        path: PathBuf,
+        /// What it was.
+        was: &'static str,
+        /// What it is.
+        now: &'static str,
+    },
+
+    /// The index's record of what it follows cannot be read.
+    #[error("{}: the index's record of the paths it follows is damaged or missing ({reason}); the index is unchanged (give the paths again: reel index --rebuild --index {} PATH...)", path.display(), path.display())]
+    FollowedUnreadable {
+        /// The index folder.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
+
     /// The paths hold no document at all.
     #[error("no document to index in {paths} ({found}); the index is unchanged")]
     NoDocuments {

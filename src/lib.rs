@@ -13,11 +13,15 @@
 //!
 //! - [`meta`]: the metadata vocabulary everyone speaks: value types, typed values, dates, and
 //!   the map from catalogue columns to reel's field names. A leaf: it imports nothing of reel.
+//! - [`paths`]: paths as the index keeps them (absolute, resolved: one folder spelled two ways
+//!   is one path) and as people read them (relative to the current folder when below it). A
+//!   leaf.
 //! - [`error`]: the typed errors of the library (a leaf too), with the translation of I/O and
 //!   tantivy failures into causes a user can act on.
 //! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
 //!   the same at indexing and query time (a leaf).
-//! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, decompression, text
+//! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, file ids unique
+//!   among the files walked ([`corpus::identity`]), decompression, text
 //!   that is not UTF-8 (UTF-16 transcoded, other lines read as Windows-1252), the readers ([`corpus::text`], [`corpus::facts`], [`corpus::csv`], [`corpus::jsonl`]), field
 //!   roles and column typing ([`corpus::records`]), and [`corpus::stream`], the one path from a
 //!   structured file to documents that indexing and export share.
@@ -25,15 +29,18 @@
 //! - [`embed`]: sentence embeddings in process: a BERT-family model (all-MiniLM-L6-v2 by
 //!   default) loaded from a Hugging Face folder and run on the CPU (bf16 matrix products where
 //!   the CPU has them), vectors quantized for the index (a leaf but for errors).
-//! - [`state`]: what the index holds per source file, and the paths it follows.
+//! - [`state`]: what the index holds per source file, and the paths it follows with how each
+//!   is read (and the model), readable even when the last commit is not.
 //! - [`directory`]: how an index folder is opened: read-only (no lock file, writes refused),
 //!   and with files read by plain reads for long passes rather than mapped (but for errors, a
 //!   leaf).
 //! - [`schema`]: the only module naming tantivy fields and laying out a tantivy document; the
 //!   schema version, the manifest each commit carries, opening an index (read-only for readers,
 //!   through [`directory`]).
-//! - [`indexer`]: a folder, one file per job: opening and locking, planning the changes, the
-//!   reading/writing pipeline, duplicate-id claims, which files are reel's, the merge policy.
+//! - [`indexer`]: a folder, one file per job: opening and locking (and staging a rebuild),
+//!   surveying the followed paths and planning the changes, the reading/writing pipeline,
+//!   duplicate-id claims in reading order, which files are reel's, the merge policy, and the
+//!   audit of an index against its files.
 //! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
 //!   coordination of keyword queries, filters and sort, expansion, deterministic collection,
 //!   hits with why and where they matched, "did you mean", batches (with a fast path that reads
@@ -50,17 +57,17 @@
 //!
 //! | module | uses |
 //! |---|---|
-//! | `meta`, `error`, `analyzer` | nothing of reel |
+//! | `meta`, `error`, `analyzer`, `paths` | nothing of reel |
 //! | `embed`, `directory` | `error` |
-//! | `corpus` | `meta`, `error` |
+//! | `corpus` | `meta`, `paths`, `error` |
 //! | `passage` | `corpus`, `meta` |
-//! | `state` | `meta`, `error` |
+//! | `state` | `meta`, `paths`, `error` |
 //! | `schema` | `meta`, `corpus`, `passage`, `state`, `analyzer`, `embed`, `directory`, `error` |
-//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `embed`, `meta`, `directory`, `error` |
-//! | `searcher` | `schema`, `meta`, `analyzer`, `embed`, `error` |
+//! | `indexer` | `corpus`, `passage`, `schema`, `state`, `analyzer`, `embed`, `meta`, `paths`, `directory`, `error` |
+//! | `searcher` | `schema`, `meta`, `analyzer`, `embed`, `paths`, `error` |
 //! | `verify` | `schema`, `state`, `embed`, `directory`, `error` |
-//! | `stats` | `searcher`, `schema`, `meta`, `error` |
-//! | `export` | `corpus`, `passage`, `meta`, `embed`, `error` |
+//! | `stats` | `searcher`, `schema`, `state`, `meta`, `paths`, `error` |
+//! | `export` | `corpus`, `passage`, `meta`, `embed`, `paths`, `error` |
 //! | `eval` | `error` |
 //! | `output` | `searcher`, `meta`, `indexer`, `export`, `stats`, `verify`, `eval`, `error` |
 //!
@@ -80,6 +87,7 @@ pub mod indexer;
 pub mod meta;
 pub mod output;
 pub mod passage;
+pub mod paths;
 pub mod schema;
 pub mod searcher;
 pub mod state;

@@ -21,7 +21,7 @@ use crate::meta::MetaValue;
 use crate::passage::Passage;
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 8;
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";

@@ -1,5 +1,6 @@
 //! What an index holds: documents, passages, fields with their types (and the most common values
-//! of keyword fields), and its size on disk.
+//! of keyword fields), its size on disk, and what it follows: each path with how its files are
+//! read, the model of a semantic index, the records shadowed by a duplicate id.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
@@ -29,6 +30,44 @@ pub struct IndexInfo {
     pub size_bytes: u64,
     /// Schema version of the index.
     pub schema_version: u32,
+    /// The files and folders the index follows, in the order they were first given.
+    pub followed: Vec<FollowedInfo>,
+    /// Records not in the index because an earlier record (in reading order) holds their id.
+    pub shadowed: u64,
+    /// The model a semantic index embeds with.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub model: Option<ModelInfo>,
+}
+
+/// A followed path.
+#[derive(Debug, Clone, Serialize)]
+pub struct FollowedInfo {
+    /// As shown from the current folder.
+    pub path: String,
+    /// Absolute.
+    pub absolute: String,
+    /// `file` or `folder`.
+    pub kind: crate::state::PathKind,
+    /// False when it is gone for now (its documents stay).
+    pub present: bool,
+    /// How its files are read (the flags that were given for it; empty when none).
+    pub read: crate::state::ReadSettings,
+    /// Its files in the index, and their documents.
+    pub files: u64,
+    /// Documents.
+    pub documents: u64,
+}
+
+/// The model of a semantic index.
+#[derive(Debug, Clone, Serialize)]
+pub struct ModelInfo {
+    /// Its name (folder name).
+    pub name: String,
+    /// The fingerprint of its configuration, tokenizer and weights.
+    pub fingerprint: String,
+    /// The folder later runs load it from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub path: Option<String>,
 }
 
 /// How many of a keyword field's most common values are listed.
@@ -55,10 +94,47 @@ pub struct ValueCount {
     pub count: u64,
 }
 
-/// Reads the summary of the index in `dir`.
-pub fn collect(dir: &Path) -> Result<IndexInfo> {
+/// Reads the summary of the index in `dir`; paths are shown from `cwd`.
+pub fn collect(dir: &Path, cwd: Option<&Path>) -> Result<IndexInfo> {
     let searcher = Searcher::open(dir)?;
     let manifest = searcher.manifest().clone();
+    let list = match &manifest.files {
+        Some(r) => Some(crate::state::FileList::read(dir, r)?),
+        None => None,
+    };
+    let followed = list
+        .as_ref()
+        .map(|l| {
+            l.followed
+                .iter()
+                .map(|f| {
+                    let under: Vec<&crate::state::FileState> = l
+                        .files
+                        .iter()
+                        .filter(|(s, _)| crate::paths::is_under(Path::new(s), &f.path))
+                        .map(|(_, st)| st)
+                        .collect();
+                    FollowedInfo {
+                        path: crate::paths::shown(&f.path, cwd).display().to_string(),
+                        absolute: f.path.display().to_string(),
+                        kind: f.kind,
+                        present: f.path.exists(),
+                        read: f.read.clone(),
+                        files: under.len() as u64,
+                        documents: under.iter().map(|s| s.documents).sum(),
+                    }
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let model = manifest.semantic.as_ref().map(|s| ModelInfo {
+        name: s.model_name.clone(),
+        fingerprint: s.model.clone(),
+        path: list
+            .as_ref()
+            .and_then(|l| l.model.as_ref())
+            .map(|p| p.display().to_string()),
+    });
     let keyword_fields: Vec<&String> = manifest
         .metadata_fields
         .iter()
@@ -116,6 +192,9 @@ pub fn collect(dir: &Path) -> Result<IndexInfo> {
         metadata_fields,
         size_bytes: dir_size(dir)?,
         schema_version: manifest.schema_version,
+        followed,
+        shadowed: list.as_ref().map_or(0, |l| l.shadowed()),
+        model,
     })
 }
 

@@ -44,6 +44,12 @@ pub struct Report {
     pub vectors: u64,
     /// Everything found wrong; empty for a sound index.
     pub problems: Vec<Problem>,
+    /// Every document's id and source, when asked for ([`verify_keeping_documents`]).
+    #[serde(skip)]
+    pub document_list: Vec<(String, String)>,
+    /// The file list of the commit checked, when it could be read.
+    #[serde(skip)]
+    pub file_list: Option<FileList>,
 }
 
 impl Report {
@@ -67,13 +73,23 @@ impl Report {
 /// Verifies the index in `dir`. Returns an error only when there is no index there at all, or
 /// this user may not read it; everything else found wrong is in the report.
 pub fn verify(dir: &Path) -> Result<Report> {
+    verify_with(dir, false)
+}
+
+/// [`verify`], keeping every document's id and source from the pass that reads the index back
+/// (for comparing the index with its files, without reading it twice).
+pub fn verify_keeping_documents(dir: &Path) -> Result<Report> {
+    verify_with(dir, true)
+}
+
+fn verify_with(dir: &Path, keep: bool) -> Result<Report> {
     schema::check_exists(dir)?;
     // A `reel index` committing meanwhile removes files of the commit being checked, which
     // would read as damage: a check that found problems while the commit changed under it is
     // made again on the new commit.
     for _ in 0..VERIFY_ATTEMPTS {
         let before = schema::commit_stamp(dir);
-        let report = verify_once(dir)?;
+        let report = verify_once(dir, keep)?;
         if report.ok() || schema::commit_stamp(dir) == before {
             return Ok(report);
         }
@@ -87,7 +103,7 @@ pub fn verify(dir: &Path) -> Result<Report> {
 const VERIFY_ATTEMPTS: usize = 5;
 
 /// One check of the index's last commit.
-fn verify_once(dir: &Path) -> Result<Report> {
+fn verify_once(dir: &Path, keep: bool) -> Result<Report> {
     let mut report = Report::default();
     let Some((index, fields, manifest, metas)) = open_checked(dir, &mut report)? else {
         return Ok(report);
@@ -112,7 +128,7 @@ fn verify_once(dir: &Path) -> Result<Report> {
             .as_ref()
             .and_then(|m| m.semantic.as_ref())
             .map(|s| s.dims);
-        match guarded(|| read_back(&index, &fields, dims)) {
+        match guarded(|| read_back(&index, &fields, dims, keep)) {
             Ok(Ok(counts)) => {
                 report.documents = counts.documents;
                 report.passages = counts.passages;
@@ -123,12 +139,55 @@ fn verify_once(dir: &Path) -> Result<Report> {
                 if let Some(m) = &manifest {
                     check_counts(&mut report, m, list.as_ref());
                 }
+                if let (Some(list), Some(r)) =
+                    (&list, manifest.as_ref().and_then(|m| m.files.as_ref()))
+                {
+                    check_sources(&mut report, list, &counts.by_source, &r.name);
+                }
+                report.document_list = counts.document_list;
             }
             Ok(Err(e)) => report.problem(None, format!("cannot read the index: {e}")),
             Err(panic) => report.problem(None, format!("cannot read the index: {panic}")),
         }
     }
+    report.file_list = list;
     Ok(report)
+}
+
+/// Each file's documents and passages as the file list records them against what the index
+/// holds of that file: a list that says a file is indexed when its documents are not would
+/// let an update leave them out for good.
+fn check_sources(
+    report: &mut Report,
+    list: &FileList,
+    by_source: &std::collections::BTreeMap<String, (u64, u64)>,
+    list_name: &str,
+) {
+    let file = Some(PathBuf::from(list_name));
+    for (source, state) in &list.files {
+        let (docs, passages) = by_source.get(source).copied().unwrap_or((0, 0));
+        if docs != state.documents || passages != state.passages {
+            report.problem(
+                file.clone(),
+                format!(
+                    "the file list records {} documents and {} passages of {source}, the index \
+                     holds {docs} and {passages}",
+                    state.documents, state.passages
+                ),
+            );
+        }
+    }
+    for (source, (docs, passages)) in by_source {
+        if !list.files.contains_key(source) {
+            report.problem(
+                file.clone(),
+                format!(
+                    "the index holds {docs} documents and {passages} passages of {source}, \
+                     which the file list does not name"
+                ),
+            );
+        }
+    }
 }
 
 /// Opens the index for reading and reads its schema, manifest and commit; each failure is a
@@ -330,13 +389,17 @@ struct Counts {
     documents: u64,
     passages: u64,
     problems: Vec<(Option<PathBuf>, String)>,
+    /// Documents (first passages) and passages of each source.
+    by_source: std::collections::BTreeMap<String, (u64, u64)>,
+    /// Every document's id and source, if asked for.
+    document_list: Vec<(String, String)>,
 }
 
 /// Reads every live stored passage and the fast fields of each, checking that no passage of a
 /// document appears twice. Segments are opened one at a time and closed before the next, and
 /// passages are remembered by a 64-bit hash in a sorted vector (a hash seen twice is checked
 /// again by its full key), so memory stays near one segment's whatever the index size.
-fn read_back(index: &Index, fields: &Fields, dims: Option<usize>) -> Result<Counts> {
+fn read_back(index: &Index, fields: &Fields, dims: Option<usize>, keep: bool) -> Result<Counts> {
     let segments = index.searchable_segments()?;
     let mut doc_ords: Vec<u64> = Vec::new();
     let mut keys: Vec<u64> = Vec::new();
@@ -345,6 +408,8 @@ fn read_back(index: &Index, fields: &Fields, dims: Option<usize>) -> Result<Coun
         passages: 0,
         vectors: 0,
         problems: Vec::new(),
+        by_source: Default::default(),
+        document_list: Vec::new(),
     };
     let key_of = |doc: &TantivyDocument| {
         let id = doc
@@ -401,6 +466,28 @@ fn read_back(index: &Index, fields: &Fields, dims: Option<usize>) -> Result<Coun
             };
             counts.passages += 1;
             keys.push(xxhash_rust::xxh3::xxh3_64(&key_of(&doc)));
+            let source = doc
+                .get_first(fields.source)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            let first = doc.get_first(fields.passage_id).and_then(|v| v.as_u64()) == Some(0);
+            let entry = match counts.by_source.get_mut(source) {
+                Some(e) => e,
+                None => counts.by_source.entry(source.to_string()).or_default(),
+            };
+            entry.1 += 1;
+            if first {
+                entry.0 += 1;
+                if keep {
+                    let id = doc
+                        .get_first(fields.doc_id)
+                        .and_then(|v| v.as_str())
+                        .unwrap_or_default();
+                    counts
+                        .document_list
+                        .push((id.to_string(), source.to_string()));
+                }
+            }
             // A document's passages are written together: one ord per run is enough.
             if let Some(ord) = ords.first(doc_id) {
                 if doc_ords.last() != Some(&ord) {

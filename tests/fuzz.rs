@@ -296,6 +296,7 @@ fn fuzz_the_printers() {
             highlights,
             text,
             source: "corpus/“review”.txt".into(),
+            path: "/srv/corpus/“review”.txt".into(),
             line: u64::from(color) * 12,
             metadata,
             lexical_score: Some(score),
@@ -533,7 +534,7 @@ const EXTENSIONS: &[&str] = &[
 
 /// Reads a file the way `reel index` does, down to documents and passages.
 fn read_all(path: &Path) -> Result<u64, TestCaseError> {
-    let inputs = corpus::walk(&[path.to_path_buf()], None)
+    let inputs = corpus::walk(&[path.to_path_buf()], None, None)
         .map_err(|e| TestCaseError::fail(e.to_string()))?;
     let mut documents = 0u64;
     for file in &inputs.files {

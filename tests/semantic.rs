@@ -376,3 +376,41 @@ fn a_semantic_index_without_its_model_falls_back_to_words() {
     ]);
     assert_eq!(code(&out), 2);
 }
+
+#[test]
+fn a_semantic_index_remembers_its_model() {
+    let Some(model) = common::model("a_semantic_index_remembers_its_model") else {
+        return;
+    };
+    let env = semantic_env(&model);
+    // No --model, no REEL_MODEL, no cache folder: the index's own record finds it.
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("nothing to index"),
+        "{}",
+        stderr(&out)
+    );
+    env.write(
+        "corpus/new.txt",
+        "Reptiles\n\nA film about a lizard in the desert.\n",
+    );
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("embedded 1 passage"),
+        "{}",
+        stderr(&out)
+    );
+    // Searching finds it too, and stats names it.
+    let (hits, out) = env.search("cartoon reptile dodges hens", &["--mode", "semantic"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(!hits.is_empty());
+    let info: serde_json::Value =
+        serde_json::from_str(&stdout(&env.run(&["stats", "--json"]))).unwrap();
+    let canonical = model.canonicalize().unwrap();
+    assert_eq!(info["model"]["path"], canonical.to_str().unwrap());
+    assert!(info["model"]["fingerprint"]
+        .as_str()
+        .is_some_and(|f| !f.is_empty()));
+}

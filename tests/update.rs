@@ -217,7 +217,8 @@ fn duplicate_ids_keep_the_first_read_and_name_both_places() {
     assert_eq!(code(&env.run(&["search", "storks"])), 1);
     verify_ok(&env, "index");
 
-    // On an update, documents of unchanged files were read first.
+    // Reading order decides, whenever a file came: a file that sorts first takes the id from
+    // a document indexed before.
     env.write(
         "corpus/0-early.jsonl",
         "{\"id\":\"x1\",\"text\":\"a late copy about egrets\"}\n",
@@ -225,11 +226,19 @@ fn duplicate_ids_keep_the_first_read_and_name_both_places() {
     let out = env.index();
     let err = stderr(&out);
     assert!(
-        err.contains("duplicate document id `x1`: corpus/0-early.jsonl record 1 skipped, corpus/a.jsonl (indexed before, unchanged) kept"),
+        err.contains("duplicate document id `x1`: corpus/a.jsonl (indexed before) skipped, corpus/0-early.jsonl record 1 kept"),
         "{err}"
     );
-    assert_eq!(code(&env.run(&["search", "egrets"])), 1);
+    assert_eq!(env.search("egrets", &[]).0[0].doc_id, "x1");
+    assert_eq!(code(&env.run(&["search", "herons"])), 1);
+    assert_eq!(stats(&env, "index").0, 2);
+    verify_ok(&env, "index");
+    // And gives it back when it goes.
+    std::fs::remove_file(env.path("corpus/0-early.jsonl")).unwrap();
+    env.index();
     assert_eq!(env.search("herons", &[]).0[0].doc_id, "x1");
+    assert_eq!(code(&env.run(&["search", "egrets"])), 1);
+    assert_eq!(stats(&env, "index").0, 2);
     verify_ok(&env, "index");
 }
 
@@ -240,7 +249,9 @@ fn other_read_options_rebuild_every_file() {
     let out = env.run(&["index", "--whole-documents"]);
     assert_eq!(code(&out), 0);
     assert!(
-        stderr(&out).contains("read options differ from the index's, re-indexing every file"),
+        stderr(&out).contains(
+            "corpus: read settings changed (the defaults -> --whole-documents); re-reading its files"
+        ),
         "{}",
         stderr(&out)
     );

@@ -14,11 +14,13 @@ use crate::cli::IndexArgs;
 pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
     let threads = super::threads(args.threads);
     let progress = progress_bar(args.quiet);
-    // A semantic index stays semantic: its updates embed what they add.
+    // A semantic index stays semantic: its updates embed what they add, with the model it
+    // remembers unless another is given.
     let semantic =
         !args.no_semantic && (args.semantic || indexer::semantic_of(&args.index).is_some());
     let model = if semantic {
-        Some(Arc::new(super::load_model(&args.model)?))
+        let remembered = indexer::remembered_model(&args.index);
+        Some(Arc::new(super::load_model_or(&args.model, remembered)?))
     } else {
         None
     };
@@ -26,11 +28,11 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         paths: args.paths,
         forget: args.forget,
         index_dir: args.index,
+        cwd: reel::paths::current_dir(),
         rebuild: args.rebuild,
         threads,
         memory_bytes: usize::try_from(args.memory)? * 1024 * 1024,
-        roles: args.read.roles(),
-        whole_documents: args.read.whole_documents,
+        read: args.read.flags(),
         progress: progress.clone(),
         model,
     };

@@ -83,11 +83,25 @@ pub fn model_cache() -> Option<std::path::PathBuf> {
 
 /// Loads the sentence-embedding model: `--model` (or `REEL_MODEL`), else the cache folder.
 pub fn load_model(args: &crate::cli::ModelArgs) -> anyhow::Result<reel::embed::Model> {
+    load_model_or(args, None)
+}
+
+/// Loads the sentence-embedding model: `--model` (or `REEL_MODEL`), else the folder the index
+/// remembers (`remembered`), else the cache folder.
+pub fn load_model_or(
+    args: &crate::cli::ModelArgs,
+    remembered: Option<std::path::PathBuf>,
+) -> anyhow::Result<reel::embed::Model> {
     let mut looked = Vec::new();
     if let Some(dir) = &args.model {
         looked.push(("--model or REEL_MODEL".to_string(), dir.clone()));
-    } else if let Some(cache) = model_cache() {
-        looked.push(("the cache folder".to_string(), cache));
+    } else {
+        if let Some(dir) = remembered.filter(|d| d.is_dir()) {
+            looked.push(("the folder the index remembers".to_string(), dir));
+        }
+        if let Some(cache) = model_cache() {
+            looked.push(("the cache folder".to_string(), cache));
+        }
     }
     let dir = reel::embed::locate(&looked)?;
     Ok(reel::embed::Model::load(&dir)?)
@@ -110,7 +124,8 @@ pub fn prepare_mode(
         None => return Ok(Mode::Lexical),
     };
     searcher.require_semantic()?;
-    let model = match load_model(&args.model) {
+    let remembered = reel::indexer::remembered_model(searcher.dir());
+    let model = match load_model_or(&args.model, remembered) {
         Ok(m) => m,
         Err(e) if args.mode.is_none() => {
             say!("reel: warning: {e}; searching by words only");

@@ -12,6 +12,7 @@ use crate::cmd::EXIT_NO_HITS;
 
 pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     let mut searcher = Searcher::open(&args.index)?;
+    searcher.show_paths_from(reel::paths::current_dir());
     for w in searcher.warnings() {
         say!("reel: warning: {w}");
     }

@@ -10,7 +10,7 @@ use reel::stats;
 use crate::cli::StatsArgs;
 
 pub fn run(args: StatsArgs) -> anyhow::Result<ExitCode> {
-    let info = stats::collect(&args.index)?;
+    let info = stats::collect(&args.index, reel::paths::current_dir().as_deref())?;
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
     if args.json {

@@ -2,12 +2,15 @@
 //! user gives (files or folders). One reader per format lives in a submodule; each turns the bytes
 //! of one file into documents.
 //!
-//! The walk never follows symbolic links, never opens anything but regular files, and visits
-//! folders in a stable (sorted) order so that runs are reproducible.
+//! The walk follows a symbolic link named as a root (the user asked for it), never one inside a
+//! folder, never opens anything but regular files, and visits folders in a stable (sorted)
+//! order so that runs are reproducible. Each file gets an id unique among the files walked
+//! ([`identity`]).
 
 pub mod csv;
 mod encoding;
 pub mod facts;
+pub mod identity;
 pub mod jsonl;
 pub mod records;
 pub mod stream;
@@ -39,7 +42,7 @@ pub struct Document {
     pub id: String,
     /// The title.
     pub title: String,
-    /// The file the document came from, as the user named it.
+    /// The file the document came from: its absolute, resolved path.
     pub source: String,
     /// The text that passages are cut from. Passage offsets are byte offsets into this string;
     /// for a text file it is the whole file, so they are offsets into the file.
@@ -122,13 +125,22 @@ impl Format {
     }
 }
 
-/// A file to read, with the root its document ids are relative to.
+/// A file to read: where it is, which root it was found under, and its id.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputFile {
-    /// The file.
+    /// The file as messages name it and as it is opened: relative to the current folder when
+    /// it lies below it, else absolute.
     pub path: PathBuf,
-    /// The folder given by the user that contains it (or the file's own folder).
-    pub root: PathBuf,
+    /// The file's absolute, resolved path as text: its documents' `source`, and the key the
+    /// index knows the file by.
+    pub source: String,
+    /// The position of the root it was found under, among the roots walked.
+    pub root: usize,
+    /// Its path relative to that root (for a root that is a file: its name).
+    pub rel: PathBuf,
+    /// Its id, unique among the files walked: its path relative to the root without
+    /// extensions, unless another file has that id ([`identity`]).
+    pub id: String,
     /// Its format.
     pub format: Format,
     /// Its compression.
@@ -136,19 +148,29 @@ pub struct InputFile {
 }
 
 impl InputFile {
-    /// The file's id: its path relative to the root, without extensions (format and
-    /// compression), with `/` separators.
+    /// A file from its absolute path, the root it is under and how it is shown.
+    pub fn new(abs: &Path, root: usize, root_path: &Path, cwd: Option<&Path>) -> Option<Self> {
+        let (format, compression) = Format::of(abs)?;
+        let rel = match abs.strip_prefix(root_path) {
+            Ok(r) if !r.as_os_str().is_empty() => r.to_path_buf(),
+            _ => PathBuf::from(abs.file_name().unwrap_or(abs.as_os_str())),
+        };
+        let mut file = InputFile {
+            path: crate::paths::shown(abs, cwd),
+            source: crate::paths::text(abs),
+            root,
+            rel,
+            id: String::new(),
+            format,
+            compression,
+        };
+        file.id = identity::natural(&file);
+        Some(file)
+    }
+
+    /// The file's id (see [`identity`]).
     pub fn file_id(&self) -> String {
-        let rel = self.path.strip_prefix(&self.root).unwrap_or(&self.path);
-        let mut rel = rel.with_extension("");
-        if self.compression != Compression::None {
-            rel = rel.with_extension("");
-        }
-        let parts: Vec<String> = rel
-            .components()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned())
-            .collect();
-        parts.join("/")
+        self.id.clone()
     }
 }
 
@@ -185,6 +207,12 @@ impl Inputs {
         counts.into_iter().collect()
     }
 
+    /// Gives every file its id: its natural id unless an earlier file or one of `taken` has it
+    /// ([`identity::assign`]).
+    pub fn assign_ids(&mut self, taken: &identity::Taken) {
+        identity::assign(&mut self.files, taken);
+    }
+
     /// Bytes on disk of the files to read (as stored, compressed or not), for progress.
     pub fn total_bytes(&self) -> u64 {
         self.files
@@ -194,45 +222,59 @@ impl Inputs {
     }
 }
 
-/// Walks the given paths. A missing path is an error; a file of an unknown format inside a
-/// folder is passed over and counted (folders hold other things), while one named explicitly
-/// is reported as skipped. Anything under `exclude` (the index folder) is left out.
-pub fn walk(paths: &[PathBuf], exclude: Option<&Path>) -> Result<Inputs> {
+/// Walks the given paths, resolved against `cwd` (see [`crate::paths`]): a folder is walked,
+/// a file (or a link to one) is read. A path that does not resolve is an error; a file of an
+/// unknown format inside a folder is passed over and counted (folders hold other things), while
+/// one named explicitly is reported as skipped. Anything under `exclude` (the index folder) is
+/// left out. A file found under two roots is read once, under the first. Every file gets its
+/// id ([`Inputs::assign_ids`]).
+pub fn walk(paths: &[PathBuf], exclude: Option<&Path>, cwd: Option<&Path>) -> Result<Inputs> {
     let exclude = exclude.and_then(|p| p.canonicalize().ok());
+    let here = cwd.map(Path::to_path_buf).unwrap_or_default();
     let mut inputs = Inputs::default();
-    for path in paths {
-        let meta = std::fs::symlink_metadata(path)
-            .map_err(|_| Error::MissingInput { path: path.clone() })?;
+    let mut seen = std::collections::HashSet::new();
+    for (root, given) in paths.iter().enumerate() {
+        let path = crate::paths::resolve(given, &here).map_err(|_| Error::MissingInput {
+            path: given.clone(),
+        })?;
+        let meta = std::fs::metadata(&path).map_err(|_| Error::MissingInput {
+            path: given.clone(),
+        })?;
+        let before = inputs.files.len();
         if meta.is_dir() {
-            walk_dir(path, exclude.as_deref(), &mut inputs);
+            walk_dir(&path, root, exclude.as_deref(), cwd, &mut inputs);
+        } else if !meta.is_file() {
+            inputs
+                .skipped
+                .push((given.clone(), "not a regular file".into()));
         } else {
-            // A file named on the command line: follow a symlink here, the user asked for it.
-            let is_file = std::fs::metadata(path)
-                .map(|m| m.is_file())
-                .unwrap_or(false);
-            if !is_file {
-                inputs
-                    .skipped
-                    .push((path.clone(), "not a regular file".into()));
-                continue;
-            }
-            match Format::of(path) {
-                Some((format, compression)) => inputs.files.push(InputFile {
-                    path: path.clone(),
-                    root: path.parent().map(Path::to_path_buf).unwrap_or_default(),
-                    format,
-                    compression,
-                }),
+            match InputFile::new(&path, root, &path, cwd) {
+                Some(file) => inputs.files.push(file),
                 None => inputs
                     .skipped
-                    .push((path.clone(), "unknown file format".into())),
+                    .push((given.clone(), "unknown file format".into())),
             }
         }
+        let mut kept = Vec::new();
+        for file in inputs.files.drain(before..) {
+            if seen.insert(file.source.clone()) {
+                kept.push(file);
+            }
+        }
+        inputs.files.extend(kept);
     }
+    inputs.assign_ids(&identity::Taken::default());
     Ok(inputs)
 }
 
-fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
+fn walk_dir(
+    root: &Path,
+    root_no: usize,
+    exclude: Option<&Path>,
+    cwd: Option<&Path>,
+    inputs: &mut Inputs,
+) {
+    let shown = |p: &Path| crate::paths::shown(p, cwd);
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
@@ -249,7 +291,7 @@ fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
         let entry = match entry {
             Ok(e) => e,
             Err(err) => {
-                let path = err.path().map(Path::to_path_buf).unwrap_or_default();
+                let path = err.path().map(shown).unwrap_or_default();
                 let reason = err
                     .io_error()
                     .map(|e| e.to_string())
@@ -260,29 +302,23 @@ fn walk_dir(root: &Path, exclude: Option<&Path>, inputs: &mut Inputs) {
         };
         let kind = entry.file_type();
         if kind.is_symlink() {
-            inputs.skipped.push((
-                entry.path().to_path_buf(),
-                "symbolic link (not followed)".into(),
-            ));
+            inputs
+                .skipped
+                .push((shown(entry.path()), "symbolic link (not followed)".into()));
             continue;
         }
         if !kind.is_file() {
             if !kind.is_dir() {
                 inputs.skipped.push((
-                    entry.path().to_path_buf(),
+                    shown(entry.path()),
                     "not a regular file (FIFO, socket or device; not opened)".into(),
                 ));
             }
             continue;
         }
-        match Format::of(entry.path()) {
-            Some((format, compression)) => inputs.files.push(InputFile {
-                path: entry.path().to_path_buf(),
-                root: root.to_path_buf(),
-                format,
-                compression,
-            }),
-            None => inputs.unsupported.push(entry.path().to_path_buf()),
+        match InputFile::new(entry.path(), root_no, root, cwd) {
+            Some(file) => inputs.files.push(file),
+            None => inputs.unsupported.push(shown(entry.path())),
         }
     }
 }

@@ -132,7 +132,7 @@ impl Reading<'_> {
         batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool,
     ) -> Result<()> {
         let file = self.file;
-        let source = file.path.display().to_string();
+        let source = file.source.clone();
         let p = Arc::new(Plan::infer(
             &self.sample,
             self.roles,
@@ -222,4 +222,35 @@ pub fn misfit_warnings(plan: &Plan, path: &std::path::Path) -> Vec<Error> {
             ),
         })
         .collect()
+}
+
+/// The ids of the documents a file gives, in file order, read along the same path as indexing
+/// ([`read_records`], [`batch_documents`]; a text file is one document): what an index of the
+/// file should hold, for checking one against the files. Problems with single records go to
+/// `warn`.
+pub fn document_ids(
+    file: &InputFile,
+    roles: &Roles,
+    warn: &mut dyn FnMut(&Error),
+) -> Result<Vec<String>> {
+    if !file.format.is_records() {
+        let doc = super::read_text(file, None, warn)?;
+        return Ok(vec![doc.id]);
+    }
+    let mut ids = Vec::new();
+    let warn = std::cell::RefCell::new(warn);
+    read_records(
+        file,
+        roles,
+        None,
+        &mut |e| (warn.borrow_mut())(e),
+        &mut |plan, items| {
+            batch_documents(plan, &file.path, items, |made| match made {
+                Made::Document(_, doc) => ids.push(doc.id),
+                Made::Skipped(e) | Made::Notice(e) => (warn.borrow_mut())(&e),
+            });
+            true
+        },
+    )?;
+    Ok(ids)
 }

@@ -100,7 +100,7 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
     Ok(Document {
         id: file.file_id(),
         title,
-        source: file.path.display().to_string(),
+        source: file.source.clone(),
         text,
         body_start,
         metadata,

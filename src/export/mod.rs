@@ -95,7 +95,8 @@ pub struct ExportStats {
 /// Exports `opts.paths` into `opts.out_dir`. Bad inputs go to `warn` and are counted.
 pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportStats> {
     check_index_id(opts.target, &opts.index_id)?;
-    let inputs = corpus::walk(&opts.paths, None)?;
+    let cwd = crate::paths::current_dir();
+    let inputs = corpus::walk(&opts.paths, None, cwd.as_deref())?;
     files::prepare_out_dir(&opts.out_dir, opts.force)?;
     let (prefix, cap) = match opts.target {
         Target::Quickwit => ("passages", QUICKWIT_FILE_BYTES),
@@ -107,6 +108,7 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
         ids: HashMap::new(),
         stats: ExportStats::default(),
         read: Arc::new(AtomicU64::new(0)),
+        cwd: cwd.clone(),
     };
     ex.stats.skipped += inputs.report_skipped(warn);
     if let Some(p) = &opts.progress {
@@ -170,6 +172,8 @@ struct Exporter<'a> {
     ids: HashMap<u128, String>,
     stats: ExportStats,
     read: Arc<AtomicU64>,
+    /// The folder paths in messages are shown from.
+    cwd: Option<std::path::PathBuf>,
 }
 
 impl Exporter<'_> {
@@ -204,9 +208,10 @@ impl Exporter<'_> {
     /// returned).
     fn document(&mut self, doc: Document) -> Result<Option<Error>> {
         let key = xxhash_rust::xxh3::xxh3_128(doc.id.as_bytes());
+        let source = crate::paths::shown_str(&doc.source, self.cwd.as_deref());
         let place = match doc.record_line {
-            Some(line) => format!("{} line {line}", doc.source),
-            None => doc.source.clone(),
+            Some(line) => format!("{source} line {line}"),
+            None => source,
         };
         if let Some(first) = self.ids.get(&key) {
             self.stats.skipped += 1;

@@ -7,13 +7,20 @@
 //! [`FileList`], so the index on disk is always at a committed state: a run that fails or is
 //! killed leaves the previous commit in place, and the next run removes what it left behind.
 //!
-//! The index remembers the paths it was built from: a run with no path brings all of them up to
-//! date, a run with paths adds them, `--forget` stops following one.
+//! The index remembers the paths it was built from (absolute and resolved, each with how its
+//! files are read): a run with no path brings all of them up to date, a run with paths adds
+//! them, `--forget` stops following one. After every run that succeeds it holds exactly one
+//! document for each record of each readable file under the followed paths as they are now
+//! (one per id: the first record in reading order holds it, see [`claims`]), plus the documents
+//! of followed paths that are gone for now, and nothing else; a run that cannot establish that
+//! leaves the last commit as it was.
 //!
-//! One file per job: [`open`] (checking the folder, the writer lock, creating), [`changes`]
-//! (followed paths, what changed), [`pipeline`] (reading and writing in threads), [`claims`]
-//! (duplicate ids), [`files`] (which files of the folder are reel's), [`merge`] (merge policy).
+//! One file per job: [`open`] (checking the folder, the writer lock, creating, staging a
+//! rebuild), [`changes`] (followed paths, what is on disk, what changed), [`pipeline`] (reading
+//! and writing in threads), [`claims`] (duplicate ids in reading order), [`files`] (which files
+//! of the folder are reel's), [`merge`] (merge policy), [`audit`] (the index against its files).
 
+pub mod audit;
 mod changes;
 mod claims;
 mod files;
@@ -21,21 +28,22 @@ mod merge;
 mod open;
 mod pipeline;
 
-use std::collections::HashSet;
-use std::path::PathBuf;
+use std::collections::{HashMap, HashSet};
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use tantivy::Term;
 
 pub use crate::corpus::Progress;
-pub use changes::{normalize, DEFAULT_CORPUS};
+pub use changes::DEFAULT_CORPUS;
 pub use merge::BoundedMergePolicy;
 
 use crate::corpus::{self, records::Roles};
 use crate::error::{Error, Result};
+use crate::paths;
 use crate::schema::{self, Manifest};
-use crate::state::{self, FileList, FileState, ReadOptions};
+use crate::state::{self, FileList, FileState, Followed, ReadFlags, ReadOptions, ReadSettings};
 use changes::Changes;
 use claims::Existing;
 use open::Writable;
@@ -51,13 +59,17 @@ pub const MIN_MEMORY_PER_THREAD: usize = 15 * 1024 * 1024;
 /// What to index and where.
 #[derive(Clone)]
 pub struct IndexOptions {
-    /// Files and folders to add to the ones the index follows (none: update those it follows,
-    /// or read [`DEFAULT_CORPUS`] for a new index).
+    /// Files and folders to add to the ones the index follows, as given (relative to
+    /// [`IndexOptions::cwd`]); none: update those it follows, or read [`DEFAULT_CORPUS`] for a
+    /// new index.
     pub paths: Vec<PathBuf>,
     /// Followed paths to stop following (their documents are removed).
     pub forget: Vec<PathBuf>,
     /// The index folder.
     pub index_dir: PathBuf,
+    /// The folder paths given are relative to and messages are shown from (default: the
+    /// process's current folder).
+    pub cwd: Option<PathBuf>,
     /// Start from an empty index even if one exists (needed after a schema change).
     pub rebuild: bool,
     /// Threads: tantivy's writer threads, and as many workers parsing records and cutting
@@ -65,10 +77,9 @@ pub struct IndexOptions {
     pub threads: usize,
     /// Writer memory budget in bytes, shared by the writer threads.
     pub memory_bytes: usize,
-    /// Field roles for structured files.
-    pub roles: Roles,
-    /// Index each document as one passage instead of cutting it into paragraphs.
-    pub whole_documents: bool,
+    /// Read settings given (field roles, whole documents): for the paths given, or every
+    /// followed path when none is given; remembered per path.
+    pub read: ReadFlags,
     /// Where progress goes, if anywhere.
     pub progress: Option<Arc<dyn Progress>>,
     /// Embed every passage with this model (a semantic index).
@@ -82,11 +93,11 @@ impl IndexOptions {
             paths,
             forget: Vec::new(),
             index_dir,
+            cwd: None,
             rebuild: false,
             threads: 1,
             memory_bytes: DEFAULT_MEMORY_BYTES,
-            roles: Roles::default(),
-            whole_documents: false,
+            read: ReadFlags::default(),
             progress: None,
             model: None,
         }
@@ -94,11 +105,8 @@ impl IndexOptions {
 
     fn read_options(&self) -> ReadOptions {
         ReadOptions {
-            whole_documents: self.whole_documents,
-            id_field: self.roles.id.clone(),
-            title_field: self.roles.title.clone(),
-            text_fields: self.roles.text.clone(),
             semantic: self.model.as_ref().map(|m| m.fingerprint.clone()),
+            legacy: ReadSettings::default(),
         }
     }
 
@@ -110,6 +118,21 @@ impl IndexOptions {
             dims: m.dims(),
         })
     }
+}
+
+/// The field roles of a path's read settings (`-` as the id: no id column).
+pub fn roles_of(read: &ReadSettings) -> Roles {
+    Roles {
+        id: read.id_field.clone(),
+        title: read.title_field.clone(),
+        text: read.text_fields.clone(),
+    }
+}
+
+/// The model folder the index in `dir` remembers embedding with, if it is a semantic index
+/// whose record can be read.
+pub fn remembered_model(dir: &Path) -> Option<PathBuf> {
+    FileList::recover(dir)?.model
 }
 
 /// The semantic settings of the index in `dir` (its last commit), if it is a semantic index.
@@ -128,6 +151,9 @@ pub struct IndexStats {
     pub removed: u64,
     /// Files left as they were.
     pub unchanged: u64,
+    /// Unchanged files read again (their id or read settings changed, or a record of theirs
+    /// may take over an id another file's record held).
+    pub reread: u64,
     /// Files read.
     pub files: u64,
     /// Documents indexed by this run.
@@ -144,10 +170,12 @@ pub struct IndexStats {
     pub unsupported: Vec<(String, usize)>,
     /// Those files.
     pub unsupported_files: Vec<PathBuf>,
-    /// The paths the index follows after the run.
+    /// The paths the index follows after the run, as shown from the current folder.
     pub followed: Vec<PathBuf>,
-    /// Followed paths that are missing (their documents were kept).
+    /// Followed paths that are missing (their documents were kept), as shown.
     pub missing: Vec<PathBuf>,
+    /// Records in the index's files not indexed because an earlier record holds their id.
+    pub shadowed: u64,
     /// Bytes of input read (as stored on disk).
     pub bytes: u64,
     /// True if the run committed (false when there was nothing to do).
@@ -174,13 +202,15 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     let started = Instant::now();
     let dir = &opts.index_dir;
     few_allocator_arenas();
+    let cwd = opts
+        .cwd
+        .clone()
+        .or_else(paths::current_dir)
+        .unwrap_or_else(|| PathBuf::from("/"));
     // Nothing is written before the paths and the index folder are known to be good.
-    for path in &opts.paths {
-        if std::fs::symlink_metadata(path).is_err() {
-            return Err(Error::MissingInput { path: path.clone() });
-        }
-    }
-    open::check_target(dir, &opts.paths)?;
+    let given = changes::resolve_given(&opts.paths, &cwd)?;
+    let given_paths: Vec<PathBuf> = given.iter().map(|g| g.path.clone()).collect();
+    open::check_target(dir, &given_paths)?;
     let threads = opts.threads.max(1);
     let memory = opts.memory_bytes.max(threads * MIN_MEMORY_PER_THREAD);
     let mut w = open::open_for_writing(dir, opts.rebuild, threads, memory)
@@ -189,12 +219,18 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
     let committed_list = w.committed_list.clone();
     // tantivy's record of its files as the last commit left it: a failed run puts it back.
     let managed_before = std::fs::read(dir.join(files::MANAGED_FILE)).ok();
-    let (e, created) = match update(opts, &mut w, warn) {
+    let run = Run {
+        opts,
+        cwd: &cwd,
+        given,
+    };
+    let (e, created, staged) = match run.update(&mut w, warn) {
         Err(e) => {
             let created = w.created;
+            let staged = w.staging.is_some().then(|| w.work_dir.clone());
             // The writer and its lock go first: its threads stop, the lock is free to clean up.
             drop(w);
-            (e, created)
+            (e, created, staged)
         }
         Ok(Outcome::Unchanged(mut stats)) => {
             // Nothing to index; a compaction an earlier run did not finish (killed, or a full
@@ -211,17 +247,24 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         }
         Ok(Outcome::Commit(list, mut stats)) => {
             let created = w.created;
+            let staged = w.staging.is_some().then(|| w.work_dir.clone());
             match commit(dir, w, &list, opts.semantic(), threads, &mut stats) {
                 Ok(()) => {
                     stats.elapsed = started.elapsed();
                     return Ok(stats);
                 }
-                Err(e) => (e, created),
+                Err(e) => (e, created, staged),
             }
         }
     };
     // Nothing was committed: the index is at its last commit. Say why in the user's words, then
     // give back what the run wrote (the space a full disk needs), or an index it created.
+    if let Some(staging) = staged {
+        // A rebuild of an index of another schema wrote only into its staging folder.
+        let written = dir_bytes(&staging);
+        open::remove_staging(&staging);
+        return Err(writing_error(dir, e, Some(written)));
+    }
     let written = files::uncommitted_bytes(dir, &index);
     let e = writing_error(dir, e, Some(written));
     match created {
@@ -235,6 +278,19 @@ pub fn run(opts: &IndexOptions, warn: &mut dyn FnMut(&Error)) -> Result<IndexSta
         created => open::undo_create(dir, created),
     }
     Err(e)
+}
+
+/// Bytes of the files in a folder (what a failed rebuild wrote into its staging folder).
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .flatten()
+                .filter_map(|e| e.metadata().ok())
+                .map(|m| m.len())
+                .sum()
+        })
+        .unwrap_or(0)
 }
 
 /// Caps glibc's allocator at two arenas for the rest of the process. By default it makes up to
@@ -278,98 +334,390 @@ enum Outcome {
     Commit(FileList, IndexStats),
 }
 
-/// The run itself, with the index open for writing: clean up, plan, read and write.
-fn update(opts: &IndexOptions, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
-    let dir = &opts.index_dir;
-    w.writer.set_merge_policy(Box::new(BoundedMergePolicy));
-    // What a killed run left: tantivy's unreferenced segment files, our unreferenced file lists
-    // (the committed one stays, even for a rebuild: it is the last commit's until the next).
-    let _ = w.writer.garbage_collect_files().wait();
-    files::remove_unused_segment_files(dir, &w.index)?;
-    files::remove_orphans(dir, w.committed_list.as_deref())?;
+/// One run: its options, the folder paths are relative to, the paths given (resolved).
+struct Run<'a> {
+    opts: &'a IndexOptions,
+    cwd: &'a Path,
+    given: Vec<changes::Given>,
+}
 
-    if !w.cleared {
-        if let Some(message) = w.manifest.analyzer_warning() {
+/// What the last commit holds, as this run starts from it.
+struct Previous {
+    /// The files this run compares with (empty when it re-reads everything).
+    list: FileList,
+    /// The paths it followed (`None` for a new index).
+    followed: Option<Vec<Followed>>,
+}
+
+impl Run<'_> {
+    fn shown(&self, p: &Path) -> PathBuf {
+        paths::shown(p, Some(self.cwd))
+    }
+
+    /// The run itself, with the index open for writing: clean up, plan, read and write.
+    fn update(&self, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
+        let opts = self.opts;
+        let dir = &opts.index_dir;
+        let work = w.work_dir.clone();
+        w.writer.set_merge_policy(Box::new(BoundedMergePolicy));
+        // What a killed run left: tantivy's unreferenced segment files, our unreferenced file
+        // lists (the committed one stays, even for a rebuild: it is the last commit's until the
+        // next).
+        let _ = w.writer.garbage_collect_files().wait();
+        files::remove_unused_segment_files(&work, &w.index)?;
+        files::remove_orphans(&work, w.committed_list.as_deref())?;
+
+        if !w.cleared {
+            if let Some(message) = w.manifest.analyzer_warning() {
+                warn(&Error::File {
+                    path: dir.clone(),
+                    message,
+                });
+            }
+        }
+        let previous = self.previous(w, warn)?;
+        // A new index with no path reads ./corpus.
+        let mut given = self.given.clone();
+        if previous.followed.is_none() && given.is_empty() && opts.forget.is_empty() {
+            given = changes::resolve_given(&[PathBuf::from(DEFAULT_CORPUS)], self.cwd)?;
+        }
+        let forget: Vec<PathBuf> = opts
+            .forget
+            .iter()
+            .map(|p| paths::absolute(p, self.cwd))
+            .collect();
+        let (followed, forget_warnings) = changes::followed(
+            previous.followed.as_deref(),
+            &given,
+            &forget,
+            opts.rebuild,
+            &opts.read,
+            Some(self.cwd),
+        );
+        for message in forget_warnings {
             warn(&Error::File {
                 path: dir.clone(),
                 message,
             });
         }
-    }
-    let (old, previous_followed) = previous_list(opts, w, warn)?;
-    let (followed, forget_warnings) = changes::followed(
-        previous_followed.as_deref(),
-        &opts.paths,
-        &opts.forget,
-        opts.rebuild,
-    );
-    for message in forget_warnings {
-        warn(&Error::File {
-            path: dir.clone(),
-            message,
-        });
-    }
-    // Forgetting the last followed path empties the index; otherwise a run needs a path.
-    let emptied = followed.is_empty() && !opts.forget.is_empty() && previous_followed.is_some();
-    if followed.is_empty() && !emptied {
-        return Err(Error::NothingFollowed { path: dir.clone() });
-    }
+        for f in &followed {
+            let before = previous
+                .followed
+                .iter()
+                .flatten()
+                .find(|p| p.path == f.path);
+            if let Some(before) = before.filter(|b| b.read != f.read) {
+                let flags = |r: &ReadSettings| match r.flags() {
+                    f if f.is_empty() => "the defaults".to_string(),
+                    f => f,
+                };
+                warn(&Error::File {
+                    path: self.shown(&f.path),
+                    message: format!(
+                        "read settings changed ({} -> {}); re-reading its files",
+                        flags(&before.read),
+                        flags(&f.read)
+                    ),
+                });
+            }
+        }
+        // Forgetting the last followed path empties the index; otherwise a run needs a path.
+        let emptied = followed.is_empty() && !opts.forget.is_empty() && previous.followed.is_some();
+        if followed.is_empty() && !emptied {
+            return Err(Error::NothingFollowed { path: dir.clone() });
+        }
 
-    // Walk what is followed; a followed path that is gone keeps its documents.
-    let mut stats = IndexStats {
-        followed: followed.clone(),
-        ..IndexStats::default()
-    };
-    let mut present = Vec::new();
-    for root in &followed {
-        if std::fs::symlink_metadata(root).is_ok() {
-            present.push(root.clone());
-        } else if previous_followed.is_none() {
-            // A first build (of `corpus/` by default) has no documents to keep.
-            return Err(Error::MissingInput { path: root.clone() });
+        // Walk what is followed; a followed path that is gone keeps its documents.
+        let mut stats = IndexStats {
+            followed: followed.iter().map(|f| self.shown(&f.path)).collect(),
+            ..IndexStats::default()
+        };
+        let on_missing = if previous.followed.is_none() {
+            changes::OnMissing::First
+        } else if opts.rebuild || w.cleared {
+            changes::OnMissing::Reread
         } else {
-            warn(&Error::File {
-                path: root.clone(),
-                message: format!(
-                    "no such file or folder; its documents stay in the index (`reel index \
-                     --forget {}` stops following it)",
-                    root.display()
-                ),
-            });
-            stats.missing.push(root.clone());
-        }
-    }
-    let inputs = corpus::walk(&present, Some(dir))?;
-    stats.skipped += inputs.report_skipped(warn);
-    stats.unsupported = inputs.unsupported_by_type();
-    stats.unsupported_files = inputs.unsupported.clone();
+            changes::OnMissing::Keep
+        };
+        let changes::Survey { inputs, missing } = changes::survey(
+            &followed,
+            &previous.list.files,
+            dir,
+            self.cwd,
+            on_missing,
+            warn,
+        )?;
+        stats.missing = missing
+            .iter()
+            .map(|&i| self.shown(&followed[i].path))
+            .collect();
+        stats.skipped += inputs.report_skipped(warn);
+        stats.unsupported = inputs.unsupported_by_type();
+        stats.unsupported_files = inputs.unsupported.clone();
 
-    let plan = changes::plan(&inputs, &old, &stats.missing, warn);
-    stats.added = plan.added;
-    stats.changed = plan.changed;
-    stats.unchanged = plan.unchanged;
-    stats.removed = plan.removed.len() as u64;
-    stats.skipped += plan.unreadable;
-    let list_changed = w.cleared || old.followed != followed;
-    if plan.to_read.is_empty() && plan.removed.is_empty() && !list_changed {
-        stats.total_documents = w.manifest.documents;
-        stats.total_passages = w.manifest.passages;
-        if stats.total_documents == 0 && opts.forget.is_empty() {
-            return Err(Error::NoDocuments {
-                paths: changes::shown(&followed),
-                found: nothing_found(&stats.unsupported),
-            });
+        let plan = changes::plan(&inputs, &previous.list, &followed, &missing, warn);
+        stats.added = plan.added;
+        stats.changed = plan.changed;
+        stats.unchanged = plan.unchanged;
+        stats.reread = plan.reread;
+        stats.removed = plan.removed.len() as u64;
+        stats.skipped += plan.unreadable;
+        let model = opts
+            .model
+            .as_ref()
+            .map(|m| m.dir.canonicalize().unwrap_or_else(|_| m.dir.clone()));
+        let list_changed = w.cleared
+            || previous.list.followed != followed
+            || previous.list.model != model
+            || previous.list.options != opts.read_options();
+        if plan.to_read.is_empty() && plan.removed.is_empty() && !list_changed {
+            stats.total_documents = w.manifest.documents;
+            stats.total_passages = w.manifest.passages;
+            stats.shadowed = previous.list.shadowed();
+            if stats.total_documents == 0 && opts.forget.is_empty() {
+                warn(&self.emptied(self.no_documents(&followed, &stats, &previous.list)));
+            }
+            return Ok(Outcome::Unchanged(stats));
         }
-        return Ok(Outcome::Unchanged(stats));
+        let ranks = changes::reading_ranks(&inputs, &previous.list.files, &followed, &missing);
+        let mut list = self.read_and_write(w, &plan, &ranks, &mut stats, warn)?;
+        list.followed = followed;
+        list.model = model;
+        stats.shadowed = list.shadowed();
+        if stats.total_documents == 0 && opts.forget.is_empty() {
+            // A first build or a rebuild that finds nothing was most likely given the wrong
+            // path: the index stays as it was. An update whose files have all gone commits
+            // that, so the index holds what its paths hold: nothing.
+            let e = self.no_documents(&list.followed, &stats, &list);
+            if previous.followed.is_none() || opts.rebuild {
+                return Err(e);
+            }
+            warn(&self.emptied(e));
+        }
+        Ok(Outcome::Commit(list, stats))
     }
-    let list = read_and_write(opts, w, &plan, &mut stats, followed, warn)?;
-    if stats.total_documents == 0 && opts.forget.is_empty() {
-        return Err(Error::NoDocuments {
-            paths: changes::shown(&list.followed),
-            found: nothing_found(&stats.unsupported),
-        });
+
+    /// The warning of an update whose paths hold no document now.
+    fn emptied(&self, e: Error) -> Error {
+        let found = match e {
+            Error::NoDocuments { paths, found } => format!("{paths}: {found}"),
+            other => other.to_string(),
+        };
+        Error::File {
+            path: self.opts.index_dir.clone(),
+            message: format!(
+                "the followed paths hold no document now ({found}); the index is empty until \
+                 they do (or `reel index PATH` adds another)"
+            ),
+        }
     }
-    Ok(Outcome::Commit(list, stats))
+
+    /// The error (or, for an update, the warning) of a run whose paths hold no document: what
+    /// was found instead.
+    fn no_documents(&self, followed: &[Followed], stats: &IndexStats, list: &FileList) -> Error {
+        let shown: Vec<PathBuf> = followed.iter().map(|f| f.path.clone()).collect();
+        let shadowed = list.shadowed();
+        let found = if shadowed > 0 {
+            format!(
+                "{shadowed} record{} whose ids other records hold",
+                if shadowed == 1 { "" } else { "s" }
+            )
+        } else {
+            nothing_found(&stats.unsupported)
+        };
+        Error::NoDocuments {
+            paths: changes::shown(&shown, Some(self.cwd)),
+            found,
+        }
+    }
+
+    /// The file list of the last commit (empty when the run starts from nothing, or re-indexes
+    /// every file because the model differs), and the paths it followed (`None` for a new
+    /// index), resolved.
+    fn previous(&self, w: &mut Writable, warn: &mut dyn FnMut(&Error)) -> Result<Previous> {
+        let opts = self.opts;
+        let dir = &opts.index_dir;
+        let unreadable = |reason: String| Error::FollowedUnreadable {
+            path: dir.clone(),
+            reason,
+        };
+        let committed = match &w.manifest.files {
+            Some(r) if w.staging.is_none() => match FileList::read(&w.work_dir, r) {
+                Ok(list) => Some(list),
+                // A rebuild with paths needs nothing of the old record.
+                Err(_) if opts.rebuild && !self.given.is_empty() => None,
+                Err(Error::Incompatible { reason, .. }) => return Err(unreadable(reason)),
+                Err(e) => return Err(e),
+            },
+            _ => None,
+        };
+        // A rebuild re-reads what the index followed, read from its own record whatever the
+        // state of its last commit (another schema, a damaged meta.json).
+        let committed = match committed {
+            None if opts.rebuild => FileList::recover(dir),
+            c => c,
+        };
+        let had_index = committed.is_some() || w.committed_list.is_some() || w.staging.is_some();
+        if opts.rebuild && self.given.is_empty() && committed.is_none() && had_index {
+            return Err(unreadable("no file list of it can be read".into()));
+        }
+        let previous_followed = match &committed {
+            Some(c) => Some(
+                c.followed
+                    .iter()
+                    .map(|f| changes::resolve_legacy(f, self.cwd, dir))
+                    .collect::<Result<Vec<_>>>()?,
+            ),
+            None => None,
+        };
+        let mut old = match committed {
+            Some(list) if !w.cleared => list,
+            _ => FileList::default(),
+        };
+        let options = opts.read_options();
+        if !w.cleared
+            && old.options.semantic != options.semantic
+            && (!old.files.is_empty() || w.manifest.documents > 0)
+        {
+            let message = match (&old.options.semantic, &options.semantic) {
+                (None, Some(_)) => "re-indexing every file to embed its passages (semantic)",
+                (Some(_), None) => "re-indexing every file without vectors (not semantic)",
+                _ => "re-indexing every file to embed its passages with this model",
+            };
+            warn(&Error::File {
+                path: dir.clone(),
+                message: message.into(),
+            });
+            w.cleared = true;
+        }
+        if w.cleared || (w.manifest.files.is_none() && w.manifest.documents > 0) {
+            if w.staging.is_none() {
+                open::delete_everything(&w.writer)?;
+            }
+            old = FileList::default();
+            w.cleared = true;
+        }
+        Ok(Previous {
+            list: old,
+            followed: previous_followed,
+        })
+    }
+
+    /// Deletes what goes, reads what is new or changed through the pipeline, and returns the
+    /// file list of the commit to come (stats are filled in on the way; the caller sets what it
+    /// follows).
+    fn read_and_write(
+        &self,
+        w: &mut Writable,
+        plan: &Changes,
+        ranks: &HashMap<String, u32>,
+        stats: &mut IndexStats,
+        warn: &mut dyn FnMut(&Error),
+    ) -> Result<FileList> {
+        let opts = self.opts;
+        let fields = w.fields;
+        // Deletes come before the adds, so they do not touch the documents added by this run.
+        let replaced: Vec<&String> = plan
+            .removed
+            .iter()
+            .chain(plan.to_read.iter().map(|f| &f.source))
+            .collect();
+        for source in &replaced {
+            w.writer
+                .delete_term(Term::from_field_text(fields.source, source));
+        }
+        // Ids held by files that stay as they are, for the duplicate check.
+        let existing = if plan.kept.values().any(|f| f.documents > 0) {
+            let replaced: HashSet<&str> = replaced.iter().map(|s| s.as_str()).collect();
+            let kept_ranks = plan
+                .kept
+                .keys()
+                .map(|s| {
+                    let rank = ranks.get(s).copied().unwrap_or(0);
+                    (s.clone(), (rank, paths::shown_str(s, Some(self.cwd))))
+                })
+                .collect();
+            Some(Existing::open(&w.index, &fields, &replaced, kept_ranks)?)
+        } else {
+            None
+        };
+        let to_read = &plan.to_read;
+        let outcome = pipeline::run(
+            pipeline::Input {
+                writer: &w.writer,
+                fields: &fields,
+                threads: opts.threads.max(1),
+                progress: opts.progress.as_deref(),
+                next_ord: w.manifest.next_doc_ord,
+                files: to_read,
+                ranks: to_read
+                    .iter()
+                    .map(|f| ranks.get(&f.source).copied().unwrap_or(u32::MAX))
+                    .collect(),
+                existing,
+                model: opts.model.as_deref(),
+            },
+            warn,
+        )?;
+        // Duplicates found after both were added, and documents of files that stay whose id an
+        // earlier record took: they go. These deletes come after every add of the run, so they
+        // reach the documents they name.
+        for ord in &outcome.losers {
+            w.writer
+                .delete_term(Term::from_field_u64(fields.doc_ord, *ord));
+        }
+        let mut list = FileList {
+            options: opts.read_options(),
+            files: plan.kept.clone(),
+            followed: Vec::new(),
+            model: None,
+        };
+        for (source, passages) in &outcome.existing_losers {
+            if let Some(f) = list.files.get_mut(source) {
+                f.documents = f.documents.saturating_sub(1);
+                f.passages = f.passages.saturating_sub(*passages);
+                f.shadowed += 1;
+                f.shadowed_across += 1;
+            }
+        }
+        for (file, made) in to_read.iter().zip(outcome.files) {
+            // A file read to its end, or cut short after some documents, counts as read.
+            if made.read_whole || made.documents > 0 {
+                stats.files += 1;
+            }
+            stats.documents += made.documents;
+            stats.passages += made.passages;
+            // An I/O failure is tried again next run; a file that cannot be indexed (binary,
+            // empty) is remembered so the next run does not read it again.
+            if made.unreadable && made.documents == 0 {
+                continue;
+            }
+            list.files.insert(
+                file.source.clone(),
+                FileState {
+                    stat: file.stat,
+                    size: file.size,
+                    hash: file.hash.clone(),
+                    documents: made.documents,
+                    passages: made.passages,
+                    metadata: made.types,
+                    id: file.input.id.clone(),
+                    read: file.read.clone(),
+                    shadowed: made.shadowed,
+                    shadowed_across: made.shadowed_across,
+                },
+            );
+        }
+        stats.skipped += outcome.skipped;
+        stats.embedded = outcome.embedded;
+        stats.embedded_tokens = outcome.embedded_tokens;
+        stats.model = opts.semantic().map(|s| s.model_name);
+        stats.bytes = to_read.iter().map(|f| f.size).sum();
+        w.manifest.next_doc_ord = outcome.next_ord;
+        stats.total_documents = list.files.values().map(|f| f.documents).sum();
+        stats.total_passages = list.files.values().map(|f| f.passages).sum();
+        Ok(list)
+    }
 }
 
 /// Why a run found no document: no readable file of a type reel reads, naming the types of the
@@ -389,159 +737,8 @@ fn nothing_found(unsupported: &[(String, usize)]) -> String {
     )
 }
 
-/// The file list of the last commit (empty when the run starts from nothing, or re-indexes every
-/// file because the read options differ), and the paths it followed (`None` for a new index).
-fn previous_list(
-    opts: &IndexOptions,
-    w: &mut Writable,
-    warn: &mut dyn FnMut(&Error),
-) -> Result<(FileList, Option<Vec<PathBuf>>)> {
-    let dir = &opts.index_dir;
-    let committed = match &w.manifest.files {
-        Some(r) => Some(FileList::read(dir, r)?),
-        None => None,
-    };
-    // A rebuild starts from nothing but still follows what the index followed.
-    let committed = match (committed, opts.rebuild) {
-        (None, true) => match w.committed_list.as_ref() {
-            Some(name) => std::fs::read(dir.join(name))
-                .ok()
-                .and_then(|b| serde_json::from_slice::<FileList>(&b).ok()),
-            None => None,
-        },
-        (c, _) => c,
-    };
-    let previous_followed = committed.as_ref().map(|c| c.followed.clone());
-    let mut old = match committed {
-        Some(list) if !w.cleared => list,
-        _ => FileList::default(),
-    };
-    let options = opts.read_options();
-    if !w.cleared && old.options != options && (!old.files.is_empty() || w.manifest.documents > 0) {
-        let without_semantic = |o: &ReadOptions| ReadOptions {
-            semantic: None,
-            ..o.clone()
-        };
-        let only_semantic = old.options.semantic != options.semantic
-            && without_semantic(&old.options) == without_semantic(&options);
-        let message = if only_semantic {
-            match (&old.options.semantic, &options.semantic) {
-                (None, Some(_)) => "re-indexing every file to embed its passages (semantic)",
-                (Some(_), None) => "re-indexing every file without vectors (not semantic)",
-                _ => "re-indexing every file to embed its passages with this model",
-            }
-        } else {
-            "read options differ from the index's, re-indexing every file"
-        };
-        warn(&Error::File {
-            path: dir.clone(),
-            message: message.into(),
-        });
-        w.cleared = true;
-    }
-    if w.cleared || (w.manifest.files.is_none() && w.manifest.documents > 0) {
-        open::delete_everything(&w.writer)?;
-        let followed = std::mem::take(&mut old.followed);
-        old = FileList {
-            followed,
-            ..FileList::default()
-        };
-        w.cleared = true;
-    }
-    Ok((old, previous_followed))
-}
-
-/// Deletes what goes, reads what is new or changed through the pipeline, and returns the file
-/// list of the commit to come (stats are filled in on the way).
-fn read_and_write(
-    opts: &IndexOptions,
-    w: &mut Writable,
-    plan: &Changes,
-    stats: &mut IndexStats,
-    followed: Vec<PathBuf>,
-    warn: &mut dyn FnMut(&Error),
-) -> Result<FileList> {
-    let fields = w.fields;
-    // Deletes come before the adds, so they do not touch the documents added by this run.
-    let replaced: Vec<&String> = plan
-        .removed
-        .iter()
-        .chain(plan.to_read.iter().map(|f| &f.source))
-        .collect();
-    for source in &replaced {
-        w.writer
-            .delete_term(Term::from_field_text(fields.source, source));
-    }
-    // Ids held by files that stay as they are, for the duplicate check.
-    let existing = if plan.kept.values().any(|f| f.documents > 0) {
-        let replaced: HashSet<&str> = replaced.iter().map(|s| s.as_str()).collect();
-        Some(Existing::open(&w.index, &fields, &replaced)?)
-    } else {
-        None
-    };
-    let to_read = &plan.to_read;
-    let outcome = pipeline::run(
-        pipeline::Input {
-            writer: &w.writer,
-            fields: &fields,
-            whole_documents: opts.whole_documents,
-            roles: &opts.roles,
-            threads: opts.threads.max(1),
-            progress: opts.progress.as_deref(),
-            next_ord: w.manifest.next_doc_ord,
-            files: to_read,
-            existing,
-            model: opts.model.as_deref(),
-        },
-        warn,
-    )?;
-    // Duplicates found after both were added: the later one read goes. These deletes come after
-    // every add of the run, so they reach the documents they name.
-    for ord in &outcome.losers {
-        w.writer
-            .delete_term(Term::from_field_u64(fields.doc_ord, *ord));
-    }
-    let mut list = FileList {
-        options: opts.read_options(),
-        files: plan.kept.clone(),
-        followed,
-    };
-    for (file, made) in to_read.iter().zip(outcome.files) {
-        // A file read to its end, or cut short after some documents, counts as read.
-        if made.read_whole || made.documents > 0 {
-            stats.files += 1;
-        }
-        stats.documents += made.documents;
-        stats.passages += made.passages;
-        // An I/O failure is tried again next run; a file that cannot be indexed (binary, empty)
-        // is remembered so the next run does not read it again.
-        if made.unreadable && made.documents == 0 {
-            continue;
-        }
-        list.files.insert(
-            file.source.clone(),
-            FileState {
-                stat: file.stat,
-                size: file.size,
-                hash: file.hash.clone(),
-                documents: made.documents,
-                passages: made.passages,
-                metadata: made.types,
-            },
-        );
-    }
-    stats.skipped += outcome.skipped;
-    stats.embedded = outcome.embedded;
-    stats.embedded_tokens = outcome.embedded_tokens;
-    stats.model = opts.semantic().map(|s| s.model_name);
-    stats.bytes = to_read.iter().map(|f| f.size).sum();
-    w.manifest.next_doc_ord = outcome.next_ord;
-    stats.total_documents = list.files.values().map(|f| f.documents).sum();
-    stats.total_passages = list.files.values().map(|f| f.passages).sum();
-    Ok(list)
-}
-
-/// Writes the file list, then commits with the manifest naming it, then cleans up.
+/// Writes the file list, then commits with the manifest naming it, then cleans up. A rebuild of
+/// an index of another schema commits in its staging folder and then swaps that index in.
 fn commit(
     dir: &std::path::Path,
     w: Writable,
@@ -555,6 +752,8 @@ fn commit(
         mut writer,
         manifest: started_from,
         cleared,
+        work_dir,
+        staging,
         ..
     } = w;
     // Documents kept from before keep their stems: an update does not hide that the index
@@ -577,14 +776,28 @@ fn commit(
             record_type(&mut manifest.metadata_fields, key.clone(), *ty);
         }
     }
-    let list_ref = list.write(dir)?;
+    let list_ref = list.write(&work_dir)?;
     manifest.files = Some(list_ref.clone());
     let payload = serde_json::to_string(&manifest).expect("a manifest always serializes");
     let mut prepared = writer.prepare_commit()?;
     prepared.set_payload(&payload);
     prepared.commit()?;
-    state::sync_dir(dir)?;
+    state::sync_dir(&work_dir)?;
     writer.wait_merging_threads()?;
+    let index = match staging {
+        Some(lock) => {
+            drop(index);
+            open::swap_in(dir, &work_dir)?;
+            let (index, _, _) = schema::open(dir)?;
+            // The old index's files go, under the lock held since the run began.
+            files::remove_unused_segment_files(dir, &index)?;
+            files::remove_orphans(dir, Some(&list_ref.name))?;
+            state::sync_dir(dir)?;
+            drop(lock);
+            index
+        }
+        None => index,
+    };
     // The commit stands whatever happens here: a merge that fails (a full disk) leaves the
     // index at its last commit, and the next run tries again.
     let _ = merge::compact(&index, dir, threads);

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use tantivy::directory::{Directory, MmapDirectory, INDEX_WRITER_LOCK};
+use tantivy::directory::{Directory, DirectoryLock, MmapDirectory, INDEX_WRITER_LOCK};
 use tantivy::{IndexWriter, Term};
 
 use super::files;
@@ -34,7 +34,22 @@ pub struct Writable {
     pub cleared: bool,
     /// What this run created.
     pub created: Created,
+    /// Where the index being written is: the index folder, or the staging folder of a
+    /// rebuild of an index this reel cannot open (see [`stage`]).
+    pub work_dir: PathBuf,
+    /// For a staged rebuild, the index folder's writer lock, held until the new index is
+    /// swapped in.
+    pub staging: Option<DirectoryLock>,
 }
+
+/// The folder inside an index folder where a rebuild of an index of another schema (or a
+/// damaged one) builds the new index, so the old one stays whole until the new one's commit.
+pub const STAGING: &str = ".reel-rebuild";
+
+/// The file that marks a staging folder as reel's (its content says so), so only a folder
+/// reel made is ever removed.
+const STAGING_MARK: &str = "reel-staging";
+const STAGING_MARK_TEXT: &str = "reel rebuild in progress\n";
 
 /// Refuses an index folder that would mix the index with other files: a folder being indexed,
 /// or an existing folder that is neither empty nor a reel index. Nothing is written before this
@@ -108,16 +123,105 @@ pub fn open_for_writing(
                     committed_list,
                     cleared: rebuild,
                     created: Created::Nothing,
+                    work_dir: dir.to_path_buf(),
+                    staging: None,
                 });
             }
             Err(e @ (Error::Incompatible { .. } | Error::Damaged { .. })) if !rebuild => {
                 return Err(e)
             }
-            Err(Error::Incompatible { .. } | Error::Damaged { .. }) => {}
+            Err(Error::Incompatible { .. } | Error::Damaged { .. }) => {
+                return stage(dir, threads, memory)
+            }
             Err(e) => return Err(e),
         }
     }
     create(dir, rebuild, threads, memory)
+}
+
+/// A rebuild of an index this reel cannot update (another schema, damage): the new index is
+/// built in [`STAGING`] inside the index folder, under the index folder's writer lock, and
+/// [`swap_in`] replaces the old one at the end. Until then the old index stays as its last
+/// commit left it: a rebuild that fails or is killed loses nothing.
+fn stage(dir: &Path, threads: usize, memory: usize) -> Result<Writable> {
+    let directory = MmapDirectory::open(dir).map_err(|e| Error::Io {
+        path: dir.to_path_buf(),
+        source: std::io::Error::other(e.to_string()),
+    })?;
+    let lock = directory
+        .acquire_lock(&INDEX_WRITER_LOCK)
+        .map_err(|e| lock_error(tantivy::TantivyError::LockFailure(e, None), dir))?;
+    let staging = dir.join(STAGING);
+    // A killed rebuild's folder.
+    remove_staging(&staging);
+    if staging.exists() {
+        return Err(Error::File {
+            path: staging,
+            message: "is in the way of a rebuild and is not reel's; move it elsewhere".into(),
+        });
+    }
+    std::fs::create_dir(&staging).map_err(|source| Error::Io {
+        path: staging.clone(),
+        source,
+    })?;
+    std::fs::write(staging.join(STAGING_MARK), STAGING_MARK_TEXT).map_err(|source| Error::Io {
+        path: staging.clone(),
+        source,
+    })?;
+    let (index, fields) = schema::create(&staging)?;
+    let writer = writer_of(&index, &staging, threads, memory)?;
+    Ok(Writable {
+        index,
+        fields,
+        writer,
+        manifest: Manifest::default(),
+        committed_list: None,
+        cleared: true,
+        created: Created::Nothing,
+        work_dir: staging,
+        staging: Some(lock),
+    })
+}
+
+/// Moves the index committed in a staging folder into the index folder: its files first, then
+/// tantivy's record of them, then the commit (`meta.json`, renamed over the old one: the moment
+/// the new index is the index). A run killed before that leaves the old commit, and files the
+/// next run removes as unused.
+pub fn swap_in(dir: &Path, staging: &Path) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    let last = [files::MANAGED_FILE, files::META_FILE];
+    for entry in std::fs::read_dir(staging).map_err(io(staging))? {
+        let entry = entry.map_err(io(staging))?;
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let is_file = entry.file_type().is_ok_and(|t| t.is_file());
+        if !is_file
+            || last.contains(&name.as_str())
+            || name == STAGING_MARK
+            || name.ends_with(".lock")
+        {
+            continue;
+        }
+        std::fs::rename(entry.path(), dir.join(&name)).map_err(io(&entry.path()))?;
+    }
+    crate::state::sync_dir(dir)?;
+    for name in last {
+        std::fs::rename(staging.join(name), dir.join(name)).map_err(io(&staging.join(name)))?;
+        crate::state::sync_dir(dir)?;
+    }
+    remove_staging(staging);
+    Ok(())
+}
+
+/// Removes a staging folder reel made (known by its mark) and everything in it.
+pub fn remove_staging(staging: &Path) {
+    let marked =
+        std::fs::read_to_string(staging.join(STAGING_MARK)).is_ok_and(|t| t == STAGING_MARK_TEXT);
+    if marked {
+        let _ = std::fs::remove_dir_all(staging);
+    }
 }
 
 /// A writer on the index, whose first operation is a delete that matches nothing.
@@ -194,6 +298,8 @@ fn create(dir: &Path, rebuild: bool, threads: usize, memory: usize) -> Result<Wr
         committed_list,
         cleared,
         created,
+        work_dir: dir.to_path_buf(),
+        staging: None,
     })
 }
 

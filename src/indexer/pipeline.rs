@@ -10,11 +10,12 @@ use std::sync::Arc;
 use tantivy::IndexWriter;
 
 use super::changes::ToRead;
-use super::claims::{Claims, Existing, Place};
+use super::claims::{Claims, Existing, Place, Verdict};
 use super::Progress;
 use std::cell::RefCell;
 
 use crate::corpus::records::{Plan, Roles};
+
 use crate::corpus::{self, stream, Document, InputFile, Item};
 use crate::error::{Error, Result};
 use crate::meta::MetaType;
@@ -28,13 +29,13 @@ pub const QUEUE_PER_WORKER: usize = 2;
 pub struct Input<'a> {
     pub writer: &'a IndexWriter,
     pub fields: &'a Fields,
-    pub whole_documents: bool,
-    pub roles: &'a Roles,
     pub threads: usize,
     pub progress: Option<&'a dyn Progress>,
     /// The first new document's `doc_ord`.
     pub next_ord: u64,
     pub files: &'a [ToRead<'a>],
+    /// The rank in reading order of each file read, among every file of the run.
+    pub ranks: Vec<u32>,
     /// Who holds ids among the documents that stay.
     pub existing: Option<Existing>,
     /// Embed each passage with this model (a semantic index).
@@ -48,6 +49,10 @@ pub struct FileMade {
     pub passages: u64,
     /// Its metadata columns and their types.
     pub types: BTreeMap<String, MetaType>,
+    /// Its records whose id a record read before them holds, and of those, the ones held by a
+    /// record of another file.
+    pub shadowed: u64,
+    pub shadowed_across: u64,
     /// Read to its end.
     pub read_whole: bool,
     /// It could not be read (an I/O error): the next run tries again.
@@ -62,8 +67,11 @@ pub struct Outcome {
     pub skipped: u64,
     /// The next new document's `doc_ord`.
     pub next_ord: u64,
-    /// `doc_ord`s of documents added and then found to be later-read duplicates (to delete).
+    /// `doc_ord`s of documents added and then found to be later-read duplicates, and of
+    /// documents of files that stay whose id a record read before them took (to delete).
     pub losers: Vec<u64>,
+    /// Those documents of files that stay: their file and passages.
+    pub existing_losers: Vec<(String, u64)>,
     /// Passages embedded, and the tokens the model read for them (a semantic index).
     pub embedded: u64,
     pub embedded_tokens: u64,
@@ -83,13 +91,19 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         next_ord: AtomicU64::new(input.next_ord),
         documents: files.iter().map(|_| AtomicU64::new(0)).collect(),
         passages: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        shadowed: files.iter().map(|_| AtomicU64::new(0)).collect(),
+        shadowed_across: files.iter().map(|_| AtomicU64::new(0)).collect(),
         indexed: AtomicU64::new(0),
         skipped: AtomicU64::new(0),
         embedded: AtomicU64::new(0),
         embedded_tokens: AtomicU64::new(0),
     };
     let claims = Claims::new(
-        files.iter().map(|f| f.source.clone()).collect(),
+        files
+            .iter()
+            .map(|f| f.input.path.display().to_string())
+            .collect(),
+        input.ranks,
         input.existing,
         input.next_ord,
     );
@@ -104,7 +118,6 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
                 let worker = Worker {
                     writer: input.writer,
                     fields: input.fields,
-                    whole: input.whole_documents,
                     warnings: warn_tx.clone(),
                     counters: &counters,
                     claims: &claims,
@@ -123,7 +136,7 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
             bytes_read: &bytes_read,
             counters: &counters,
         };
-        fatal = feed.all(files, input.roles, &mut made, &mut plans);
+        fatal = feed.all(files, &mut made, &mut plans);
         drop(feed.jobs);
         join(workers)
     });
@@ -148,11 +161,16 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         .losers
         .into_inner()
         .unwrap_or_else(|p| p.into_inner());
+    let existing_losers = claims
+        .existing_losers
+        .into_inner()
+        .unwrap_or_else(|p| p.into_inner());
     Ok(Outcome {
         files: made,
         skipped: counters.skipped.load(Ordering::Relaxed),
         next_ord: counters.next_ord.load(Ordering::Relaxed),
         losers,
+        existing_losers,
         embedded: counters.embedded.load(Ordering::Relaxed),
         embedded_tokens: counters.embedded_tokens.load(Ordering::Relaxed),
     })
@@ -176,6 +194,8 @@ fn settle(
         }
         m.documents = counters.documents[i].load(Ordering::Relaxed);
         m.passages = counters.passages[i].load(Ordering::Relaxed);
+        m.shadowed = counters.shadowed[i].load(Ordering::Relaxed);
+        m.shadowed_across = counters.shadowed_across[i].load(Ordering::Relaxed);
     }
 }
 
@@ -198,11 +218,17 @@ fn join(workers: Vec<std::thread::ScopedJoinHandle<'_, Result<()>>>) -> Result<(
 
 /// Work for an indexing worker.
 enum Job {
-    /// A whole document (text and Markdown files), from the `file`-th file read.
-    Document { file: u32, doc: Document },
+    /// A whole document (text and Markdown files), from the `file`-th file read; `whole`: one
+    /// passage, not cut.
+    Document {
+        file: u32,
+        whole: bool,
+        doc: Document,
+    },
     /// Records of a structured file, with the plan that turns them into documents.
     Records {
         file: u32,
+        whole: bool,
         plan: Arc<Plan>,
         path: Arc<PathBuf>,
         items: Vec<Item>,
@@ -216,6 +242,9 @@ struct Counters {
     /// Documents and passages per file read (duplicates skipped are taken off).
     pub documents: Vec<AtomicU64>,
     pub passages: Vec<AtomicU64>,
+    /// Records per file read whose id an earlier record holds (in another file: `across`).
+    pub shadowed: Vec<AtomicU64>,
+    pub shadowed_across: Vec<AtomicU64>,
     pub indexed: AtomicU64,
     pub skipped: AtomicU64,
     /// Passages embedded (a semantic index), and their tokens.
@@ -240,18 +269,19 @@ impl Feed<'_> {
     fn all(
         &mut self,
         files: &[ToRead],
-        roles: &Roles,
         made: &mut [FileMade],
         plans: &mut [Option<Arc<Plan>>],
     ) -> Option<Error> {
         for (i, file) in files.iter().enumerate() {
+            let roles = super::roles_of(&file.read);
+            let whole = file.read.whole_documents;
             let ok = if file.size == 0 {
                 Err(Error::File {
                     path: file.input.path.clone(),
                     message: "empty file, skipped".into(),
                 })
             } else if file.input.format.is_records() {
-                match self.records(i as u32, file.input, roles) {
+                match self.records(i as u32, whole, file.input, &roles) {
                     Ok((alive, plan)) => {
                         plans[i] = plan;
                         Ok(alive)
@@ -260,7 +290,7 @@ impl Feed<'_> {
                     Err(e) => Err(e),
                 }
             } else {
-                self.text(i as u32, file.input, &mut made[i].types)
+                self.text(i as u32, whole, file.input, &mut made[i].types)
             };
             match ok {
                 Ok(true) => made[i].read_whole = true,
@@ -293,6 +323,7 @@ impl Feed<'_> {
     pub fn text(
         &mut self,
         file_no: u32,
+        whole: bool,
         file: &InputFile,
         types: &mut BTreeMap<String, MetaType>,
     ) -> Result<bool> {
@@ -300,7 +331,11 @@ impl Feed<'_> {
         for (key, value) in &doc.metadata {
             record_type(types, key.clone(), value.meta_type());
         }
-        Ok(self.send(Job::Document { file: file_no, doc }))
+        Ok(self.send(Job::Document {
+            file: file_no,
+            whole,
+            doc,
+        }))
     }
 
     /// Reads a structured file and sends its records to the workers in batches; returns
@@ -309,6 +344,7 @@ impl Feed<'_> {
     pub fn records(
         &mut self,
         file_no: u32,
+        whole: bool,
         file: &InputFile,
         roles: &Roles,
     ) -> Result<(bool, Option<Arc<Plan>>)> {
@@ -335,6 +371,7 @@ impl Feed<'_> {
             }
             jobs.send(Job::Records {
                 file: file_no,
+                whole,
                 plan: plan.clone(),
                 path: path.clone(),
                 items,
@@ -359,7 +396,6 @@ impl Feed<'_> {
 struct Worker<'a> {
     pub writer: &'a IndexWriter,
     pub fields: &'a Fields,
-    pub whole: bool,
     pub warnings: crossbeam_channel::Sender<Error>,
     pub counters: &'a Counters,
     pub claims: &'a Claims,
@@ -378,13 +414,14 @@ impl Worker<'_> {
     pub fn work(self, jobs: crossbeam_channel::Receiver<Job>) -> Result<()> {
         for job in jobs {
             match job {
-                Job::Document { file, doc } => {
-                    for ready in self.prepare(vec![(0, doc)]) {
+                Job::Document { file, whole, doc } => {
+                    for ready in self.prepare(vec![(0, doc)], whole) {
                         self.add(file, ready)?;
                     }
                 }
                 Job::Records {
                     file,
+                    whole,
                     plan,
                     path,
                     items,
@@ -400,7 +437,7 @@ impl Worker<'_> {
                             let _ = self.warnings.send(e);
                         }
                     });
-                    for ready in self.prepare(docs) {
+                    for ready in self.prepare(docs, whole) {
                         self.add(file, ready)?;
                     }
                 }
@@ -411,11 +448,11 @@ impl Worker<'_> {
 
     /// Cuts the documents into passages and, in a semantic index, embeds all their passages
     /// at once (one batch keeps the model's matrix products large).
-    fn prepare(&self, docs: Vec<(u64, Document)>) -> Vec<Ready> {
+    fn prepare(&self, docs: Vec<(u64, Document)>, whole: bool) -> Vec<Ready> {
         let mut ready: Vec<Ready> = docs
             .into_iter()
             .map(|(record, doc)| Ready {
-                passages: passage::cut(&doc, self.whole),
+                passages: passage::cut(&doc, whole),
                 record,
                 doc,
                 vectors: None,
@@ -458,16 +495,25 @@ impl Worker<'_> {
         let n = passages.len() as u64;
         let ord = self.counters.next_ord.fetch_add(1, Ordering::Relaxed);
         let place = Place { file, record };
+        let f = file as usize;
         match self.claims.claim(self.fields, &doc.id, place, ord, n) {
-            Err(warning) => {
+            Verdict::Skip { warning, across } => {
                 self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                self.counters.shadowed[f].fetch_add(1, Ordering::Relaxed);
+                if across {
+                    self.counters.shadowed_across[f].fetch_add(1, Ordering::Relaxed);
+                }
                 let _ = self.warnings.send(warning);
                 return Ok(());
             }
-            Ok(Some(loser)) => {
-                let f = loser.place.file as usize;
-                self.counters.documents[f].fetch_sub(1, Ordering::Relaxed);
-                self.counters.passages[f].fetch_sub(loser.passages, Ordering::Relaxed);
+            Verdict::AddOver(loser) => {
+                let l = loser.place.file as usize;
+                self.counters.documents[l].fetch_sub(1, Ordering::Relaxed);
+                self.counters.passages[l].fetch_sub(loser.passages, Ordering::Relaxed);
+                self.counters.shadowed[l].fetch_add(1, Ordering::Relaxed);
+                if l != f {
+                    self.counters.shadowed_across[l].fetch_add(1, Ordering::Relaxed);
+                }
                 self.counters.skipped.fetch_add(1, Ordering::Relaxed);
                 let _ = self.warnings.send(Error::Duplicate {
                     id: doc.id.clone(),
@@ -480,7 +526,28 @@ impl Worker<'_> {
                     .unwrap_or_else(|p| p.into_inner())
                     .push(loser.ord);
             }
-            Ok(None) => {}
+            Verdict::AddOverExisting(holder) => {
+                self.counters.skipped.fetch_add(1, Ordering::Relaxed);
+                let _ = self.warnings.send(Error::Duplicate {
+                    id: doc.id.clone(),
+                    kept: self.claims.describe(place),
+                    dropped: format!(
+                        "{} (indexed before)",
+                        self.claims.shown_existing(&holder.source)
+                    ),
+                });
+                self.claims
+                    .losers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push(holder.ord);
+                self.claims
+                    .existing_losers
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .push((holder.source, holder.passages));
+            }
+            Verdict::Add => {}
         }
         schema::add_document(
             self.writer,
@@ -490,8 +557,8 @@ impl Worker<'_> {
             vectors.as_deref(),
             ord,
         )?;
-        self.counters.documents[file as usize].fetch_add(1, Ordering::Relaxed);
-        self.counters.passages[file as usize].fetch_add(n, Ordering::Relaxed);
+        self.counters.documents[f].fetch_add(1, Ordering::Relaxed);
+        self.counters.passages[f].fetch_add(n, Ordering::Relaxed);
         self.counters.indexed.fetch_add(1, Ordering::Relaxed);
         Ok(())
     }

@@ -27,9 +27,17 @@ pub fn plural(n: u64) -> &'static str {
 /// The summary of `reel index`: what changed, what was indexed, what the index follows, what
 /// was skipped.
 pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) -> io::Result<()> {
+    let reread = if stats.reread > 0 {
+        format!(
+            ", {} read again (new ids or read settings, or ids shared with other files)",
+            stats.reread
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "reel: {} added, {} changed, {} removed, {} unchanged file{}",
+        "reel: {} added, {} changed, {} removed, {} unchanged file{}{reread}",
         stats.added,
         stats.changed,
         stats.removed,
@@ -50,9 +58,18 @@ pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) 
     } else {
         "nothing to index".to_string()
     };
+    let shadowed = if stats.shadowed > 0 {
+        format!(
+            " ({} record{} shadowed by a duplicate id)",
+            stats.shadowed,
+            plural(stats.shadowed)
+        )
+    } else {
+        String::new()
+    };
     writeln!(
         out,
-        "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}; {} skipped",
+        "reel: {work} in {:.2} s; {} holds {} document{}, {} passage{}{shadowed}; {} skipped",
         stats.elapsed.as_secs_f64(),
         index_dir.display(),
         stats.total_documents,
@@ -143,6 +160,46 @@ pub fn stats(out: &mut dyn Write, info: &IndexInfo) -> io::Result<()> {
     writeln!(out, "size on disk    {}", human_bytes(info.size_bytes))?;
     writeln!(out, "schema version  {}", info.schema_version)?;
     writeln!(out, "fields          {}", info.fields.join(", "))?;
+    if info.shadowed > 0 {
+        writeln!(
+            out,
+            "shadowed        {} record{} (an earlier record holds the id)",
+            info.shadowed,
+            plural(info.shadowed)
+        )?;
+    }
+    if let Some(m) = &info.model {
+        write!(out, "model           {}", sanitize(&m.name))?;
+        if let Some(p) = &m.path {
+            write!(out, " ({})", sanitize(p))?;
+        }
+        writeln!(out)?;
+    }
+    if !info.followed.is_empty() {
+        writeln!(out, "following")?;
+        for f in &info.followed {
+            let flags = f.read.flags();
+            writeln!(
+                out,
+                "  {}  {} file{}, {} document{}{}{}",
+                sanitize(&f.path),
+                f.files,
+                plural(f.files),
+                f.documents,
+                plural(f.documents),
+                if flags.is_empty() {
+                    String::new()
+                } else {
+                    format!("; {}", sanitize(&flags))
+                },
+                if f.present {
+                    ""
+                } else {
+                    "; missing (its documents stay)"
+                },
+            )?;
+        }
+    }
     if !info.metadata_fields.is_empty() {
         writeln!(out, "metadata fields")?;
         for (name, field) in &info.metadata_fields {
@@ -199,6 +256,76 @@ pub fn verify(out: &mut dyn Write, report: &Report, index_dir: &Path) -> io::Res
             "{} problem{} found; `reel index --rebuild` recreates the index",
             report.problems.len(),
             plural(report.problems.len() as u64)
+        )
+    }
+}
+
+/// Most entries of each kind `reel verify --sources` lists for people (JSON lists them all).
+const SOURCES_SHOWN: usize = 20;
+
+/// `reel verify --sources` for people: the index against its files.
+pub fn sources(out: &mut dyn Write, a: &crate::indexer::audit::Audit) -> io::Result<()> {
+    writeln!(
+        out,
+        "sources: {} file{} under the followed paths give {} document{}",
+        a.files,
+        plural(a.files),
+        a.expected,
+        plural(a.expected)
+    )?;
+    for p in &a.missing_paths {
+        writeln!(
+            out,
+            "not there: {} (followed; its documents stay in the index)",
+            sanitize(p)
+        )?;
+    }
+    let more = |out: &mut dyn Write, n: usize| -> io::Result<()> {
+        if n > SOURCES_SHOWN {
+            writeln!(
+                out,
+                "  … and {} more (--json lists them all)",
+                n - SOURCES_SHOWN
+            )?;
+        }
+        Ok(())
+    };
+    for s in a.stale.iter().take(SOURCES_SHOWN) {
+        let why = match s.why {
+            "new" => "on disk, not indexed yet",
+            "gone" => "indexed, no longer on disk",
+            _ => "changed since it was indexed",
+        };
+        writeln!(out, "stale: {} ({why})", sanitize(&s.source))?;
+    }
+    more(out, a.stale.len())?;
+    for d in a.missing.iter().take(SOURCES_SHOWN) {
+        writeln!(
+            out,
+            "missing: {} ({}): in the files, not in the index",
+            sanitize(&d.id),
+            sanitize(&d.source)
+        )?;
+    }
+    more(out, a.missing.len())?;
+    for d in a.extra.iter().take(SOURCES_SHOWN) {
+        writeln!(
+            out,
+            "extra: {} ({}): in the index, not in the files",
+            sanitize(&d.id),
+            sanitize(&d.source)
+        )?;
+    }
+    more(out, a.extra.len())?;
+    if a.ok() {
+        writeln!(out, "sources ok")
+    } else {
+        writeln!(
+            out,
+            "sources differ: {} missing, {} extra, {} stale (`reel index` brings the index up to date)",
+            a.missing.len(),
+            a.extra.len(),
+            a.stale.len()
         )
     }
 }

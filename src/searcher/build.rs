@@ -44,6 +44,8 @@ pub struct Builder<'a> {
     fields: &'a Fields,
     manifest: &'a Manifest,
     analyzer: TextAnalyzer,
+    /// The folder a relative `source` value is taken from.
+    cwd: Option<std::path::PathBuf>,
 }
 
 /// True if `name` (lower-cased) is a field a query may name: one of the schema's searchable
@@ -57,9 +59,31 @@ pub fn is_query_field(manifest: &Manifest, name: &str) -> bool {
 }
 
 impl<'a> Builder<'a> {
+    /// The folder a relative `source:` or `--filter source=` value is taken from (sources are
+    /// kept absolute).
+    pub fn with_cwd(mut self, cwd: Option<std::path::PathBuf>) -> Self {
+        self.cwd = cwd;
+        self
+    }
+
+    /// The term value of an exact field: a source as the index keeps it (absolute), anything
+    /// else as written.
+    pub fn exact_value(&self, field: Field, value: &str) -> String {
+        if field != self.fields.source || value.starts_with('/') {
+            return value.to_string();
+        }
+        match &self.cwd {
+            Some(cwd) => {
+                crate::paths::text(&crate::paths::absolute(std::path::Path::new(value), cwd))
+            }
+            None => value.to_string(),
+        }
+    }
+
     /// A builder for the index with these fields and manifest.
     pub fn new(fields: &'a Fields, manifest: &'a Manifest) -> Self {
         Builder {
+            cwd: None,
             fields,
             manifest,
             analyzer: crate::analyzer::analyzer(),
@@ -248,7 +272,7 @@ impl<'a> Builder<'a> {
                 Ok(self.on_fields(&[(f, 1.0)], &terms, 0, fuzzy))
             }
             FieldKind::Exact(f) => Ok(Some(Box::new(TermQuery::new(
-                Term::from_field_text(f, word),
+                Term::from_field_text(f, &self.exact_value(f, word)),
                 IndexRecordOption::Basic,
             )))),
             FieldKind::PassageId => {

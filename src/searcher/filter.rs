@@ -181,7 +181,7 @@ pub fn filter_query(
         }
         let q = if exact {
             Some(Box::new(TermQuery::new(
-                Term::from_field_text(field, value),
+                Term::from_field_text(field, &builder.exact_value(field, value)),
                 IndexRecordOption::Basic,
             )) as Box<dyn Query>)
         } else {

@@ -30,8 +30,11 @@ pub struct Hit {
     pub text: String,
     /// `[start, end)` byte ranges of the matched words in `text`.
     pub highlights: Vec<[usize; 2]>,
-    /// The file the document came from.
+    /// The file the document came from, as shown: relative to the current folder when it
+    /// lies below it, else absolute.
     pub source: String,
+    /// The file's absolute path.
+    pub path: String,
     /// The 1-based line of `source` the passage starts on (a record: the line the record
     /// starts on); 0 when unknown.
     pub line: u64,
@@ -132,6 +135,7 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
             text: String::new(),
             highlights: Vec::new(),
             source: String::new(),
+            path: String::new(),
             line: 0,
             metadata: Metadata::new(),
             title_highlights: Vec::new(),
@@ -221,6 +225,7 @@ pub fn full_hits(
             highlights: highlight_near(&mut analyzer, &text, &terms.text, &terms.fuzzy),
             text,
             source: str_of(&doc, fields.source),
+            path: String::new(),
             line: doc
                 .get_first(fields.line)
                 .and_then(|v| v.as_u64())
@@ -233,6 +238,15 @@ pub fn full_hits(
         });
     }
     Ok(hits)
+}
+
+/// Fills in each hit's absolute `path` from its stored source, and shows the source relative to
+/// `cwd` when it lies below it.
+pub fn show_paths(hits: &mut [Hit], cwd: Option<&std::path::Path>) {
+    for h in hits {
+        h.path = h.source.clone();
+        h.source = crate::paths::shown_str(&h.path, cwd);
+    }
 }
 
 /// The first value of a text field of a stored passage ("" if none).

@@ -133,12 +133,26 @@ pub struct Searcher {
     model: Option<Arc<crate::embed::Model>>,
     /// Passage vectors read so far.
     vectors: Arc<semantic::VectorCache>,
+    /// The folder hits show their source relative to (when it lies below it), and a relative
+    /// `source` in a query or filter is taken from.
+    cwd: Option<std::path::PathBuf>,
 }
 
 /// Times opening an index is retried when a concurrent commit removed a file it named.
 const OPEN_ATTEMPTS: u64 = 20;
 
 impl Searcher {
+    /// The index folder.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Shows hits' sources from `cwd` (relative when they lie below it; sources are kept
+    /// absolute), and takes a relative `source` in a query or filter from there.
+    pub fn show_paths_from(&mut self, cwd: Option<std::path::PathBuf>) {
+        self.cwd = cwd;
+    }
+
     /// Opens the index in `dir` at its last commit.
     ///
     /// A `reel index` running meanwhile may commit and remove the files of the commit being
@@ -200,6 +214,7 @@ impl Searcher {
                 ids: IdCache::default(),
                 model: None,
                 vectors: Arc::default(),
+                cwd: None,
             });
         }
     }
@@ -334,7 +349,7 @@ impl Searcher {
 
     /// [`Self::build`] once the query is read.
     fn build_expr(&self, opts: &SearchOptions, expr: &query::Expr) -> Result<Prepared> {
-        let mut builder = Builder::new(&self.fields, &self.manifest);
+        let mut builder = Builder::new(&self.fields, &self.manifest).with_cwd(self.cwd.clone());
         // The words checked for typos, when the query was typed (not a question of a batch).
         let typed_words = if opts.literal {
             Vec::new()
@@ -503,7 +518,9 @@ impl Searcher {
                 (Mode::Semantic, Some(vq)) => &**vq,
                 _ => &*query,
             };
-            hits::full_hits(&searcher, &self.fields, explain, top, scored, &terms)?
+            let mut hits = hits::full_hits(&searcher, &self.fields, explain, top, scored, &terms)?;
+            hits::show_paths(&mut hits, self.cwd.as_deref());
+            hits
         };
         if !opts.ids_only {
             self.part_scores(
@@ -568,7 +585,7 @@ impl Searcher {
         if filters.is_empty() {
             return Ok(query);
         }
-        let mut builder = Builder::new(&self.fields, &self.manifest);
+        let mut builder = Builder::new(&self.fields, &self.manifest).with_cwd(self.cwd.clone());
         let mut clauses = vec![(Occur::Must, query)];
         for f in filters {
             let (q, negate) = filter::filter_query(f, &self.fields, &self.manifest, &mut builder)?;

@@ -23,6 +23,7 @@ pub struct Hit {
     pub text: String,
     pub highlights: Vec<[usize; 2]>,
     pub source: String,
+    pub path: String,
     pub line: u64,
     pub metadata: BTreeMap<String, serde_json::Value>,
     pub title_highlights: Vec<[usize; 2]>,
