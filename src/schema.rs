@@ -202,33 +202,34 @@ pub fn add_document(
         .map(|(_, v)| v.to_text())
         .collect();
     let meta_text = meta_text.join(" \n ");
+    // Every value is indexed in every form it has, whatever type its file gave its field, so a
+    // filter, range, sort or clause on a field sees every document that has it: as words (the
+    // analyzed object), as keywords (items, whole short values, numbers and dates as text) and
+    // as a number when it reads as one.
     let meta_object = OwnedValue::Object(
         doc.metadata
             .iter()
-            .map(|(k, v)| (k.clone(), owned_value(v)))
+            .map(|(k, v)| (k.clone(), text_value(v)))
             .collect(),
     );
     // Numbers and dates as floats (dates in seconds), one column per key (see schema::names).
     let meta_num = OwnedValue::Object(
         doc.metadata
             .iter()
-            .filter_map(|(k, v)| v.as_number().map(|x| (k.clone(), OwnedValue::F64(x))))
+            .filter_map(|(k, v)| number_of(v).map(|x| (k.clone(), OwnedValue::F64(x))))
             .collect(),
     );
     let meta_kw = OwnedValue::Object(
         doc.metadata
             .iter()
-            .filter_map(|(k, v)| match v {
-                MetaValue::List(items) => Some((
-                    k.clone(),
-                    OwnedValue::Array(
-                        items
-                            .iter()
-                            .map(|i| OwnedValue::Str(crate::analyzer::keyword(i)))
-                            .collect(),
-                    ),
-                )),
-                _ => None,
+            .filter_map(|(k, v)| {
+                let items = keywords_of(v);
+                (!items.is_empty()).then(|| {
+                    (
+                        k.clone(),
+                        OwnedValue::Array(items.into_iter().map(OwnedValue::Str).collect()),
+                    )
+                })
             })
             .collect(),
     );
@@ -275,16 +276,43 @@ pub fn add_document(
     Ok(())
 }
 
-fn owned_value(v: &MetaValue) -> OwnedValue {
+/// A value as words: a list's items, anything else as its text (a number as its digits).
+fn text_value(v: &MetaValue) -> OwnedValue {
     match v {
-        MetaValue::Int(n) => OwnedValue::I64(*n),
-        MetaValue::Float(x) => OwnedValue::F64(*x),
-        MetaValue::Text(s) => OwnedValue::Str(s.clone()),
         MetaValue::List(items) => {
             OwnedValue::Array(items.iter().cloned().map(OwnedValue::Str).collect())
         }
-        MetaValue::Date(d) => OwnedValue::Str(d.to_iso()),
+        other => OwnedValue::Str(other.to_text()),
     }
+}
+
+/// A value as a number: a number, a date (in seconds), or a text that reads as a number or a
+/// date (a file that typed the field as text may hold the numbers or dates of another's).
+pub fn number_of(v: &MetaValue) -> Option<f64> {
+    match v {
+        // Most texts hold no digit at all: no number or date to read.
+        MetaValue::Text(t) if !t.bytes().any(|b| b.is_ascii_digit()) => None,
+        MetaValue::Text(t) => crate::meta::numbers::parse_number(t)
+            .or_else(|| crate::meta::dates::parse(t).map(|d| d.secs as f64)),
+        other => other.as_number(),
+    }
+}
+
+/// A value as exact keywords, lower-cased: its items, and a text's whole value too when it is
+/// short (see [`crate::meta::lists::items_of`]).
+pub fn keywords_of(v: &MetaValue) -> Vec<String> {
+    let mut out: Vec<String> = crate::meta::lists::items_of(v)
+        .iter()
+        .map(|i| crate::analyzer::keyword(i))
+        .filter(|i| !i.is_empty())
+        .collect();
+    if let MetaValue::Text(t) = v {
+        let whole = crate::analyzer::keyword(t);
+        if t.len() <= crate::meta::lists::WHOLE_VALUE_MAX_BYTES && !out.contains(&whole) {
+            out.push(whole);
+        }
+    }
+    out
 }
 
 /// What reel records about an index in each commit.
@@ -311,6 +339,14 @@ pub struct Manifest {
     /// For a semantic index, the model its passages were embedded with.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub semantic: Option<Semantic>,
+    /// Metadata fields some of whose values read as numbers or dates, with what they read as,
+    /// whatever type their files gave the field: ranges and sorting use these values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub numeric_fields: BTreeMap<String, MetaType>,
+    /// Number and date fields that also hold values kept as text (one `PG` among years): a
+    /// clause or filter with a value that is no number looks for those by their words.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub misfit_fields: std::collections::BTreeSet<String>,
 }
 
 /// What a semantic index records about its vectors.
@@ -335,6 +371,19 @@ impl Manifest {
         }
         let key = crate::meta::vocabulary::metadata_key(name);
         self.metadata_fields.get(&key).map(|&ty| (key, ty))
+    }
+
+    /// What a field's values read as for ranges and sorting: its type when it is numeric, else
+    /// what those of its values that read as numbers or dates are (`None`: none do).
+    pub fn numeric_type(&self, key: &str) -> Option<MetaType> {
+        match self.metadata_fields.get(key) {
+            Some(t) if t.is_numeric() => Some(*t),
+            _ => self
+                .numeric_fields
+                .get(key)
+                .copied()
+                .filter(|t| t.is_numeric()),
+        }
     }
 
     /// A warning when the index was built with other word stems than this reel makes.

@@ -208,6 +208,13 @@ pub struct FileState {
     /// Metadata fields this file gave, with their types.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, MetaType>,
+    /// Its metadata fields some of whose values read as numbers or dates, with what they read
+    /// as.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub numeric: BTreeMap<String, MetaType>,
+    /// Its number or date fields that also hold values kept as text (found by their words).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeSet::is_empty")]
+    pub misfits: std::collections::BTreeSet<String>,
     /// What `stat` said of the file when it was hashed, if it had then been still for a while
     /// (see [`StatKey`]).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -518,6 +525,8 @@ mod tests {
                 documents: 1,
                 passages: 2,
                 metadata: BTreeMap::new(),
+                numeric: BTreeMap::new(),
+                misfits: Default::default(),
                 id: "a".into(),
                 read: ReadSettings::default(),
                 shadowed: 0,

@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use crate::error::{Error, Result};
 use crate::meta::MetaType;
-use crate::meta::MetaValue;
 use crate::schema::names::{DOC_ID, META_TEXT, PASSAGE_ID, SOURCE, TEXT, TITLE};
 use crate::searcher::Searcher;
 
@@ -145,9 +144,9 @@ pub fn collect(dir: &Path, cwd: Option<&Path>) -> Result<IndexInfo> {
     if !keyword_fields.is_empty() {
         searcher.for_each_metadata(|meta| {
             for key in &keyword_fields {
+                // A value a file typed otherwise counts by its keywords too.
                 let values = match meta.get(key.as_str()) {
-                    Some(MetaValue::List(items)) => items.clone(),
-                    Some(other) => vec![other.to_text()],
+                    Some(v) => crate::meta::lists::items_of(v),
                     None => continue,
                 };
                 let c = counts.entry(key.as_str()).or_default();

@@ -138,16 +138,20 @@ fn reindexing_the_quickwit_ndjson_gives_the_same_passages_and_top_results() {
     };
     assert_eq!(texts("index"), texts("from-export"), "the same passages");
 
-    // Passage-level lines repeat their document's id: each repeat is reported.
+    // Passage-level lines repeat their document's id: `doc_id` is no key there, so the lines
+    // are keyed by their number, every passage kept, and the user told why.
     let out = env.run(&["export", "--to", "quickwit", "qw-passages"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let out = env.run(&["index", "qw-passages", "--index", "from-passages"]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("duplicate document id `heroine-review`"),
+        stderr(&out).contains("`doc_id` is not used as the documents' id"),
         "{}",
         stderr(&out)
     );
+    let (hits, _) = env.search("*", &["-n", "10000", "--index", "from-passages"]);
+    let exported = lines(&ndjson_files(&env, "qw-passages", "passages-")).len();
+    assert_eq!(hits.len(), exported, "every passage line is a document");
 }
 
 #[test]

@@ -332,11 +332,56 @@ impl<'de> Visitor<'de> for ArrayVisitor<'_> {
         Ok(())
     }
 
-    fn visit_map<A: MapAccess<'de>>(mut self, map: A) -> Result<(), A::Error> {
-        let value =
-            serde::Deserialize::deserialize(serde::de::value::MapAccessDeserializer::new(map))?;
-        if !self.emit(value) {
-            *self.alive = false;
+    /// A top-level object: one record, or, when every value is an object (`{"10Erlj": {...},
+    /// "7xYt": {...}}`, a collection keyed by id), one record per value, keyed by its key.
+    fn visit_map<A: MapAccess<'de>>(mut self, mut map: A) -> Result<(), A::Error> {
+        let mut entries: Vec<(String, Value, u64)> = Vec::new();
+        let mut collection = true;
+        loop {
+            self.track.mark();
+            let Some(key) = map.next_key::<String>()? else {
+                break;
+            };
+            let value: Value = map.next_value()?;
+            collection &= value.is_object();
+            entries.push((key, value, self.track.start_line()));
+        }
+        if !collection || entries.is_empty() {
+            let object: serde_json::Map<String, Value> =
+                entries.into_iter().map(|(k, v, _)| (k, v)).collect();
+            if !self.emit(Value::Object(object)) {
+                *self.alive = false;
+            }
+            return Ok(());
+        }
+        for (key, value, line) in entries {
+            let Value::Object(mut record) = value else {
+                continue;
+            };
+            // The key is the record's id, unless it has one of its own.
+            let has_id = record.keys().any(|k| {
+                super::records::ID_NAMES.contains(&super::records::metadata_key(k).as_str())
+            });
+            let name = if has_id { "key" } else { "id" };
+            if !record.contains_key(name) {
+                let mut keyed = serde_json::Map::new();
+                keyed.insert(name.to_string(), Value::String(key));
+                keyed.append(&mut record);
+                record = keyed;
+            }
+            *self.number += 1;
+            let number = *self.number;
+            let item = to_record(Value::Object(record), number, line)
+                .map(Item::Record)
+                .map_err(|message| Error::Record {
+                    path: self.file.path.clone(),
+                    line,
+                    message: format!("object {number}: {message}"),
+                });
+            if !(self.f)(item) {
+                *self.alive = false;
+                return Ok(());
+            }
         }
         Ok(())
     }

@@ -207,11 +207,11 @@ pub fn batch_documents(
 pub fn misfit_warnings(plan: &Plan, path: &std::path::Path) -> Vec<Error> {
     plan.misfits()
         .into_iter()
-        .map(|(key, ty, count, record)| Error::File {
+        .map(|(key, ty, count, line)| Error::File {
             path: path.to_path_buf(),
             message: format!(
-                "{count} value{} of `{key}` {} not {} (the first in record {record}); kept as \
-                 text, so filters and sorting on `{key}` do not see {}",
+                "{count} value{} of `{key}` {} not {} (the first on line {line}); kept as \
+                 text (found by its words), so ranges and sorting on `{key}` do not see {}",
                 if count == 1 { "" } else { "s" },
                 if count == 1 { "is" } else { "are" },
                 match ty {

@@ -108,8 +108,9 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
     })
 }
 
-/// Splits a trailing `(YYYY)` off a title: `Honeyland (2019)` is `Honeyland`, year 2019.
-fn split_title_year(title: &str) -> (String, Option<i64>) {
+/// Splits a trailing `(YYYY)` off a title: `Honeyland (2019)` is `Honeyland`, year 2019 (in a
+/// text file's heading and a catalogue's title column alike).
+pub fn split_title_year(title: &str) -> (String, Option<i64>) {
     let t = title.trim_end();
     if let Some(open) = t
         .strip_suffix(')')

@@ -701,6 +701,8 @@ impl Run<'_> {
                     documents: made.documents,
                     passages: made.passages,
                     metadata: made.types,
+                    numeric: made.numeric,
+                    misfits: made.misfits,
                     id: file.input.id.clone(),
                     read: file.read.clone(),
                     shadowed: made.shadowed,
@@ -775,6 +777,10 @@ fn commit(
         for (key, ty) in &f.metadata {
             record_type(&mut manifest.metadata_fields, key.clone(), *ty);
         }
+        for (key, ty) in &f.numeric {
+            record_type(&mut manifest.numeric_fields, key.clone(), *ty);
+        }
+        manifest.misfit_fields.extend(f.misfits.iter().cloned());
     }
     let list_ref = list.write(&work_dir)?;
     manifest.files = Some(list_ref.clone());

@@ -49,6 +49,10 @@ pub struct FileMade {
     pub passages: u64,
     /// Its metadata columns and their types.
     pub types: BTreeMap<String, MetaType>,
+    /// Its columns some of whose values read as numbers or dates, and what they read as.
+    pub numeric: BTreeMap<String, MetaType>,
+    /// Its number or date columns with values kept as text.
+    pub misfits: std::collections::BTreeSet<String>,
     /// Its records whose id a record read before them holds, and of those, the ones held by a
     /// record of another file.
     pub shadowed: u64,
@@ -188,6 +192,8 @@ fn settle(
     for (i, m) in made.iter_mut().enumerate() {
         if let Some(plan) = &plans[i] {
             m.types = plan.metadata_types();
+            m.numeric = plan.numeric_types();
+            m.misfits = plan.misfits().into_iter().map(|(k, ..)| k).collect();
             for w in stream::misfit_warnings(plan, &files[i].input.path) {
                 warn(&w);
             }
@@ -196,6 +202,19 @@ fn settle(
         m.passages = counters.passages[i].load(Ordering::Relaxed);
         m.shadowed = counters.shadowed[i].load(Ordering::Relaxed);
         m.shadowed_across = counters.shadowed_across[i].load(Ordering::Relaxed);
+        // Rows of one file that repeat an earlier row's id: a column that names something
+        // else (a film in a file of reviews) only past the sample shows it.
+        let within = m.shadowed.saturating_sub(m.shadowed_across);
+        if within >= 2 && within * 100 > m.documents + within {
+            warn(&Error::File {
+                path: files[i].input.path.clone(),
+                message: format!(
+                    "{within} rows repeat an earlier row's id and are left out (each named \
+                     above); if the id column names something else, `--id-field -` keys rows \
+                     by their number"
+                ),
+            });
+        }
     }
 }
 
@@ -290,7 +309,7 @@ impl Feed<'_> {
                     Err(e) => Err(e),
                 }
             } else {
-                self.text(i as u32, whole, file.input, &mut made[i].types)
+                self.text(i as u32, whole, file.input, &mut made[i])
             };
             match ok {
                 Ok(true) => made[i].read_whole = true,
@@ -325,11 +344,24 @@ impl Feed<'_> {
         file_no: u32,
         whole: bool,
         file: &InputFile,
-        types: &mut BTreeMap<String, MetaType>,
+        made: &mut FileMade,
     ) -> Result<bool> {
         let doc = corpus::read_text(file, Some(self.bytes_read.clone()), self.warn)?;
         for (key, value) in &doc.metadata {
-            record_type(types, key.clone(), value.meta_type());
+            record_type(&mut made.types, key.clone(), value.meta_type());
+            if schema::number_of(value).is_some() {
+                let ty = match value {
+                    crate::meta::MetaValue::Date(_) => MetaType::Date,
+                    crate::meta::MetaValue::Int(_) => MetaType::Integer,
+                    crate::meta::MetaValue::Text(t)
+                        if crate::meta::numbers::parse_number(t).is_none() =>
+                    {
+                        MetaType::Date
+                    }
+                    _ => MetaType::Float,
+                };
+                record_type(&mut made.numeric, key.clone(), ty);
+            }
         }
         Ok(self.send(Job::Document {
             file: file_no,

@@ -6,6 +6,8 @@
 //! can all use it without an arrow pointing back up the data flow.
 
 pub mod dates;
+pub mod lists;
+pub mod numbers;
 pub mod vocabulary;
 
 use std::collections::BTreeMap;

@@ -8,22 +8,32 @@
 use super::{MetaValue, Metadata};
 
 /// A metadata key as it is stored and queried: lower-case (fully, `RÉALISATEUR` is
-/// `réalisateur`), with anything but letters, digits and `_` replaced by `_` (so `Release
-/// Year` is `release_year:[2015 TO 2019]`).
+/// `réalisateur`), with each run of anything but letters, digits and `_` one `_`, and none at
+/// the end (so `Release Year` is `release_year:[2015 TO 2019]`, `Runtime (mins)` is
+/// `runtime_mins`); a leading `_` stays only if the name has one (`_id`).
 pub fn metadata_key(name: &str) -> String {
+    let name = name.trim();
     let mut key = String::with_capacity(name.len());
-    for c in name.trim().chars() {
+    let mut gap = false;
+    for c in name.chars() {
         if c.is_alphanumeric() || c == '_' {
+            if gap && !key.is_empty() && !key.ends_with('_') {
+                key.push('_');
+            }
+            gap = false;
             key.extend(c.to_lowercase());
         } else {
-            key.push('_');
+            gap = true;
         }
     }
     if key.is_empty() {
-        "field".to_string()
-    } else {
-        key
+        return if name.is_empty() {
+            "field".to_string()
+        } else {
+            "_".to_string()
+        };
     }
+    key
 }
 
 /// Columns (as normalized names) that give one of reel's fields, and which.

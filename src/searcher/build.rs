@@ -284,10 +284,16 @@ impl<'a> Builder<'a> {
                     IndexRecordOption::Basic,
                 ))))
             }
-            FieldKind::Meta(key, ty) if ty.is_numeric() => {
-                let (low, high) = point_bounds(&key, ty, word)?;
-                Ok(Some(self.num_range(&key, low, high)))
-            }
+            FieldKind::Meta(key, ty) if ty.is_numeric() => match point_bounds(&key, ty, word) {
+                Ok((low, high)) => Ok(Some(self.num_range(&key, low, high))),
+                // A value that is no number, in a field where some values were kept as text
+                // (`year:PG` among years): those values, by their words.
+                Err(_) if self.manifest.misfit_fields.contains(&key) => {
+                    let terms = self.terms(word);
+                    Ok(self.on_meta(&key, &terms, 0))
+                }
+                Err(e) => Err(e),
+            },
             FieldKind::Meta(key, _) => {
                 let terms = self.terms(word);
                 Ok(self.on_meta(&key, &terms, 0))
@@ -393,32 +399,16 @@ impl<'a> Builder<'a> {
 
     fn range(&mut self, field: &str, lower: &Bound, upper: &Bound) -> Result<Box<dyn Query>> {
         match self.field_kind(field) {
-            FieldKind::Meta(key, ty) if ty.is_numeric() => {
-                let low = match lower {
-                    Bound::Unbounded => OpsBound::Unbounded,
-                    Bound::Included(v) => point_bounds(&key, ty, v)?.0,
-                    Bound::Excluded(v) => match point_bounds(&key, ty, v)?.1 {
-                        // Past the whole of an excluded day.
-                        OpsBound::Excluded(end) if ty == MetaType::Date => OpsBound::Included(end),
-                        OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
-                        OpsBound::Unbounded => OpsBound::Unbounded,
-                    },
-                };
-                let high = match upper {
-                    Bound::Unbounded => OpsBound::Unbounded,
-                    Bound::Included(v) => point_bounds(&key, ty, v)?.1,
-                    Bound::Excluded(v) => match point_bounds(&key, ty, v)?.0 {
-                        OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
-                        OpsBound::Unbounded => OpsBound::Unbounded,
-                    },
-                };
-                Ok(self.num_range(&key, low, high))
-            }
-            FieldKind::Meta(key, ty) => Err(Error::Query(format!(
-                "`{key}` holds {} in this index; ranges need numbers or dates{}",
-                ty.describe(),
-                super::filter::numbers_elsewhere(self.manifest, &key)
-            ))),
+            // A field whose type is not numeric may still have values that read as numbers
+            // (files typed it differently): the range sees those.
+            FieldKind::Meta(key, ty) => match self.manifest.numeric_type(&key) {
+                Some(num) => self.meta_range(&key, num, lower, upper),
+                None => Err(Error::Query(format!(
+                    "`{key}` holds {} in this index; ranges need numbers or dates{}",
+                    ty.describe(),
+                    super::filter::numbers_elsewhere(self.manifest, &key)
+                ))),
+            },
             FieldKind::PassageId => {
                 let n = |v: &str| {
                     v.parse::<u64>().map_err(|_| {
@@ -467,6 +457,35 @@ impl<'a> Builder<'a> {
             ));
         }
         Box::new(RangeQuery::new(map(low), map(high)))
+    }
+
+    /// A range on a metadata field's numbers or dates.
+    fn meta_range(
+        &mut self,
+        key: &str,
+        ty: MetaType,
+        lower: &Bound,
+        upper: &Bound,
+    ) -> Result<Box<dyn Query>> {
+        let low = match lower {
+            Bound::Unbounded => OpsBound::Unbounded,
+            Bound::Included(v) => point_bounds(key, ty, v)?.0,
+            Bound::Excluded(v) => match point_bounds(key, ty, v)?.1 {
+                // Past the whole of an excluded day.
+                OpsBound::Excluded(end) if ty == MetaType::Date => OpsBound::Included(end),
+                OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
+                OpsBound::Unbounded => OpsBound::Unbounded,
+            },
+        };
+        let high = match upper {
+            Bound::Unbounded => OpsBound::Unbounded,
+            Bound::Included(v) => point_bounds(key, ty, v)?.1,
+            Bound::Excluded(v) => match point_bounds(key, ty, v)?.0 {
+                OpsBound::Included(x) | OpsBound::Excluded(x) => OpsBound::Excluded(x),
+                OpsBound::Unbounded => OpsBound::Unbounded,
+            },
+        };
+        Ok(self.num_range(key, low, high))
     }
 
     fn field_kind(&self, name: &str) -> FieldKind {
@@ -542,7 +561,9 @@ pub fn point_bounds(
     Ok((OpsBound::Included(x), OpsBound::Included(x)))
 }
 
-/// A finite number as a user types it.
+/// A finite number as a user types it: as catalogues write numbers (`28,341,469`,
+/// `$425,000,000`, `93%`; see [`crate::meta::numbers`]), or in Rust's own notation (`1e6`).
 pub fn parse_number(s: &str) -> Option<f64> {
-    s.trim().parse::<f64>().ok().filter(|x| x.is_finite())
+    crate::meta::numbers::parse_number(s)
+        .or_else(|| s.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
 }

@@ -4,7 +4,7 @@
 
 use std::ops::Bound;
 
-use tantivy::query::{ConstScoreQuery, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Order, Term};
 
@@ -125,7 +125,7 @@ pub fn fields_of(manifest: &Manifest, keep: impl Fn(MetaType) -> bool) -> String
 /// Checks a `--sort` against the index: the fast column to read and whether largest comes first.
 pub fn check_sort(manifest: &Manifest, sort: &Sort) -> Result<(String, bool)> {
     match manifest.meta_field(&sort.field) {
-        Some((key, ty)) if ty.is_numeric() => Ok((
+        Some((key, _)) if manifest.numeric_type(&key).is_some() => Ok((
             format!("{}.{}", names::META_NUM, key),
             sort.order == Order::Desc,
         )),
@@ -198,49 +198,70 @@ pub fn filter_query(
             names::FILTERABLE.join(", ")
         )));
     };
-    match ty {
-        MetaType::Keywords => {
-            if !equality {
-                return Err(bad(format!(
-                    "`{}` holds keywords; compare it with = or !={}",
-                    key,
-                    numbers_elsewhere(manifest, &key)
-                )));
+    // Ranges, and `=` on numbers and dates: the values that read as numbers or dates, in
+    // whatever file (a field a file typed as text may hold them too).
+    let numeric = manifest.numeric_type(&key);
+    let numeric_query = |builder: &mut Builder, num: MetaType| -> Result<Box<dyn Query>> {
+        let (low, high) = point_bounds(&key, num, value).map_err(|e| match e {
+            Error::Query(m) => bad(m),
+            other => other,
+        })?;
+        let (low, high) = match f.op {
+            FilterOp::Eq | FilterOp::Ne => (low, high),
+            FilterOp::Ge => (low, Bound::Unbounded),
+            FilterOp::Gt => (flip(high), Bound::Unbounded),
+            FilterOp::Le => (Bound::Unbounded, high),
+            FilterOp::Lt => (Bound::Unbounded, flip(low)),
+        };
+        Ok(builder.num_range(&key, low, high))
+    };
+    if ty.is_numeric() {
+        return match numeric_query(builder, ty) {
+            Ok(q) => Ok((silent(q), negate)),
+            // `year=PG` where a `PG` was kept as text among years: that value, by its words.
+            Err(_) if equality && manifest.misfit_fields.contains(&key) => {
+                let q = builder
+                    .phrase_in_meta(&key, value)
+                    .ok_or_else(|| bad(format!("`{value}` has no word to compare")))?;
+                Ok((silent(q), negate))
             }
-            // A keyword list matches when one of its items is the value (case aside).
+            Err(e) => Err(e),
+        };
+    }
+    if !equality {
+        return match numeric {
+            Some(num) => Ok((silent(numeric_query(builder, num)?), negate)),
+            None => Err(bad(format!(
+                "`{}` holds {}; compare it with = or !={}",
+                key,
+                ty.describe(),
+                numbers_elsewhere(manifest, &key)
+            ))),
+        };
+    }
+    let words: Option<Box<dyn Query>> = match ty {
+        // A keyword list matches when one of its items is the value (case aside); a value of
+        // another file that typed the field as text, a number or a date is its keywords too.
+        MetaType::Keywords => {
             let mut term = Term::from_field_json_path(fields.meta_kw, &key, false);
             term.append_type_and_str(&crate::analyzer::keyword(value));
-            let q = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
-            Ok((silent(q), negate))
+            Some(Box::new(TermQuery::new(term, IndexRecordOption::Basic)))
         }
-        MetaType::Text => {
-            if !equality {
-                return Err(bad(format!(
-                    "`{}` holds text; compare it with = or !={}",
-                    key,
-                    numbers_elsewhere(manifest, &key)
-                )));
-            }
-            let q = builder
-                .phrase_in_meta(&key, value)
-                .ok_or_else(|| bad(format!("`{value}` has no word to compare")))?;
-            Ok((silent(q), negate))
-        }
-        MetaType::Integer | MetaType::Float | MetaType::Date => {
-            let (low, high) = point_bounds(&key, ty, value).map_err(|e| match e {
-                Error::Query(m) => bad(m),
-                other => other,
-            })?;
-            let (low, high) = match f.op {
-                FilterOp::Eq | FilterOp::Ne => (low, high),
-                FilterOp::Ge => (low, Bound::Unbounded),
-                FilterOp::Gt => (flip(high), Bound::Unbounded),
-                FilterOp::Le => (Bound::Unbounded, high),
-                FilterOp::Lt => (Bound::Unbounded, flip(low)),
-            };
-            Ok((silent(builder.num_range(&key, low, high)), negate))
-        }
-    }
+        _ => builder.phrase_in_meta(&key, value),
+    };
+    // The same value as a number, for the files whose values of the field are numbers
+    // (`gross=28,341,469` in a file that typed `gross` as text and one that read numbers).
+    let as_number = numeric.and_then(|num| numeric_query(builder, num).ok());
+    let q: Box<dyn Query> = match (words, as_number) {
+        (Some(w), Some(n)) => Box::new(BooleanQuery::new(vec![
+            (Occur::Should, w),
+            (Occur::Should, n),
+        ])),
+        (Some(w), None) => w,
+        (None, Some(n)) => n,
+        (None, None) => return Err(bad(format!("`{value}` has no word to compare"))),
+    };
+    Ok((silent(q), negate))
 }
 
 /// The other side of a bound: past `<= x` is `> x`, past `< x` is `>= x`.

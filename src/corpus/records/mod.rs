@@ -22,21 +22,41 @@ pub use crate::meta::vocabulary::metadata_key;
 pub use plan::{ColumnStats, Observations, Plan};
 pub use values::{is_null, type_value};
 
-/// Column names that hold the document id, in order of preference.
-pub const ID_NAMES: [&str; 5] = ["id", "_id", "doc_id", "docid", "show_id"];
-/// Column names that hold the title, in order of preference.
-pub const TITLE_NAMES: [&str; 2] = ["title", "name"];
+/// Column names that hold the document id, in order of preference (as keys: `movieId` is
+/// `movieid`, IMDb's `tconst` its title id).
+pub const ID_NAMES: [&str; 9] = [
+    "id", "_id", "doc_id", "docid", "show_id", "movieid", "movie_id", "tconst", "imdb_id",
+];
+/// Column names that hold the title, in order of preference (`Series_Title` of the IMDb top
+/// 1000, `primaryTitle` and `originalTitle` of IMDb's title datasets).
+pub const TITLE_NAMES: [&str; 9] = [
+    "title",
+    "name",
+    "primarytitle",
+    "primary_title",
+    "series_title",
+    "movie_title",
+    "film",
+    "originaltitle",
+    "original_title",
+];
 /// Column names that hold the text; every one present is used, in this order.
-pub const TEXT_NAMES: [&str; 8] = [
+pub const TEXT_NAMES: [&str; 11] = [
     "text",
     "body",
     "content",
     "contents",
     "description",
+    "overview",
+    "synopsis",
+    "summary",
     "review",
     "plot",
     "abstract",
 ];
+
+/// The `--id-field` that says a file has no id column: its rows are keyed by their number.
+pub const NO_ID: &str = "-";
 
 /// Values that mean "no value" in exported spreadsheets and databases (compared without regard
 /// to case): they are absent, like empty values.
@@ -122,7 +142,13 @@ impl Roles {
     /// The roles with their names normalized as keys, as record fields are.
     fn normalized(&self) -> Roles {
         Roles {
-            id: self.id.as_deref().map(metadata_key),
+            id: self.id.as_deref().map(|n| {
+                if n == NO_ID {
+                    n.to_string()
+                } else {
+                    metadata_key(n)
+                }
+            }),
             title: self.title.as_deref().map(metadata_key),
             text: self.text.iter().map(|t| metadata_key(t)).collect(),
         }
@@ -137,6 +163,7 @@ fn role_keys<'r>(
 ) -> (Option<&'r str>, Option<&'r str>, Vec<&'r str>) {
     let has = |k: &str| record.fields.iter().any(|(f, _)| f == k);
     let id: Option<&str> = match &roles.id {
+        Some(n) if n == NO_ID => None,
         Some(n) => Some(n.as_str()),
         None => ID_NAMES.iter().copied().find(|n| has(n)),
     };
@@ -186,5 +213,9 @@ mod tests {
         assert_eq!(metadata_key("RÉALISATEUR"), "réalisateur");
         assert_eq!(metadata_key("a.b"), "a_b");
         assert_eq!(metadata_key(""), "field");
+        assert_eq!(metadata_key("Runtime (mins)"), "runtime_mins");
+        assert_eq!(metadata_key("_id"), "_id");
+        assert_eq!(metadata_key("Box-Office"), "box_office");
+        assert_eq!(metadata_key("(a)"), "a");
     }
 }

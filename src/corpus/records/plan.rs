@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::values::{clean_text, column_type, parse_number, present, raw_text, typed};
+use super::values::{clean_text, column_type, present, raw_text, typed, Column};
 use super::{role_keys, RawRecord, RawValue, Roles, ID_NAMES, TITLE_NAMES};
 use crate::corpus::Document;
+use crate::meta::numbers::parse_number;
 use crate::meta::{dates, MetaType, MetaValue, Metadata};
 
 /// What the values of one metadata column were seen to be.
@@ -18,9 +19,13 @@ pub struct ColumnStats {
     dates: bool,
     lists: bool,
     texts: bool,
-    /// Values kept as text in a number or date column (filters and sorting do not see them).
+    /// Texts that read as whole numbers, as decimals, or as dates.
+    text_ints: bool,
+    text_floats: bool,
+    text_dates: bool,
+    /// Values kept as text in a number or date column (ranges and sorting do not see them).
     pub misfits: u64,
-    /// The record number of the first of them.
+    /// The line the first of them is on.
     pub first_misfit: u64,
 }
 
@@ -31,7 +36,33 @@ impl ColumnStats {
             MetaValue::Float(_) => self.floats = true,
             MetaValue::Date(_) => self.dates = true,
             MetaValue::List(_) => self.lists = true,
-            MetaValue::Text(_) => self.texts = true,
+            MetaValue::Text(t) => {
+                self.texts = true;
+                if !t.bytes().any(|b| b.is_ascii_digit()) {
+                    return;
+                }
+                if crate::meta::numbers::parse_int(t).is_some() {
+                    self.text_ints = true;
+                } else if parse_number(t).is_some() {
+                    self.text_floats = true;
+                } else if dates::parse(t).is_some() {
+                    self.text_dates = true;
+                }
+            }
+        }
+    }
+
+    /// What the values that read as numbers or dates read as, if any do.
+    fn numeric(&self) -> Option<MetaType> {
+        let numbers = self.ints || self.floats || self.text_ints || self.text_floats;
+        if (self.dates || self.text_dates) && !numbers {
+            Some(MetaType::Date)
+        } else if self.floats || self.text_floats || (numbers && self.dates) {
+            Some(MetaType::Float)
+        } else if numbers {
+            Some(MetaType::Integer)
+        } else {
+            None
         }
     }
 
@@ -48,6 +79,9 @@ impl ColumnStats {
         self.dates |= o.dates;
         self.lists |= o.lists;
         self.texts |= o.texts;
+        self.text_ints |= o.text_ints;
+        self.text_floats |= o.text_floats;
+        self.text_dates |= o.text_dates;
         if o.misfits > 0 && (self.misfits == 0 || o.first_misfit < self.first_misfit) {
             self.first_misfit = o.first_misfit;
         }
@@ -82,19 +116,60 @@ pub struct Plan {
     file_id: String,
     source: String,
     roles: Roles,
-    types: HashMap<String, MetaType>,
+    types: HashMap<String, Column>,
     /// Every column of the file (as keys), in the order first seen in the sample.
     columns: Vec<String>,
     /// What the documents made so far held.
     seen: Mutex<Observations>,
     /// Whether colliding names were reported for this file yet.
     renamed_reported: AtomicBool,
+    /// The id column the sample showed is no key: its name, how many sampled rows repeat an
+    /// earlier row's value, and of how many.
+    repeated_id: Option<(String, usize, usize)>,
+}
+
+/// Sampled rows whose id repeats an earlier row's may be at most one in this many for the
+/// column to be the documents' id (an export with a duplicated row still has a key).
+const ID_REPEATS_PER: usize = 100;
+
+/// The id column chosen by name (no `--id-field`), when the sample shows it is no key: a review
+/// file whose `id` is the film's. `(column, repeats, rows)`.
+fn repeated_id(sample: &[RawRecord], roles: &Roles) -> Option<(String, usize, usize)> {
+    if roles.id.is_some() {
+        return None;
+    }
+    let mut seen: HashMap<String, ()> = HashMap::new();
+    let mut column: Option<String> = None;
+    let mut rows = 0usize;
+    let mut repeats = 0usize;
+    for rec in sample {
+        let (id, _, _) = role_keys(roles, rec);
+        let Some(key) = id else { continue };
+        let Some(value) = rec.get(key).map(|v| raw_text(v.clone())) else {
+            continue;
+        };
+        if super::values::is_null(&value) {
+            continue;
+        }
+        column.get_or_insert_with(|| key.to_string());
+        rows += 1;
+        if seen.insert(value.trim().to_string(), ()).is_some() {
+            repeats += 1;
+        }
+    }
+    (repeats >= 2 && repeats * ID_REPEATS_PER > rows)
+        .then(|| (column.unwrap_or_default(), repeats, rows))
 }
 
 impl Plan {
     /// Decides roles and column types from the first records of a file.
     pub fn infer(sample: &[RawRecord], roles: &Roles, file_id: &str, source: &str) -> Plan {
-        let roles = roles.normalized();
+        let mut roles = roles.normalized();
+        let repeated_id = repeated_id(sample, &roles);
+        if repeated_id.is_some() {
+            // Not a key: the rows are keyed by their number, the column is metadata.
+            roles.id = Some(super::NO_ID.to_string());
+        }
         let mut columns: Vec<String> = Vec::new();
         for rec in sample {
             for (k, _) in &rec.fields {
@@ -129,6 +204,7 @@ impl Plan {
             columns,
             seen: Mutex::new(Observations::new()),
             renamed_reported: AtomicBool::new(false),
+            repeated_id,
         }
     }
 
@@ -157,6 +233,7 @@ impl Plan {
             .roles
             .id
             .iter()
+            .filter(|n| *n != super::NO_ID)
             .map(|n| ("--id-field", n))
             .chain(self.roles.title.iter().map(|n| ("--title-field", n)))
             .chain(self.roles.text.iter().map(|n| ("--text-field", n)));
@@ -200,39 +277,64 @@ impl Plan {
                 return out;
             }
         }
+        if let Some((column, repeats, rows)) = &self.repeated_id {
+            out.push(format!(
+                "`{column}` is not used as the documents' id: {repeats} of the first {rows} \
+                 rows repeat an earlier row's value, so it names something else (a film, a \
+                 user); rows are keyed by their number and `{column}` is metadata \
+                 (`--id-field {column}` keys them by it anyway)"
+            ));
+        }
         let any_text = sample
             .iter()
             .any(|r| !role_keys(&self.roles, r).2.is_empty());
         if !any_text && !names.is_empty() && self.roles.text.is_empty() {
-            // Suggest the column with the longest values that plays no other role.
-            let longest = names
-                .iter()
-                .filter(|n| {
-                    !ID_NAMES.contains(&n.as_str())
-                        && !TITLE_NAMES.contains(&n.as_str())
-                        && Some(*n) != self.roles.id.as_ref()
-                        && Some(*n) != self.roles.title.as_ref()
-                })
-                .max_by_key(|n| {
-                    sample
-                        .iter()
-                        .filter_map(|r| match r.get(n) {
-                            Some(RawValue::Str(s)) => Some(s.len()),
-                            _ => None,
-                        })
-                        .sum::<usize>()
-                });
-            let hint = match longest {
+            let hint = match self.prose_column(sample) {
                 Some(n) => format!("--text-field {n}"),
                 None => "--text-field NAME".into(),
             };
+            // The flag first: a long list of columns is cut in a warning, the flag must stay.
             out.push(format!(
-                "no column is read as text (columns seen: {}); documents are found by title \
-                 and metadata only; name the text column with {hint}",
+                "no column is read as text, so documents are found by title and metadata only; \
+                 name the text column with {hint} (columns seen: {})",
                 names.join(", ")
             ));
         }
         out
+    }
+
+    /// The column that reads most like prose, to suggest as the text: the longest average value
+    /// of sentences (several words), never a URL, a JSON or keyword list, a number or a date, nor
+    /// one playing another role.
+    fn prose_column(&self, sample: &[RawRecord]) -> Option<&String> {
+        let mut best: Option<(&String, usize)> = None;
+        for n in &self.columns {
+            let role = ID_NAMES.contains(&n.as_str())
+                || TITLE_NAMES.contains(&n.as_str())
+                || Some(n) == self.roles.id.as_ref()
+                || Some(n) == self.roles.title.as_ref();
+            let typed = self.types.get(n).map(|c| c.ty);
+            if role || matches!(typed, Some(t) if t != MetaType::Text) {
+                continue;
+            }
+            let mut total = 0usize;
+            let mut prose = 0usize;
+            for r in sample {
+                if let Some(RawValue::Str(s)) = r.get(n) {
+                    let t = s.trim();
+                    let url = t.starts_with("http://") || t.starts_with("https://");
+                    let json = super::values::json_items(t).is_some();
+                    if !url && !json && t.split_whitespace().count() >= 4 {
+                        prose += 1;
+                        total += t.len();
+                    }
+                }
+            }
+            if prose > 0 && best.is_none_or(|(_, b)| total / prose > b) {
+                best = Some((n, total / prose));
+            }
+        }
+        best.map(|(n, _)| n)
     }
 
     /// Turns one record into a document, noting what its metadata held in `seen`.
@@ -265,7 +367,7 @@ impl Plan {
                 let stats = seen.entry(name.clone()).or_default();
                 if let Some((v, fits)) = typed(value, declared) {
                     if !fits {
-                        stats.misfit(number);
+                        stats.misfit(line);
                     }
                     stats.observe(&v);
                     metadata.insert(name, v);
@@ -290,8 +392,23 @@ impl Plan {
             .unwrap_or_else(|| format!("{}:{}", self.file_id, number));
         let title = title
             .map(|t| t.split_whitespace().collect::<Vec<_>>().join(" "))
-            .filter(|t| !t.is_empty())
-            .unwrap_or_else(|| id.clone());
+            .filter(|t| !t.is_empty());
+        // `Toy Story (1995)`: the year is metadata, the title the name.
+        let title = match title {
+            Some(t) => {
+                let (name, year) = crate::corpus::text::split_title_year(&t);
+                if let Some(y) = year {
+                    if !metadata.contains_key("year") {
+                        metadata.insert("year".into(), MetaValue::Int(y));
+                        seen.entry("year".to_string())
+                            .or_default()
+                            .observe(&MetaValue::Int(y));
+                    }
+                }
+                name
+            }
+            None => id.clone(),
+        };
         Document {
             id,
             title,
@@ -318,9 +435,9 @@ impl Plan {
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
         let mut out = BTreeMap::new();
         for (key, stats) in seen.iter() {
-            let ty = match self.types.get(key) {
+            let ty = match self.types.get(key).map(|c| c.ty) {
                 Some(MetaType::Integer) if stats.floats => MetaType::Float,
-                Some(t) => *t,
+                Some(t) => t,
                 None => match stats.by_values() {
                     Some(t) => t,
                     None => continue,
@@ -331,8 +448,17 @@ impl Plan {
         out
     }
 
+    /// The metadata columns some of whose values read as numbers or dates, with what they read
+    /// as (ranges and sorting see those values whatever the column's type).
+    pub fn numeric_types(&self) -> BTreeMap<String, MetaType> {
+        let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
+        seen.iter()
+            .filter_map(|(k, s)| Some((k.clone(), s.numeric()?)))
+            .collect()
+    }
+
     /// Columns whose values were not all numbers or dates as their type says, with how many were
-    /// kept as text and the record of the first: `(key, type, count, record)`.
+    /// kept as text and the line of the first: `(key, type, count, line)`.
     pub fn misfits(&self) -> Vec<(String, MetaType, u64, u64)> {
         let types = self.metadata_types();
         let seen = self.seen.lock().unwrap_or_else(|p| p.into_inner());
@@ -524,7 +650,7 @@ mod tests {
         assert_eq!(types["later"], MetaType::Float, "typed by its values");
         assert_eq!(
             plan.misfits(),
-            [("rating".to_string(), MetaType::Float, 1, 5)]
+            [("rating".to_string(), MetaType::Float, 1, 6)]
         );
     }
 }

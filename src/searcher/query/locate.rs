@@ -20,7 +20,8 @@ pub fn locate(input: &str, message: String) -> String {
     // Each `name:value` clause that names the field: its start and its value.
     let clauses: Vec<(usize, String)> = (0..chars.len())
         .filter(|&i| {
-            i == 0 || matches!(chars[i - 1], '(' | '+' | '-') || chars[i - 1].is_whitespace()
+            (i == 0 || matches!(chars[i - 1], '(' | '+' | '-') || chars[i - 1].is_whitespace())
+                && (chars[i].is_alphanumeric() || chars[i] == '_')
         })
         .filter_map(|i| {
             let colon = i + chars[i..]
