@@ -68,7 +68,8 @@ pub enum ColorChoice {
 /// reel's subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Index files and folders (.txt, .md, .csv, .tsv, .jsonl, .ndjson, .json; also .gz, .zst).
+    /// Index files and folders (.txt, .md, .html, .srt, .vtt, .csv, .tsv, .jsonl, .ndjson, .json;
+    /// also .gz, .zst).
     #[command(after_help = AFTER_HELP)]
     Index(IndexArgs),
     /// Search the index and print ranked passages.

@@ -21,7 +21,10 @@
 //! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
 //!   the same at indexing and query time (a leaf).
 //! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, file ids unique
-//!   among the files walked ([`corpus::identity`]), decompression, text
+//!   among the files walked ([`corpus::identity`]), the readers of pages, posts and subtitles
+//!   ([`corpus::html`], [`corpus::markdown`], [`corpus::subtitles`]) that hand on blocks with
+//!   their lines and times ([`corpus::blocks`]), HTML parsing and markup in text
+//!   ([`corpus::markup`]), decompression, text
 //!   that is not UTF-8 (UTF-16 transcoded, other lines read as Windows-1252), the readers ([`corpus::text`], [`corpus::facts`], [`corpus::csv`], [`corpus::jsonl`]), field
 //!   roles and column typing ([`corpus::records`]), and [`corpus::stream`], the one path from a
 //!   structured file to documents that indexing and export share.

@@ -239,12 +239,37 @@ fn ceil_char_boundary(text: &str, mut i: usize) -> usize {
     i
 }
 
-/// The 1-based line of its file each passage starts on, in one pass over the text: for a text
-/// file, one more than the line breaks before the passage; for a record, the record's line (0
-/// when unknown).
-pub fn lines(doc: &Document, passages: &[Passage]) -> Vec<u64> {
+/// Where a passage is in its file: the line it starts on, and what its blocks say of it (the
+/// heading it sits under, when it is spoken and by whom).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Place {
+    /// The 1-based line of its file the passage starts on (0 when unknown).
+    pub line: u64,
+    /// The heading its first block sits under.
+    pub heading: Option<String>,
+    /// When its first block starts, in milliseconds.
+    pub start_ms: Option<u64>,
+    /// When its last block ends.
+    pub end_ms: Option<u64>,
+    /// Who speaks in it (several, comma-separated, in order).
+    pub speaker: Option<String>,
+}
+
+/// Where each passage is, in one pass over the text: for a document of blocks, from the blocks
+/// it covers; for a text file, one more than the line breaks before the passage; for a record,
+/// the record's line (0 when unknown).
+pub fn places(doc: &Document, passages: &[Passage]) -> Vec<Place> {
+    if !doc.origins.is_empty() {
+        return passages.iter().map(|p| from_origins(doc, p)).collect();
+    }
     if let Some(line) = doc.record_line {
-        return vec![line; passages.len()];
+        return vec![
+            Place {
+                line,
+                ..Place::default()
+            };
+            passages.len()
+        ];
     }
     let bytes = doc.text.as_bytes();
     let (mut at, mut line) = (0usize, 1u64);
@@ -257,9 +282,38 @@ pub fn lines(doc: &Document, passages: &[Passage]) -> Vec<u64> {
             }
             line += bytes[at..start].iter().filter(|&&b| b == b'\n').count() as u64;
             at = start;
-            line
+            Place {
+                line,
+                ..Place::default()
+            }
         })
         .collect()
+}
+
+/// A passage's place from the blocks it covers: the first one's line, heading and start, the
+/// last one's end, everyone who speaks.
+fn from_origins(doc: &Document, p: &Passage) -> Place {
+    let o = &doc.origins;
+    let first = o.partition_point(|x| x.at <= p.start).saturating_sub(1);
+    let last = o
+        .partition_point(|x| x.at < p.end.max(p.start + 1))
+        .saturating_sub(1)
+        .max(first);
+    let mut speakers: Vec<&str> = Vec::new();
+    for x in &o[first..=last] {
+        if let Some(s) = x.speaker.as_deref() {
+            if !speakers.contains(&s) {
+                speakers.push(s);
+            }
+        }
+    }
+    Place {
+        line: o[first].line,
+        heading: o[first].heading.clone(),
+        start_ms: o[first].start_ms,
+        end_ms: o[last].end_ms.or(o[first].end_ms),
+        speaker: (!speakers.is_empty()).then(|| speakers.join(", ")),
+    }
 }
 
 #[cfg(test)]
@@ -276,6 +330,7 @@ mod tests {
             body_start,
             metadata: Metadata::new(),
             record_line: None,
+            origins: Vec::new(),
         }
     }
 
@@ -288,6 +343,9 @@ mod tests {
         );
         let ps = split(&d);
         assert_eq!(texts(&d).len(), 3);
+        let lines = |d: &Document, ps: &[Passage]| -> Vec<u64> {
+            places(d, ps).into_iter().map(|p| p.line).collect()
+        };
         assert_eq!(lines(&d, &ps), [3, 5, 9]);
         let mut r = doc("a record's text\n\nwith two paragraphs", 0, "R");
         r.record_line = Some(42);

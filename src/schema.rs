@@ -64,6 +64,17 @@ pub mod names {
     pub const END: &str = "end";
     /// The 1-based line of its file the passage starts on (0 when unknown).
     pub const LINE: &str = "line";
+    /// The heading the passage sits under (HTML, Markdown), stored for display; its words are
+    /// searched as part of the passage's text.
+    pub const HEADING: &str = "heading";
+    /// Who speaks in the passage (subtitles, transcripts), stored for display; also the
+    /// passage's `speaker` metadata.
+    pub const SPEAKER: &str = "speaker";
+    /// When the passage starts and ends in a recording, in milliseconds (subtitles,
+    /// transcripts).
+    pub const START_MS: &str = "start_ms";
+    /// See [`START_MS`].
+    pub const END_MS: &str = "end_ms";
     /// The passage's sentence vector, quantized (a semantic index only; see
     /// [`crate::embed::quantize`]), as a bytes fast field.
     pub const VECTOR: &str = "vector";
@@ -102,6 +113,14 @@ pub struct Fields {
     pub line: Field,
     /// See [`names::VECTOR`].
     pub vector: Field,
+    /// See [`names::HEADING`].
+    pub heading: Field,
+    /// See [`names::SPEAKER`].
+    pub speaker: Field,
+    /// See [`names::START_MS`].
+    pub start_ms: Field,
+    /// See [`names::END_MS`].
+    pub end_ms: Field,
 }
 
 impl Fields {
@@ -128,6 +147,10 @@ impl Fields {
             end: get(names::END)?,
             line: get(names::LINE)?,
             vector: get(names::VECTOR)?,
+            heading: get(names::HEADING)?,
+            speaker: get(names::SPEAKER)?,
+            start_ms: get(names::START_MS)?,
+            end_ms: get(names::END_MS)?,
         })
     }
 }
@@ -171,6 +194,10 @@ pub fn build() -> (Schema, Fields) {
             names::VECTOR,
             tantivy::schema::BytesOptions::default().set_fast(),
         ),
+        heading: b.add_text_field(names::HEADING, TextOptions::default().set_stored()),
+        speaker: b.add_text_field(names::SPEAKER, TextOptions::default().set_stored()),
+        start_ms: b.add_u64_field(names::START_MS, NumericOptions::default().set_stored()),
+        end_ms: b.add_u64_field(names::END_MS, NumericOptions::default().set_stored()),
     };
     (b.build(), fields)
 }
@@ -235,8 +262,8 @@ pub fn add_document(
     );
     // A title that is only the id (records without one) is not indexed: it says nothing.
     let real_title = doc.title != doc.id;
-    let lines = crate::passage::lines(doc, passages);
-    for (i, (p, line)) in passages.iter().zip(lines).enumerate() {
+    let places = crate::passage::places(doc, passages);
+    for (i, (p, place)) in passages.iter().zip(places).enumerate() {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
         d.add_u64(fields.passage_id, u64::from(p.ordinal));
@@ -253,10 +280,43 @@ pub fn add_document(
             // the first value only, so the passage text is unchanged.
             d.add_text(fields.text, &doc.title);
         }
-        if !doc.metadata.is_empty() {
-            d.add_field_value(fields.meta, &meta_object);
-            d.add_field_value(fields.meta_num, &meta_num);
-            d.add_field_value(fields.meta_kw, &meta_kw);
+        if let Some(h) = &place.heading {
+            // The heading is searched with the passages under it, never a passage alone.
+            d.add_text(fields.text, h);
+            d.add_text(fields.heading, h);
+        }
+        match &place.speaker {
+            // Who speaks is the passage's own metadata, beside the document's.
+            Some(who) => {
+                let with = |object: &OwnedValue, value: OwnedValue| -> OwnedValue {
+                    let mut map = match object {
+                        OwnedValue::Object(m) => m.clone(),
+                        _ => Vec::new(),
+                    };
+                    map.push((names::SPEAKER.to_string(), value));
+                    OwnedValue::Object(map)
+                };
+                d.add_text(fields.speaker, who);
+                let items: Vec<OwnedValue> = who
+                    .split(", ")
+                    .map(|s| OwnedValue::Str(s.to_string()))
+                    .collect();
+                let keys: Vec<OwnedValue> = who
+                    .split(", ")
+                    .map(|s| OwnedValue::Str(crate::analyzer::keyword(s)))
+                    .collect();
+                d.add_field_value(fields.meta, &with(&meta_object, OwnedValue::Array(items)));
+                d.add_field_value(fields.meta_kw, &with(&meta_kw, OwnedValue::Array(keys)));
+                if !doc.metadata.is_empty() {
+                    d.add_field_value(fields.meta_num, &meta_num);
+                }
+            }
+            None if !doc.metadata.is_empty() => {
+                d.add_field_value(fields.meta, &meta_object);
+                d.add_field_value(fields.meta_num, &meta_num);
+                d.add_field_value(fields.meta_kw, &meta_kw);
+            }
+            None => {}
         }
         if p.ordinal == 0 {
             // Metadata describes the document, not each passage: it is searchable once, so a
@@ -267,7 +327,13 @@ pub fn add_document(
         }
         d.add_u64(fields.start, p.start as u64);
         d.add_u64(fields.end, p.end as u64);
-        d.add_u64(fields.line, line);
+        d.add_u64(fields.line, place.line);
+        if let Some(ms) = place.start_ms {
+            d.add_u64(fields.start_ms, ms);
+        }
+        if let Some(ms) = place.end_ms {
+            d.add_u64(fields.end_ms, ms);
+        }
         if let Some(v) = vectors.and_then(|v| v.get(i)) {
             d.add_bytes(fields.vector, v.as_slice());
         }

@@ -298,6 +298,10 @@ fn fuzz_the_printers() {
             source: "corpus/“review”.txt".into(),
             path: "/srv/corpus/“review”.txt".into(),
             line: u64::from(color) * 12,
+            start_ms: color.then_some(725_000),
+            end_ms: color.then_some(731_500),
+            heading: Some(format!("{cast} §")),
+            speaker: color.then(|| "Jan Rader".to_string()),
             metadata,
             lexical_score: Some(score),
             semantic_score: color.then_some(0.5),
@@ -449,6 +453,7 @@ fn fixtures() -> &'static Vec<(String, Vec<u8>)> {
             "tests/data/reviews",
             "tests/data/structured",
             "tests/data/fuzz",
+            "tests/data/pages",
         ] {
             for entry in std::fs::read_dir(repo(dir)).unwrap() {
                 let path = entry.unwrap().path();
@@ -517,6 +522,21 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             Just(b"\xff\xfe".to_vec()),
             Just("\u{feff}".as_bytes().to_vec()),
             Just(b"\x00".to_vec()),
+            Just(b"<".to_vec()),
+            Just(b"</p>".to_vec()),
+            Just(b"<p>".to_vec()),
+            Just(b"<br />".to_vec()),
+            Just(b"&amp".to_vec()),
+            Just(b"&#x".to_vec()),
+            Just(b"<!--".to_vec()),
+            Just(b"<script>".to_vec()),
+            Just(b" --> ".to_vec()),
+            Just(b"00:00:01,000".to_vec()),
+            Just(b"<v ".to_vec()),
+            Just(b"[00:12:05] ".to_vec()),
+            Just(b"# ".to_vec()),
+            Just(b"```".to_vec()),
+            Just("“é” 忍者 👍🏽".as_bytes().to_vec()),
         ],
     ];
     prop_oneof![
@@ -529,7 +549,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
 }
 
 const EXTENSIONS: &[&str] = &[
-    "txt", "md", "csv", "tsv", "jsonl", "json", "csv.gz", "jsonl.gz", "csv.zst", "txt.zst",
+    "txt", "md", "csv", "tsv", "jsonl", "json", "csv.gz", "jsonl.gz", "csv.zst", "txt.zst", "html",
+    "htm", "srt", "vtt", "md.gz",
 ];
 
 /// Reads a file the way `reel index` does, down to documents and passages.
@@ -563,6 +584,13 @@ fn read_all(path: &Path) -> Result<u64, TestCaseError> {
             {
                 prop_assert!(p.start <= p.end && p.end <= doc.text.len());
                 let _ = p.text(doc);
+            }
+            // Where each passage is: a line in the file, times in order.
+            let passages = reel::passage::cut(doc, false);
+            for place in reel::passage::places(doc, &passages) {
+                if let (Some(a), Some(b)) = (place.start_ms, place.end_ms) {
+                    prop_assert!(a <= b, "a passage ends before it starts");
+                }
             }
             documents += 1;
         }

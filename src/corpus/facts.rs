@@ -134,23 +134,50 @@ static DIRECTOR_LABEL: LazyLock<Regex> =
 /// Extracts every fact the text states. Keys: `year`, `imdb_rating`, `seasons`, `episodes`,
 /// `runtime_minutes`, `director`.
 pub fn extract(text: &str) -> Metadata {
+    // Each pattern needs a word of its own ("premiered", "IMDb", "season"...): the text is
+    // searched for those first, and a pattern only runs where its word is. The patterns'
+    // Unicode word boundaries made them most of the time of reading HTML and Markdown pages
+    // (perf: 45% in the regex engines for 21 MB of review pages; 11 MB/s before the check).
+    let lower = text.to_ascii_lowercase();
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
     let mut meta = Metadata::new();
-    if let Some(year) = first_capture(&YEAR, text).and_then(|s| s.parse::<i64>().ok()) {
-        meta.insert("year".into(), MetaValue::Int(year));
+    let year_words = [
+        "premiered",
+        "released",
+        "debuted",
+        "came out",
+        "aired",
+        "first shown",
+        "opened",
+    ];
+    if has(&year_words) {
+        if let Some(year) = first_capture(&YEAR, text).and_then(|s| s.parse::<i64>().ok()) {
+            meta.insert("year".into(), MetaValue::Int(year));
+        }
     }
-    if let Some(rating) = imdb_rating(text) {
-        meta.insert("imdb_rating".into(), MetaValue::Float(rating));
+    if has(&["imdb"]) {
+        if let Some(rating) = imdb_rating(text) {
+            meta.insert("imdb_rating".into(), MetaValue::Float(rating));
+        }
     }
-    if let Some(n) = first_capture(&SEASONS, text).and_then(parse_count) {
-        meta.insert("seasons".into(), MetaValue::Int(n));
+    if has(&["season"]) {
+        if let Some(n) = first_capture(&SEASONS, text).and_then(parse_count) {
+            meta.insert("seasons".into(), MetaValue::Int(n));
+        }
     }
-    if let Some(n) = first_capture(&EPISODES, text).and_then(parse_count) {
-        meta.insert("episodes".into(), MetaValue::Int(n));
+    if has(&["episode"]) {
+        if let Some(n) = first_capture(&EPISODES, text).and_then(parse_count) {
+            meta.insert("episodes".into(), MetaValue::Int(n));
+        }
     }
-    if let Some(minutes) = runtime_minutes(text) {
+    if let Some(minutes) = runtime_minutes(text, &lower) {
         meta.insert("runtime_minutes".into(), MetaValue::Int(minutes));
     }
-    let mut names = directors(text);
+    let mut names = if has(&["direct", "helmed", "filmmaker"]) {
+        directors(text)
+    } else {
+        Vec::new()
+    };
     match names.len() {
         0 => {}
         1 => {
@@ -186,11 +213,39 @@ fn imdb_rating(text: &str) -> Option<f64> {
         .find(|r| (0.0..=10.0).contains(r))
 }
 
-fn runtime_minutes(text: &str) -> Option<i64> {
-    for pattern in [&*RUNTIME_AFTER_WORD, &*RUNTIME_AT, &*RUNTIME_LONG] {
+/// The runtime a text states; `lower` is the text in ASCII lower case, searched first for the
+/// words each pattern needs.
+fn runtime_minutes(text: &str, lower: &str) -> Option<i64> {
+    let has = |words: &[&str]| words.iter().any(|w| lower.contains(w));
+    let after_word = [
+        "runtime",
+        "running",
+        "run time",
+        "runs",
+        "clocks in",
+        "lasts",
+        "length",
+        "duration",
+    ];
+    // Every duration has a digit and a unit of hours or minutes.
+    if !lower.bytes().any(|b| b.is_ascii_digit()) || !has(&["h", "m"]) {
+        return None;
+    }
+    let patterns: [(&Regex, bool); 3] = [
+        (&RUNTIME_AFTER_WORD, has(&after_word)),
+        (&RUNTIME_AT, has(&["at "])),
+        (&RUNTIME_LONG, has(&[" long"])),
+    ];
+    for (pattern, worth) in patterns {
+        if !worth {
+            continue;
+        }
         if let Some(m) = pattern.captures(text).and_then(|c| duration_minutes(&c)) {
             return Some(m);
         }
+    }
+    if !has(&["-minute"]) {
+        return None;
     }
     first_capture(&RUNTIME_ADJECTIVE, text).and_then(|s| s.parse().ok())
 }

@@ -7,13 +7,18 @@
 //! order so that runs are reproducible. Each file gets an id unique among the files walked
 //! ([`identity`]).
 
+pub mod blocks;
 pub mod csv;
 mod encoding;
 pub mod facts;
+pub mod html;
 pub mod identity;
 pub mod jsonl;
+pub mod markdown;
+pub mod markup;
 pub mod records;
 pub mod stream;
+pub mod subtitles;
 pub mod text;
 
 use std::io::{BufRead, BufReader, Read};
@@ -53,8 +58,12 @@ pub struct Document {
     pub metadata: Metadata,
     /// The 1-based line of its file a record starts on (0 when unknown); `None` for a text
     /// file, whose text is the file itself, so a passage's line is counted from its offset
-    /// (see `passage::lines`).
+    /// (see `passage::places`).
     pub record_line: Option<u64>,
+    /// For a document whose text is not its file's (HTML, Markdown, subtitles, text with
+    /// markup): where each block of `text` came from, in order (see [`blocks`]). Empty
+    /// otherwise.
+    pub origins: Vec<blocks::Origin>,
 }
 
 /// The formats reel reads, known by file extension.
@@ -74,6 +83,12 @@ pub enum Format {
     JsonLines,
     /// `.json`: an array of objects (or one object), one document per object.
     JsonArray,
+    /// `.html`, `.htm`, `.xhtml`: one document per page, its main content.
+    Html,
+    /// `.srt`: SubRip subtitles, one document per file, cues merged into passages.
+    Srt,
+    /// `.vtt`: WebVTT subtitles and captions.
+    Vtt,
 }
 
 /// How a file is compressed, known by its last extension.
@@ -89,7 +104,8 @@ pub enum Compression {
 
 /// The file types [`Format::of`] reads, for messages.
 pub const SUPPORTED: &str =
-    ".txt, .md, .csv, .tsv, .jsonl and .json (also .text, .markdown, .tab, .ndjson), plain or .gz or .zst";
+    ".txt, .md, .html, .srt, .vtt, .csv, .tsv, .jsonl and .json (also .text, \
+     .markdown, .htm, .xhtml, .tab, .ndjson), plain or .gz or .zst";
 
 impl Format {
     /// The format and compression of a path, from its extensions (`reviews.jsonl.zst`); `None`
@@ -111,6 +127,9 @@ impl Format {
             "tsv" | "tab" => Format::Csv { delimiter: b'\t' },
             "jsonl" | "ndjson" => Format::JsonLines,
             "json" => Format::JsonArray,
+            "html" | "htm" | "xhtml" => Format::Html,
+            "srt" => Format::Srt,
+            "vtt" => Format::Vtt,
             _ => return None,
         };
         Some((format, compression))
@@ -415,10 +434,12 @@ pub fn stream_records(
         Format::Csv { delimiter } => csv::stream(file, reader, delimiter, f),
         Format::JsonLines => jsonl::stream_lines(file, reader, f),
         Format::JsonArray => jsonl::stream_array(file, reader, f),
-        Format::Text | Format::Markdown => Err(Error::File {
-            path: file.path.clone(),
-            message: "not a structured format".into(),
-        }),
+        Format::Text | Format::Markdown | Format::Html | Format::Srt | Format::Vtt => {
+            Err(Error::File {
+                path: file.path.clone(),
+                message: "not a structured format".into(),
+            })
+        }
     }
 }
 
@@ -444,8 +465,9 @@ impl<R: Read> Read for CountingReader<R> {
     }
 }
 
-/// Reads a whole text or Markdown file (through its decompression) into its document. Lines that
-/// are not UTF-8 are read as Windows-1252 ([`decode`]) and reported to `warn` once.
+/// Reads a whole text, Markdown, HTML or subtitle file (through its decompression) into its
+/// document. Lines that are not UTF-8 are read as Windows-1252 ([`decode`]) and reported to
+/// `warn` once.
 pub fn read_text(
     file: &InputFile,
     counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
@@ -458,7 +480,11 @@ pub fn read_text(
             path: file.path.clone(),
             source,
         })?;
-    let doc = text::read(file, &bytes, warn)?;
+    let doc = match file.format {
+        Format::Html => html::read(file, &bytes, warn)?,
+        Format::Srt | Format::Vtt => subtitles::read(file, &bytes, warn)?,
+        _ => text::read(file, &bytes, warn)?,
+    };
     if let Err(e) = std::str::from_utf8(&bytes) {
         let before = &bytes[..e.valid_up_to()];
         warn(&Error::Lossy {

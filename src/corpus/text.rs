@@ -1,18 +1,24 @@
 //! Plain text and Markdown: one file is one document. The title is the first non-empty line (a
-//! Markdown `#` heading is stripped), the body is everything after it, and metadata comes from the
-//! review's own sentences (see [`super::facts`]). Markdown may start with YAML front matter
-//! (`---` lines around `key: value` pairs): its `title` is the title and every other key is
-//! metadata, typed by its value, taking precedence over facts found in the prose.
+//! text file's) or heading (a Markdown file's), the body is everything after it, and metadata
+//! comes from the review's own sentences (see [`super::facts`]). Markdown may start with YAML
+//! front matter (`---` lines around `key: value` pairs): its `title` is the title and every other
+//! key is metadata, typed by its value, taking precedence over facts found in the prose.
+//!
+//! A text file may be more than text: an HTML page saved as `.txt` is read as a page
+//! ([`super::html`]), a transcript whose lines start with timestamps as a transcript
+//! ([`super::subtitles::transcript`]), and `<br />` or entities in a review (aclImdb's) become
+//! the text they stand for ([`super::markup`]). Markdown is parsed ([`super::markdown`]).
 
-use super::{facts, records, Document, Format, InputFile};
+use super::blocks::{self, Block, Lines};
+use super::{facts, html, markdown, markup, records, subtitles, Document, Format, InputFile};
 use crate::error::{Error, Result};
-use crate::meta::MetaValue;
+use crate::meta::{MetaValue, Metadata};
 
 /// How many leading bytes are checked for NUL to tell a binary file from text.
 pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
 
-/// Reads one text or Markdown file. Lines that are not UTF-8 are read as Windows-1252; a file that looks binary
-/// (a NUL byte near the start) is refused.
+/// Reads one text or Markdown file. Lines that are not UTF-8 are read as Windows-1252; a file
+/// that looks binary (a NUL byte near the start) is refused.
 pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Result<Document> {
     if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
         return Err(Error::Record {
@@ -22,6 +28,16 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         });
     }
     let text = super::decode(bytes).into_owned();
+    if text.trim_start_matches('\u{feff}').trim().is_empty() {
+        return Err(Error::Record {
+            path: file.path.clone(),
+            line: 1,
+            message: "no text to index, skipped".into(),
+        });
+    }
+    if file.format == Format::Text && html::looks_like_page(&text) {
+        return Ok(html::from_text(file, &text));
+    }
     let (front, after_front) = match file.format {
         Format::Markdown => match front_matter(&text) {
             Ok(found) => found,
@@ -35,29 +51,61 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         },
         _ => (Vec::new(), 0),
     };
-    let (line_title, after_title) = title_line(&text[after_front..], file.format);
     let front_title = front
         .iter()
         .find(|(k, _)| k == "title")
-        .map(|(_, v)| v.to_text());
-    let (title, body_start) = match front_title {
-        Some(t) if !t.is_empty() => (t, after_front),
-        _ => (line_title, after_front + after_title),
+        .map(|(_, v)| v.to_text())
+        .filter(|t| !t.is_empty());
+    if file.format == Format::Markdown {
+        return Ok(markdown_document(
+            file,
+            &text,
+            after_front,
+            front_title,
+            front,
+            warn,
+        ));
+    }
+    let (line_title, after_title) = title_line(&text[after_front..], file.format);
+    let (title, body_start) = match &front_title {
+        Some(t) => (t.clone(), after_front),
+        None => (line_title, after_front + after_title),
     };
-    if text.trim_start_matches('\u{feff}').trim().is_empty() {
-        return Err(Error::Record {
-            path: file.path.clone(),
-            line: 1,
-            message: "no text to index, skipped".into(),
-        });
+    let lines = Lines::of(&text);
+    // A transcript: its lines start with timestamps (the title line, if any, does not).
+    let stamped_from = if subtitles::transcript(&text[after_front..after_front + after_title], 1)
+        .is_some_and(|c| !c.is_empty())
+    {
+        after_front
+    } else {
+        body_start
+    };
+    if let Some(cues) = subtitles::transcript(&text[stamped_from..], lines.line(stamped_from)) {
+        let title = if stamped_from == body_start && !title.is_empty() {
+            title
+        } else {
+            file.file_id()
+        };
+        let body = cues
+            .iter()
+            .map(|c| c.text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
+        let metadata = metadata_of(file, &body, title_year(&title).1, front, warn);
+        let title = title_year(&title).0;
+        return Ok(blocks::document(
+            file,
+            title,
+            subtitles::group(&cues),
+            metadata,
+        ));
     }
     // A file of one line (a review per file, as aclImdb ships them) is a document: the line is
     // its text, and its title too when it is short enough to be a heading.
-    let (title, body_start) = if text[body_start..].trim().is_empty() && front_title_is_none(&front)
-    {
+    let (title, body_start) = if text[body_start..].trim().is_empty() && front_title.is_none() {
         let rest = &text[after_front..];
         let line_start = after_front + (rest.len() - rest.trim_start_matches(is_blank).len());
-        if is_heading(&title) {
+        if is_heading(&title) && !markup::has_markup(&title) {
             (title, line_start)
         } else {
             (file.file_id(), line_start)
@@ -70,9 +118,42 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
     } else {
         title
     };
-    // "Honeyland (2019)": the year is metadata, the title is the name.
-    let (title, title_year) = split_title_year(&title);
-    let mut metadata = facts::extract(&text[body_start..]);
+    let (title, year) = title_year(&title);
+    let metadata = metadata_of(file, &text[body_start..], year, front, warn);
+    // `<br />` and entities in the text (scraped reviews): the text they stand for, each
+    // paragraph keeping the line it starts on.
+    if markup::has_markup(&text[body_start..]) {
+        let blocks = markup_blocks(&text, body_start, &lines);
+        let title = markup::fragment_text(&title).replace('\n', " ");
+        return Ok(blocks::document(file, title, blocks, metadata));
+    }
+    Ok(Document {
+        id: file.file_id(),
+        title,
+        source: file.source.clone(),
+        text,
+        body_start,
+        metadata,
+        record_line: None,
+        origins: Vec::new(),
+    })
+}
+
+/// A title without a trailing `(YYYY)`, and the year it gave.
+fn title_year(title: &str) -> (String, Option<i64>) {
+    split_title_year(title)
+}
+
+/// The metadata of a text or Markdown document: facts its prose states, the title's year, then
+/// front matter (which wins), completed with reel's fields.
+fn metadata_of(
+    file: &InputFile,
+    body: &str,
+    title_year: Option<i64>,
+    front: Vec<(String, MetaValue)>,
+    warn: &mut dyn FnMut(&Error),
+) -> Metadata {
+    let mut metadata = facts::extract(body);
     if let Some(year) = title_year {
         metadata.insert("year".into(), MetaValue::Int(year));
     }
@@ -97,15 +178,74 @@ pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Res
         metadata.insert(key, value);
     }
     crate::meta::vocabulary::complete(&mut metadata);
-    Ok(Document {
-        id: file.file_id(),
-        title,
-        source: file.source.clone(),
-        text,
-        body_start,
-        metadata,
-        record_line: None,
-    })
+    metadata
+}
+
+/// A Markdown file's document: its blocks under their headings, the title from the front
+/// matter, else the first heading, else a first one-line paragraph short enough to be one.
+fn markdown_document(
+    file: &InputFile,
+    text: &str,
+    after_front: usize,
+    front_title: Option<String>,
+    front: Vec<(String, MetaValue)>,
+    warn: &mut dyn FnMut(&Error),
+) -> Document {
+    let read = markdown::read(text, after_front, front_title.is_none());
+    let mut blocks = read.blocks;
+    let title = match (front_title, read.first_heading) {
+        (Some(t), _) | (None, Some(t)) => t,
+        // A first line short enough to be a heading is the title; a file of that one line
+        // keeps it as its text too.
+        (None, None) => match blocks.first() {
+            Some(b) if !b.text.contains('\n') && is_heading(&b.text) => {
+                if blocks.len() > 1 {
+                    blocks.remove(0).text
+                } else {
+                    b.text.clone()
+                }
+            }
+            _ => file.file_id(),
+        },
+    };
+    let (title, year) = title_year(&title);
+    let body = blocks
+        .iter()
+        .map(|b| b.text.as_str())
+        .collect::<Vec<_>>()
+        .join("\n\n");
+    let metadata = metadata_of(file, &body, year, front, warn);
+    blocks::document(file, title, blocks, metadata)
+}
+
+/// The paragraphs of `text[from..]` with markup turned into text, each block on the line its
+/// paragraph starts on.
+fn markup_blocks(text: &str, from: usize, lines: &Lines) -> Vec<Block> {
+    let mut out = Vec::new();
+    let mut start: Option<usize> = None;
+    let mut pos = from;
+    let flush = |start: &mut Option<usize>, end: usize, out: &mut Vec<Block>| {
+        if let Some(s) = start.take() {
+            let line = lines.line(s);
+            for piece in markup::fragment_text(&text[s..end]).split("\n\n") {
+                out.push(Block {
+                    text: piece.to_string(),
+                    line,
+                    ..Block::default()
+                });
+            }
+        }
+    };
+    for line in text[from..].split_inclusive('\n') {
+        if line.trim().is_empty() {
+            flush(&mut start, pos, &mut out);
+        } else if start.is_none() {
+            start = Some(pos + (line.len() - line.trim_start().len()));
+        }
+        pos += line.len();
+    }
+    flush(&mut start, pos, &mut out);
+    out
 }
 
 /// Splits a trailing `(YYYY)` off a title: `Honeyland (2019)` is `Honeyland`, year 2019 (in a
@@ -144,12 +284,6 @@ fn is_blank(c: char) -> bool {
     c.is_whitespace() || c == '\u{feff}'
 }
 
-fn front_title_is_none(front: &[(String, MetaValue)]) -> bool {
-    !front
-        .iter()
-        .any(|(k, v)| k == "title" && !v.to_text().is_empty())
-}
-
 /// Finds the first non-empty line: returns the title it gives and the byte where the body starts.
 fn title_line(text: &str, format: Format) -> (String, usize) {
     let mut pos = 0;
@@ -173,7 +307,7 @@ fn title_line(text: &str, format: Format) -> (String, usize) {
 /// nested maps). Returns the typed pairs (nested maps flattened as `key_sub`) and the byte where
 /// the rest of the file starts; no front matter gives `(vec![], 0)`. Front matter that is not
 /// valid YAML is an error message, and is then read as part of the text.
-fn front_matter(text: &str) -> Result<(Vec<(String, MetaValue)>, usize), String> {
+pub(crate) fn front_matter(text: &str) -> Result<(Vec<(String, MetaValue)>, usize), String> {
     let start = text.strip_prefix('\u{feff}').map_or(0, |_| 3);
     let rest = &text[start..];
     let first_len = match rest.find('\n') {

@@ -347,6 +347,14 @@ impl Feed<'_> {
         made: &mut FileMade,
     ) -> Result<bool> {
         let doc = corpus::read_text(file, Some(self.bytes_read.clone()), self.warn)?;
+        // Who speaks is each passage's own metadata (subtitles, transcripts).
+        if doc.origins.iter().any(|o| o.speaker.is_some()) {
+            record_type(
+                &mut made.types,
+                schema::names::SPEAKER.to_string(),
+                MetaType::Keywords,
+            );
+        }
         for (key, value) in &doc.metadata {
             record_type(&mut made.types, key.clone(), value.meta_type());
             if schema::number_of(value).is_some() {

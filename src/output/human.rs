@@ -62,11 +62,16 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
         } else {
             excerpt(&hit.title, &hit.title_highlights, style)
         };
-        let place = if hit.line > 0 {
+        let mut place = if hit.line > 0 {
             format!("{}:{}", hit.source, hit.line)
         } else {
             hit.source.clone()
         };
+        // When it is said, for subtitles and transcripts: `film.srt:120 00:12:05`.
+        if let Some(ms) = hit.start_ms {
+            place.push(' ');
+            place.push_str(&timecode(ms));
+        }
         writeln!(
             out,
             "{:>2}. {}  {}  {}  {}",
@@ -108,13 +113,35 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
                 excerpt_within(&m.value, &m.highlights, style, META_MATCH_BYTES, 30)
             )?;
         }
+        // The heading the passage sits under, as the context it is read in.
+        if let Some(h) = &hit.heading {
+            writeln!(
+                out,
+                "    {}",
+                style.paint(DIM, &format!("§ {}", sanitize(h)))
+            )?;
+        }
         // A document with a title and no text (a catalogue row without a description) is shown by
         // its title line alone.
         if !hit.text.trim().is_empty() {
-            writeln!(out, "    {}", excerpt(&hit.text, &hit.highlights, style))?;
+            let who = match &hit.speaker {
+                Some(s) => format!("{}: ", style.paint(BOLD, &sanitize(s))),
+                None => String::new(),
+            };
+            writeln!(
+                out,
+                "    {who}{}",
+                excerpt(&hit.text, &hit.highlights, style)
+            )?;
         }
     }
     Ok(())
+}
+
+/// A time in a recording as people read it: `00:12:05`, `01:02:03`.
+pub fn timecode(ms: u64) -> String {
+    let s = ms / 1000;
+    format!("{:02}:{:02}:{:02}", s / 3600, (s / 60) % 60, s % 60)
 }
 
 /// Metadata keys shown first in the summary line, when present: what tells films apart.

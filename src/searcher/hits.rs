@@ -38,6 +38,14 @@ pub struct Hit {
     /// The 1-based line of `source` the passage starts on (a record: the line the record
     /// starts on); 0 when unknown.
     pub line: u64,
+    /// When the passage starts in a recording (subtitles, transcripts), in milliseconds.
+    pub start_ms: Option<u64>,
+    /// When it ends.
+    pub end_ms: Option<u64>,
+    /// The heading it sits under (HTML, Markdown).
+    pub heading: Option<String>,
+    /// Who speaks in it (subtitles, transcripts).
+    pub speaker: Option<String>,
     /// The document's typed metadata.
     pub metadata: Metadata,
     /// `[start, end)` byte ranges of the matched words in `title`.
@@ -137,6 +145,10 @@ pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
             source: String::new(),
             path: String::new(),
             line: 0,
+            start_ms: None,
+            end_ms: None,
+            heading: None,
+            speaker: None,
             metadata: Metadata::new(),
             title_highlights: Vec::new(),
             metadata_matches: Vec::new(),
@@ -230,6 +242,16 @@ pub fn full_hits(
                 .get_first(fields.line)
                 .and_then(|v| v.as_u64())
                 .unwrap_or(0),
+            start_ms: doc.get_first(fields.start_ms).and_then(|v| v.as_u64()),
+            end_ms: doc.get_first(fields.end_ms).and_then(|v| v.as_u64()),
+            heading: doc
+                .get_first(fields.heading)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
+            speaker: doc
+                .get_first(fields.speaker)
+                .and_then(|v| v.as_str())
+                .map(str::to_string),
             metadata,
             title_highlights,
             metadata_matches,

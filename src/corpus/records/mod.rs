@@ -101,6 +101,14 @@ impl RawRecord {
         let mut fields: Vec<(String, RawValue)> = Vec::with_capacity(named.len());
         let mut renamed = Vec::new();
         for (name, value) in named {
+            // HTML in a value (`<p>`, `<br />`, `&#8217;`, as CMS exports and scrapes hold) is
+            // the text it stands for, before anything types or reads it.
+            let value = match value {
+                RawValue::Str(s) if crate::corpus::markup::has_markup(&s) => {
+                    RawValue::Str(crate::corpus::markup::fragment_text(&s))
+                }
+                other => other,
+            };
             let key = metadata_key(&name);
             let key = if fields.iter().any(|(k, _)| *k == key) {
                 let unique = (2..)

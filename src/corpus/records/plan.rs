@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Mutex;
 
-use super::values::{clean_text, column_type, present, raw_text, typed, Column};
+use super::values::{column_type, present, raw_text, typed, Column};
 use super::{role_keys, RawRecord, RawValue, Roles, ID_NAMES, TITLE_NAMES};
 use crate::corpus::Document;
 use crate::meta::numbers::parse_number;
@@ -357,7 +357,7 @@ impl Plan {
             if Some(&name) == id_key.as_ref() {
                 id = present(raw_text(value));
             } else if Some(&name) == title_key.as_ref() {
-                title = present(raw_text(value));
+                title = present(raw_text(value)).map(|t| t.replace('\n', " "));
             } else if let Some(i) = text_keys.iter().position(|t| *t == name) {
                 if let Some(t) = present(raw_text(value)) {
                     texts.push((i, t));
@@ -382,7 +382,7 @@ impl Plan {
         texts.sort_by_key(|(i, _)| *i);
         let text = texts
             .into_iter()
-            .map(|(_, t)| clean_text(&t))
+            .map(|(_, t)| t)
             .filter(|t| !t.trim().is_empty())
             .collect::<Vec<_>>()
             .join("\n\n");
@@ -417,6 +417,7 @@ impl Plan {
             body_start: 0,
             metadata,
             record_line: Some(line),
+            origins: Vec::new(),
         }
     }
 

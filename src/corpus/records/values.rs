@@ -327,35 +327,6 @@ pub(super) fn raw_text(v: RawValue) -> String {
     }
 }
 
-/// HTML line breaks (`<br />`, common in scraped reviews) become newlines, so paragraphs split.
-pub(super) fn clean_text(t: &str) -> String {
-    if !t.contains("<br") && !t.contains("<BR") {
-        return t.to_string();
-    }
-    let mut out = String::with_capacity(t.len());
-    let mut rest = t;
-    while let Some(i) = rest.find('<') {
-        out.push_str(&rest[..i]);
-        let tail = &rest[i..];
-        let lower: String = tail
-            .chars()
-            .take(6)
-            .collect::<String>()
-            .to_ascii_lowercase();
-        if lower.starts_with("<br") {
-            if let Some(end) = tail.find('>').filter(|&e| e <= 6) {
-                out.push('\n');
-                rest = &tail[end + 1..];
-                continue;
-            }
-        }
-        out.push('<');
-        rest = &tail[1..];
-    }
-    out.push_str(rest);
-    out
-}
-
 /// True for a value that means "no value" ([`NULL_MARKERS`], or only whitespace).
 pub fn is_null(value: &str) -> bool {
     let v = value.trim();
@@ -505,11 +476,5 @@ mod tests {
             ),
             Some((MetaValue::List(vec!["Español".into()]), true))
         );
-    }
-
-    #[test]
-    fn html_breaks_become_newlines() {
-        assert_eq!(clean_text("a<br /><br />b <b>c</b>"), "a\n\nb <b>c</b>");
-        assert_eq!(clean_text("x <BR>y"), "x \ny");
     }
 }
