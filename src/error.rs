@@ -195,6 +195,19 @@ pub enum Error {
     #[error("query: {0}")]
     Query(String),
 
+    /// A clause of a query (or a filter) that cannot be searched: the field it names and the
+    /// value it gives, and why (`year` holds numbers, `abc` is not a number). The search says
+    /// where in the query the clause is.
+    #[error("{message}")]
+    Clause {
+        /// The field, as the index keeps it.
+        field: String,
+        /// The value, as typed (empty when the whole clause is at fault).
+        value: String,
+        /// Why it cannot be searched.
+        message: String,
+    },
+
     /// A filter or sort option that names an unknown field or has a value of the wrong type.
     #[error("{0}")]
     Filter(String),

@@ -44,10 +44,13 @@
 //!   surveying the followed paths and planning the changes, the reading/writing pipeline,
 //!   duplicate-id claims in reading order, which files are reel's, the merge policy, and the
 //!   audit of an index against its files.
-//! - [`searcher`]: a folder, one file per job: the query language, building tantivy queries,
-//!   coordination of keyword queries, filters and sort, expansion, deterministic collection,
-//!   hits with why and where they matched, "did you mean", batches (with a fast path that reads
-//!   postings once per batch).
+//! - [`searcher`]: folders by concept: `query/` (the language with its clause spans, building
+//!   tantivy queries, filters and sort, expansion, and the search plan decided once from the
+//!   options and the manifest), `rank/` (collection and the one window widening, scoring,
+//!   coordination, phrases, exclusion, vectors and fusion), `batch/` (queries files, threads,
+//!   and the impact-list engine), with the open index, the general engine, hits and "did you
+//!   mean" at the top. Both engines carry out the same plan. Its own table says which part
+//!   uses which.
 //! - [`verify`], [`stats`]: checking an index, describing it (through the schema and searcher).
 //! - [`export`]: the same passages and fields as NDJSON for Quickwit or Elasticsearch (through
 //!   the corpus's record path, no index needed).

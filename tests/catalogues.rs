@@ -3,12 +3,8 @@
 
 mod common;
 
-use common::{code, stderr, stdout, Env};
+use common::{code, ids, stderr, stdout, Env};
 use serde_json::json;
-
-fn ids(hits: &[common::Hit]) -> Vec<&str> {
-    hits.iter().map(|h| h.doc_id.as_str()).collect()
-}
 
 fn indexed(files: &[(&str, &str)]) -> (Env, String) {
     let env = Env::empty();

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{code, stderr, stdout, Env};
+use common::{code, ids, stderr, stdout, Env};
 
 /// The subcommands `reel --help` lists (its `Commands:` section), without `help`.
 fn subcommands(env: &Env) -> Vec<String> {
@@ -526,4 +526,111 @@ fn colour_follows_clicolor_force_no_color_and_the_flag() {
     assert!(!colored(&[("CLICOLOR_FORCE", "1")], Some("never")));
     assert!(colored(&[("NO_COLOR", "1")], Some("always")));
     assert!(!colored(&[("TERM", "dumb")], Some("auto")));
+}
+
+// Error messages and exit codes.
+
+#[test]
+fn errors_are_one_line_say_things_once_and_name_the_real_folder() {
+    let env = Env::with_seed();
+    env.write("afile", "x");
+    let out = env.run(&["index", "--index", "afile/sub"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert_eq!(err.matches("os error").count(), 1, "said twice: {err}");
+
+    // A damaged index named by its own folder: an index whose files of one kind are
+    // overwritten, then searched (exit 2, stderr).
+    let damaged = |dir: &str, ext: &str| {
+        env.run(&["index", "--index", dir]);
+        for entry in std::fs::read_dir(env.path(dir)).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == ext) {
+                std::fs::write(&path, b"garbage").unwrap();
+            }
+        }
+        let out = env.run(&["search", "drug", "--index", dir]);
+        assert_eq!(code(&out), 2);
+        stderr(&out)
+    };
+    let err = damaged("dmg", "term");
+    assert!(err.starts_with("reel: dmg: index damaged"), "{err}");
+    assert!(
+        !err.contains("IoError") && !err.contains("tantivy"),
+        "{err}"
+    );
+    // Stored text overwritten: tantivy's reader panics on it, and its words stay out.
+    assert_eq!(
+        damaged("dmg2", "store"),
+        "reel: dmg2: index damaged: a file of it does not hold what its commit says \
+         (run `reel verify` for details, `reel index --rebuild` to recreate it)\n"
+    );
+
+    // A range on a field that holds text, in words a user knows.
+    env.index();
+    let out = env.run(&["search", "director:[a TO b]"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("`director` holds text in this index; ranges need numbers"),
+        "{err}"
+    );
+    assert!(!err.contains("RangeQuery"), "{err}");
+    // Such an error says where the clause is, as a parse repair does (characters from 0).
+    let out = env.run(&["search", "“drug” court year:2017 YEAR:abc"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out).trim(),
+        "reel: query: position 23: `year` holds numbers; `abc` is not a number"
+    );
+
+    // Paths with no document at all: a warning and exit 2, nothing created.
+    std::fs::create_dir_all(env.path("empty")).unwrap();
+    let out = env.run(&["index", "empty", "--index", "fresh"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("no document to index in empty"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("fresh").exists(), "no index left behind");
+}
+
+#[test]
+fn excluded_phrases_leave_exactly_the_other_hits() {
+    // `rating!=TV-MA` and `NOT "…"` exclude a phrase whose first passage can come after the
+    // query's first: the excluded clause must never be sought backwards (a debug build stopped
+    // with "index damaged: … target should be greater than or equal to doc").
+    let env = Env::with_catalogue();
+    for query in ["a", "the", "*", "drama OR court OR storm"] {
+        let (all, _) = env.search(query, &["-n", "100"]);
+        let rating = |h: &common::Hit| {
+            h.metadata
+                .get("rating")
+                .and_then(|r| r.as_str())
+                .map(str::to_string)
+        };
+        let expected: Vec<(String, u64)> = all
+            .iter()
+            .filter(|h| rating(h).as_deref() != Some("TV-MA"))
+            .map(|h| (h.doc_id.clone(), h.passage_id))
+            .collect();
+        assert!(expected.len() < all.len(), "{query}: some hits are TV-MA");
+        let (kept, out) = env.search(query, &["-n", "100", "--filter", "rating!=TV-MA"]);
+        assert_eq!(code(&out), 0, "{query}: {}", stderr(&out));
+        let got: Vec<(String, u64)> = kept
+            .iter()
+            .map(|h| (h.doc_id.clone(), h.passage_id))
+            .collect();
+        assert_eq!(got, expected, "{query} with --filter rating!=TV-MA");
+        let (kept, out) = env.search(&format!("{query} NOT rating:\"TV-MA\""), &["-n", "100"]);
+        assert_eq!(code(&out), 0, "{query}: {}", stderr(&out));
+        assert!(
+            kept.iter().all(|h| rating(h).as_deref() != Some("TV-MA")),
+            "{query} NOT rating:\"TV-MA\": {:?}",
+            ids(&kept)
+        );
+        assert!(!kept.is_empty(), "{query} NOT rating:\"TV-MA\"");
+    }
 }

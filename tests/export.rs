@@ -203,3 +203,57 @@ fn export_errors_and_warnings() {
     assert!(stderr(&out).contains("films.csv:7"), "{}", stderr(&out));
     assert_eq!(code(&env.run(&["export", "--to", "solr", "x"])), 2);
 }
+
+// Export inputs that once broke it.
+
+#[test]
+fn export_refuses_a_folder_with_an_earlier_export_and_exports_an_id_once() {
+    let env = Env::with_seed();
+    env.write(
+        "corpus/a.jsonl",
+        "{\"id\":\"x1\",\"text\":\"first\"}\n{\"id\":\"x1\",\"text\":\"again\"}\n",
+    );
+    let out = env.run(&["export", "--to", "quickwit", "out"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains(
+            "duplicate document id `x1`: corpus/a.jsonl line 2 skipped, corpus/a.jsonl line 1 kept"
+        ),
+        "{}",
+        stderr(&out)
+    );
+    let data = std::fs::read_to_string(env.path("out/passages-00001.ndjson")).unwrap();
+    assert_eq!(data.matches("\"doc_id\":\"x1\"").count(), 1);
+    // Again into the same folder: refused, then replaced with --force.
+    let out = env.run(&["export", "--to", "quickwit", "out"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--force"), "{}", stderr(&out));
+    std::fs::write(env.path("out/passages-00009.ndjson"), "stale").unwrap();
+    let out = env.run(&["export", "--to", "quickwit", "out", "--force"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        !env.path("out/passages-00009.ndjson").exists(),
+        "stale file left"
+    );
+    // Other files are never removed.
+    std::fs::write(env.path("out/notes.txt"), "mine").unwrap();
+    let out = env.run(&["export", "--to", "quickwit", "out", "--force"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("(notes.txt)")
+            && stderr(&out).contains("--force removes only an earlier export's own files"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(env.path("out/notes.txt").exists());
+    // Index names the engines refuse.
+    for (to, id) in [
+        ("quickwit", "1reel"),
+        ("elasticsearch", "Reel"),
+        ("elasticsearch", "a:b"),
+    ] {
+        let out = env.run(&["export", "--to", to, "fresh", "--index-id", id]);
+        assert_eq!(code(&out), 2, "{to} {id}");
+        assert!(stderr(&out).contains("--index-id"), "{}", stderr(&out));
+    }
+}

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{code, stderr, Env};
+use common::{code, stderr, stdout, Env};
 use serde_json::json;
 
 #[test]
@@ -222,4 +222,268 @@ fn rebuild_starts_over_and_keeps_other_files() {
     );
     let (hits, _) = env.search("drug court", &[]);
     assert_eq!(hits[0].passage_id, 2);
+}
+
+// Reviews that were once silently dropped.
+
+#[test]
+fn a_one_line_file_is_a_document() {
+    let env = Env::empty();
+    let review = "A one-line review of a film that I found moving and worth watching again soon.";
+    env.write("corpus/0_9.txt", &format!("{review}\n"));
+    env.write("corpus/heading.md", "Short Heading\n");
+    let out = env.index();
+    assert!(stderr(&out).contains("2 documents"), "{}", stderr(&out));
+    let (hits, _) = env.search("moving", &[]);
+    assert_eq!(hits[0].text, review);
+    assert_eq!(
+        hits[0].title, "0_9",
+        "a long line is no title: the file name is"
+    );
+    let (hits, _) = env.search("heading", &[]);
+    assert_eq!(hits[0].title, "Short Heading");
+    assert_eq!(hits[0].text, "Short Heading");
+}
+
+#[test]
+fn a_title_without_text_is_found_by_its_title() {
+    let env = Env::empty();
+    env.write(
+        "corpus/t.csv",
+        "id,title,description\n1,Lonely Lighthouse,\n",
+    );
+    env.write("corpus/t.md", "---\ntitle: Quiet Harbour\n---\n");
+    env.index();
+    let (hits, out) = env.search("lighthouse", &[]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(hits[0].title, "Lonely Lighthouse");
+    let (hits, _) = env.search("harbour", &[]);
+    assert_eq!(hits[0].title, "Quiet Harbour");
+    let text = stdout(&env.run(&["search", "harbour"]));
+    assert_eq!(text.lines().count(), 1, "the title line alone: {text}");
+}
+
+#[test]
+fn indexing_a_file_adds_it_to_what_the_index_follows() {
+    let env = Env::with_seed();
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("following corpus"),
+        "{}",
+        stderr(&out)
+    );
+    env.write("extra/bears.txt", "Bears\n\nA new review about bears.\n");
+    let out = env.run(&["index", "extra/bears.txt"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 added, 0 changed, 0 removed, 1 unchanged"),
+        "{err}"
+    );
+    assert!(err.contains("following corpus, extra/bears.txt"), "{err}");
+    // Nothing of the catalogue was lost.
+    assert_eq!(env.search("heroin", &[]).0[0].doc_id, "heroine-review");
+    assert_eq!(env.search("bears", &[]).0[0].doc_id, "bears");
+    // A plain `reel index` brings every followed path up to date.
+    env.write(
+        "extra/bears.txt",
+        "Bears\n\nA changed review about grizzlies.\n",
+    );
+    env.write("corpus/more.txt", "More\n\nA review about wolves.\n");
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains("1 added, 1 changed, 0 removed, 1 unchanged"),
+        "{err}"
+    );
+    assert_eq!(env.search("grizzlies", &[]).0.len(), 1);
+    // --forget stops following a path; its documents go.
+    let out = env.run(&["index", "--forget", "extra/bears.txt"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("following corpus\n"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(code(&env.run(&["search", "grizzlies"])), 1);
+    assert_eq!(env.search("wolves", &[]).0.len(), 1);
+    // A followed path that is gone keeps its documents, with a warning.
+    std::fs::rename(env.path("corpus"), env.path("away")).unwrap();
+    let out = env.index();
+    assert!(
+        stderr(&out).contains("corpus: no such file or folder"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(env.search("wolves", &[]).0.len(), 1);
+    // Forgetting the last path empties the index and says so; a search says why it finds
+    // nothing; an update then needs a path, and a path fills it again.
+    let out = env.run(&["index", "--forget", "corpus"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("following nothing"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["search", "wolves"]);
+    assert_eq!(code(&out), 1);
+    assert!(
+        stderr(&out).contains("index holds no passages"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("follows no file or folder"),
+        "{}",
+        stderr(&out)
+    );
+    let out = env.run(&["index", "away"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(env.search("wolves", &[]).0.len(), 1);
+}
+
+#[test]
+fn unsupported_files_are_counted_and_named_with_verbose() {
+    let env = Env::with_seed();
+    for name in ["a.docx", "b.docx", "c.pdf", "notes"] {
+        env.write(&format!("corpus/{name}"), "x");
+    }
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "4 files of unsupported types skipped: (no extension) (1), .docx (2), .pdf (1)"
+        ),
+        "{err}"
+    );
+    assert!(!err.contains("a.docx"), "named only with -v: {err}");
+    let out = env.run(&["index", "-v", "--rebuild"]);
+    assert!(
+        stderr(&out).contains("corpus/a.docx: unsupported file type"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn a_first_build_without_corpus_says_to_give_a_path() {
+    // No index and no `corpus/`: nothing is followed yet, so no "documents stay" warning.
+    let env = Env::empty();
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(
+        stderr(&out),
+        "reel: corpus: no such file or directory (give a file or folder to index)\n"
+    );
+    let out = env.run(&["stats"]);
+    assert_eq!(code(&out), 2, "no index was left behind");
+}
+
+#[test]
+fn a_folder_of_unsupported_files_says_what_it_holds_and_what_reel_reads() {
+    let env = Env::empty();
+    env.write("corpus/reviews.zip", "PK");
+    env.write("corpus/notes.pdf", "%PDF");
+    let out = env.run(&["index"]);
+    assert_eq!(code(&out), 2);
+    let err = stderr(&out);
+    assert!(
+        err.contains("only files of types reel does not read: .pdf (1), .zip (1); it reads .txt"),
+        "{err}"
+    );
+    assert!(err.contains("the index is unchanged"), "{err}");
+}
+
+#[test]
+fn a_csv_without_header_or_text_column_is_reported() {
+    let env = Env::empty();
+    env.write(
+        "corpus/nohead.csv",
+        "1,2017,Some film,A long description of a film\n2,2018,Other film,Another one\n",
+    );
+    env.write(
+        "corpus/notext.csv",
+        "id,year,blurb\n1,2017,A long blurb about the film\n",
+    );
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains("nohead.csv: the first row looks like data, not column names (`1`, `2017`)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("notext.csv: no column is read as text, so documents are found by title and metadata only; name the text column with --text-field blurb (columns seen: id, year, blurb)"),
+        "{err}"
+    );
+    assert_eq!(err.matches("notext.csv").count(), 1, "once per file: {err}");
+}
+
+#[test]
+fn the_index_folder_is_never_the_corpus_or_a_folder_of_other_files() {
+    let env = Env::with_seed();
+    let out = env.run(&["index", "corpus", "--index", "corpus"]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("this folder is being indexed"),
+        "{}",
+        stderr(&out)
+    );
+    assert!(!env.path("corpus/meta.json").exists());
+
+    // A folder of the user's files: refused, nothing written, nothing removed.
+    let user = [
+        ".tmp123",
+        "reel-files-x.json",
+        "0123456789abcdef0123456789abcdef.idx",
+        "notes.txt",
+    ];
+    for name in user {
+        env.write(&format!("mine/{name}"), "the user's");
+    }
+    let out = env.run(&["index", "corpus", "--index", "mine"]);
+    assert_eq!(code(&out), 2);
+    assert_eq!(stderr(&out).lines().count(), 1);
+    assert!(
+        stderr(&out).contains("mine: not a reel index and not empty"),
+        "{}",
+        stderr(&out)
+    );
+    let mut left: Vec<String> = std::fs::read_dir(env.path("mine"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    let mut expected: Vec<String> = user.iter().map(|s| s.to_string()).collect();
+    expected.sort();
+    assert_eq!(left, expected, "nothing written, nothing removed");
+    // A README in an otherwise empty folder is fine (the repository's index/ has one).
+    env.write("withreadme/README.md", "the index goes here");
+    let out = env.run(&["index", "corpus", "--index", "withreadme"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+}
+
+#[test]
+fn clean_up_removes_only_what_reel_or_tantivy_made() {
+    let env = Env::with_seed();
+    env.index();
+    // The user puts files that look like reel's into the index folder.
+    let user = [
+        ".tmp123",
+        "reel-files-x.json",
+        "0123456789abcdef0123456789abcdef.idx",
+    ];
+    for name in user {
+        env.write(&format!("index/{name}"), "the user's");
+    }
+    env.write("corpus/more.txt", "More\n\nWolves.\n");
+    env.index();
+    env.run(&["index", "--rebuild"]);
+    for name in user {
+        assert!(
+            env.path(&format!("index/{name}")).exists(),
+            "{name} was removed"
+        );
+    }
 }

@@ -7,17 +7,13 @@
 
 mod common;
 
-use common::{code, stderr, stdout, Env, Hit};
+use common::{code, ids, stderr, stdout, Env};
 
 fn catalogue() -> Env {
     let env = Env::with_seed();
     env.copy_fixtures("tests/data/keyword");
     env.index();
     env
-}
-
-fn ids(hits: &[Hit]) -> Vec<&str> {
-    hits.iter().map(|h| h.doc_id.as_str()).collect()
 }
 
 /// Documents in rank order, each once.

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{code, stderr, stdout, Env};
+use common::{code, ids, stderr, stdout, Env};
 
 fn seed() -> Env {
     let env = Env::with_seed();
@@ -238,4 +238,204 @@ fn broken_pipe_exits_zero_silently() {
         .unwrap();
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     assert_eq!(stderr(&out), "");
+}
+
+// Excerpts cut on character boundaries (the human printer once cut inside them).
+
+#[test]
+fn human_output_cuts_on_character_boundaries() {
+    let env = Env::empty();
+    let noise = "“é’ ".repeat(40);
+    env.write(
+        "corpus/r.txt",
+        &format!("Quotes\n\n{noise}target and more words after the target, {noise}\n"),
+    );
+    env.index();
+    for color in ["never", "always"] {
+        let out = env.run(&["search", "target", "--color", color]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        assert!(stdout(&out).contains("target"), "{}", stdout(&out));
+        assert!(!stderr(&out).contains("internal error"), "{}", stderr(&out));
+    }
+}
+
+// Queries that once found nothing or everything.
+
+#[test]
+fn titles_with_colons_apostrophes_and_parentheses() {
+    let env = Env::with_catalogue();
+    for (query, id) in [
+        ("Narcos: Mexico", "s1"),
+        ("Schindler's List", "s2"),
+        ("Heroin(e)", "s3"),
+    ] {
+        let (hits, out) = env.search(query, &["--per-doc", "1"]);
+        assert_eq!(code(&out), 0, "{query}");
+        assert!(
+            ids(&hits).iter().take(2).any(|h| *h == id),
+            "{query}: {:?}",
+            ids(&hits)
+        );
+        assert_eq!(hits[0].title, query, "{query}");
+        assert!(
+            !stderr(&out).contains("warning"),
+            "{query}: {}",
+            stderr(&out)
+        );
+    }
+    // A possessive finds the name.
+    let (hits, _) = env.search("Huntington's", &[]);
+    assert!(hits[0].text.contains("Huntington"), "{}", hits[0].text);
+}
+
+#[test]
+fn curly_quotes_make_a_phrase() {
+    let env = Env::with_catalogue();
+    let (straight, _) = env.search("\"drug court\"", &[]);
+    let (curly, out) = env.search("“drug court”", &[]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(ids(&curly), ids(&straight));
+    assert_eq!(curly.len(), 1, "only the seed passage has the phrase");
+}
+
+#[test]
+fn a_query_without_a_word_to_search_matches_nothing() {
+    let env = Env::with_catalogue();
+    for query in ["!!! ???", "\"\"", "-oscar", "NOT court"] {
+        let out = env.run(&["search", "--", query]);
+        assert_eq!(code(&out), 1, "{query}: {}", stdout(&out));
+        assert_eq!(stdout(&out), "", "{query}");
+        let err = stderr(&out);
+        assert_eq!(err.lines().count(), 1, "{query}: {err}");
+        assert!(
+            err.contains("no word to search for") || err.contains("only excludes"),
+            "{query}: {err}"
+        );
+    }
+    let out = env.run(&["search", ""]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("the query is empty"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn no_hits_says_so_on_stderr() {
+    let env = Env::with_catalogue();
+    let out = env.run(&["search", "zzyzx"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out), "");
+    assert_eq!(stderr(&out), "reel: no passages match \"zzyzx\"\n");
+}
+
+#[test]
+fn keyword_filters_match_whole_values_and_never_change_scores() {
+    let env = Env::with_catalogue();
+    let (hits, _) = env.search("*", &["--filter", "listed_in=Dramas", "-n", "100"]);
+    let mut got = ids(&hits);
+    got.sort();
+    assert_eq!(got, ["s10", "s2", "s5", "s6", "s8"], "not `TV Dramas`");
+    let (hits, _) = env.search("*", &["--filter", "listed_in=tv dramas", "-n", "100"]);
+    assert_eq!(hits.len(), 2, "case aside");
+    let (hits, out) = env.search("*", &["--filter", "country=United"]);
+    assert_eq!(code(&out), 1, "{:?}", ids(&hits));
+    let (hits, _) = env.search("*", &["--filter", "country=United States", "-n", "100"]);
+    assert_eq!(hits.len(), 4);
+    // The same query with and without a filter: the kept hits in the same order, same scores.
+    let (all, _) = env.search("court drama family", &["-n", "100"]);
+    let (kept, _) = env.search(
+        "court drama family",
+        &["-n", "100", "--filter", "type=Movie"],
+    );
+    assert!(!kept.is_empty() && kept.len() < all.len());
+    let expected: Vec<(String, f64)> = all
+        .iter()
+        .filter(|h| h.metadata.get("type").and_then(|t| t.as_str()) == Some("Movie"))
+        .map(|h| (h.doc_id.clone(), h.score))
+        .collect();
+    let got: Vec<(String, f64)> = kept.iter().map(|h| (h.doc_id.clone(), h.score)).collect();
+    assert_eq!(got, expected);
+}
+
+#[test]
+fn trec_runs_list_each_document_once() {
+    let env = Env::with_seed();
+    env.index();
+    let out = env.run(&["search", "drug", "--format", "trec", "-n", "100"]);
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert_eq!(lines.len(), 1, "one document: {lines:?}");
+    assert!(
+        lines[0].starts_with("1 Q0 heroine-review 1 "),
+        "{}",
+        lines[0]
+    );
+    let out = env.run(&["search", "drug", "--format", "trec", "--unit", "passage"]);
+    let lines: Vec<String> = stdout(&out).lines().map(str::to_string).collect();
+    assert!(lines.len() > 1);
+    let ids: std::collections::HashSet<&str> =
+        lines.iter().map(|l| l.split(' ').nth(2).unwrap()).collect();
+    assert_eq!(ids.len(), lines.len(), "passage ids are unique: {lines:?}");
+    assert!(lines[0].contains("heroine-review#"), "{}", lines[0]);
+}
+
+#[test]
+fn the_same_files_give_the_same_results() {
+    let env = Env::with_reviews();
+    env.copy_fixtures("tests/data/catalogue");
+    let mut outputs = Vec::new();
+    for threads in ["1", "2"] {
+        let index = format!("index-{threads}");
+        let out = env.run(&["index", "--threads", threads, "--index", &index]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        let mut all = String::new();
+        for q in [
+            "lighthouse storm",
+            "court",
+            "documentary",
+            "*",
+            "drug court",
+        ] {
+            let out = env.run(&["search", q, "--json", "-n", "50", "--index", &index]);
+            all.push_str(&stdout(&out));
+        }
+        outputs.push(all);
+    }
+    assert_eq!(outputs[0], outputs[1]);
+    // Equal scores are ordered by document id.
+    let (hits, _) = env.search("lighthouse", &["--index", "index-2", "--per-doc", "1"]);
+    assert_eq!(ids(&hits), ["s6", "s7"]);
+    assert_eq!(hits[0].score, hits[1].score);
+}
+
+#[test]
+fn query_files_with_repeated_ids_and_runs_that_meet_no_judgment() {
+    let env = Env::with_seed();
+    env.index();
+    env.write("q.tsv", "1\tdrug court\n2\topioid\n1\theroin\n");
+    let out = env.run(&["search", "--queries", "q.tsv", "--format", "trec"]);
+    assert_eq!(code(&out), 0);
+    assert!(
+        stderr(&out).contains("q.tsv:3: query id `1` already used on line 1"),
+        "{}",
+        stderr(&out)
+    );
+    let qids: Vec<String> = stdout(&out)
+        .lines()
+        .map(|l| l.split(' ').next().unwrap().to_string())
+        .collect();
+    assert_eq!(qids, ["1", "2"]);
+    // Judgments of another collection: an error, not zeros.
+    env.write(
+        "other.qrels",
+        "1 0 doc-from-elsewhere 1\n2 0 another-doc 1\n",
+    );
+    let out = env.run(&["eval", "--queries", "q.tsv", "--qrels", "other.qrels"]);
+    assert_eq!(code(&out), 2, "{}", stdout(&out));
+    assert!(
+        stderr(&out).contains("no document this index returned is judged"),
+        "{}",
+        stderr(&out)
+    );
 }

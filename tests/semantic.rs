@@ -414,3 +414,47 @@ fn a_semantic_index_remembers_its_model() {
         .as_str()
         .is_some_and(|f| !f.is_empty()));
 }
+
+/// reel's forward pass against vectors computed once from the same weights by an independent
+/// one (numpy in float64: `bench/embedding_reference.py`), for sentences with accents, CJK, a
+/// star rating and one truncated at the model's 256 tokens, embedded together and one by one.
+#[test]
+fn the_embedding_matches_an_independent_forward_pass() {
+    let Some(model) = common::model("the_embedding_matches_an_independent_forward_pass") else {
+        return;
+    };
+    let golden: serde_json::Value =
+        serde_json::from_str(include_str!("data/embedding/golden.json")).unwrap();
+    let sentences = golden["sentences"].as_array().unwrap();
+    let texts: Vec<&str> = sentences
+        .iter()
+        .map(|s| s["text"].as_str().unwrap())
+        .collect();
+    let expected: Vec<Vec<f32>> = sentences
+        .iter()
+        .map(|s| {
+            let v = s["vector"].as_array().unwrap();
+            v.iter().map(|x| x.as_f64().unwrap() as f32).collect()
+        })
+        .collect();
+    for precision in [reel::embed::Precision::F32, reel::embed::Precision::Auto] {
+        let m = reel::embed::Model::load_with(&model, precision).unwrap();
+        for (text, s) in texts.iter().zip(sentences) {
+            assert_eq!(
+                m.tokenize(text).len() as u64,
+                s["tokens"].as_u64().unwrap(),
+                "{text}"
+            );
+        }
+        let (together, stats) = m.embed(&texts, 2);
+        assert_eq!(stats.texts, texts.len());
+        for (i, text) in texts.iter().enumerate() {
+            let (alone, _) = m.embed(&[text], 1);
+            for got in [&together[i], &alone[0]] {
+                assert_eq!(got.len(), expected[i].len());
+                let cos: f32 = got.iter().zip(&expected[i]).map(|(a, b)| a * b).sum();
+                assert!(cos >= 0.9999, "{precision:?} {text:?}: cosine {cos}");
+            }
+        }
+    }
+}

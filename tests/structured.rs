@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{code, repo_path, stderr, stdout, Env};
+use common::{code, ids, repo_path, stderr, stdout, Env};
 use serde_json::json;
 
 /// A folder with the structured fixtures in `corpus/`.
@@ -18,10 +18,6 @@ fn indexed() -> (Env, String) {
     let out = env.index();
     let err = stderr(&out);
     (env, err)
-}
-
-fn ids(hits: &[common::Hit]) -> Vec<&str> {
-    hits.iter().map(|h| h.doc_id.as_str()).collect()
 }
 
 #[test]
@@ -367,4 +363,59 @@ fn imdb_reviews_compressed() {
         &["--filter", "rating>=10", "--filter", "label=pos", "-n", "3"],
     );
     assert!(hits.iter().all(|h| h.metadata["rating"] == json!(10)));
+}
+
+// Facts read from review prose, in every phrasing.
+
+#[test]
+fn facts_in_every_phrasing() {
+    let env = Env::empty();
+    env.write(
+        "corpus/a.txt",
+        "Encounters at the End of the World (2007)\n\nDirected by Werner Herzog and Errol Morris, \
+         it wanders. The film runs 2 hours and 1 minute.\n",
+    );
+    env.write(
+        "corpus/b.txt",
+        "Dick Johnson Is Dead\n\nDirector: Kirsten Johnson\nRuntime: 1h 45m\n\nA daughter stages \
+         her father's death.\n",
+    );
+    env.write(
+        "corpus/c.md",
+        "---\nyear: twenty\n---\n# Late\n\nA film about a late year. It premiered in 2019.\n",
+    );
+    env.write(
+        "corpus/d.md",
+        "---\nyear: 2001\n---\n# Early\n\nAn early film.\n",
+    );
+    let out = env.index();
+    let err = stderr(&out);
+    assert!(
+        err.contains("c.md: front matter `year: twenty` is not a number"),
+        "{err}"
+    );
+    let meta = |q: &str| env.search(q, &[]).0.remove(0).metadata;
+    let a = meta("wanders");
+    assert_eq!(
+        a["director"],
+        serde_json::json!(["Werner Herzog", "Errol Morris"])
+    );
+    assert_eq!(a["runtime_minutes"], serde_json::json!(121));
+    assert_eq!(a["year"], serde_json::json!(2007));
+    assert_eq!(
+        env.search("wanders", &[]).0[0].title,
+        "Encounters at the End of the World"
+    );
+    let b = meta("daughter");
+    assert_eq!(b["director"], serde_json::json!("Kirsten Johnson"));
+    assert_eq!(b["runtime_minutes"], serde_json::json!(105));
+    // The bad value did not turn `year` into text for the index: ranges still work.
+    assert_eq!(
+        meta("late")["year"],
+        serde_json::json!(2019),
+        "the prose fills it in"
+    );
+    let (hits, out) = env.search("year:[2000 TO 2002]", &[]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert_eq!(hits[0].title, "Early");
 }

@@ -4,7 +4,7 @@
 use std::io::{BufWriter, Write};
 use std::process::ExitCode;
 
-use reel::output::{human, json, trec};
+use reel::output::{human, trec, Printer};
 use reel::searcher::{self, SearchOptions, SearchResults, Searcher, Unit};
 
 use crate::cli::{Format, SearchArgs, UnitArg};
@@ -25,10 +25,11 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     } else {
         UnitArg::Passage
     });
-    let trec_ids = if unit_arg == UnitArg::Passage {
-        trec::Ids::Passages
-    } else {
-        trec::Ids::Documents
+    let printer = match format {
+        Format::Human => Printer::Human(human::Style { color }),
+        Format::Json => Printer::Json,
+        Format::Trec if unit_arg == UnitArg::Passage => Printer::Trec(trec::Ids::Passages),
+        Format::Trec => Printer::Trec(trec::Ids::Documents),
     };
     let opts = SearchOptions {
         query: args.query.join(" "),
@@ -57,15 +58,7 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
             let q = &queries[i];
             let result = result?;
             let mut bytes = Vec::new();
-            match format {
-                Format::Trec => trec::write_hits(&mut bytes, &q.id, &result.hits, trec_ids)?,
-                Format::Json => json::write_batch_hits(&mut bytes, &q.id, &result.hits)?,
-                Format::Human => {
-                    writeln!(bytes, "== {} {}", q.id, reel::output::sanitize(&q.text))?;
-                    human::write_hits(&mut bytes, &result.hits, human::Style { color })?;
-                    writeln!(bytes)?;
-                }
-            }
+            printer.write_query_hits(&mut bytes, &q.id, &q.text, &result.hits)?;
             anyhow::Ok((bytes, result.warnings, !result.hits.is_empty()))
         };
         let write = |i: usize, prepared: anyhow::Result<(Vec<u8>, Vec<String>, bool)>| {
@@ -86,11 +79,7 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         }
 
         any_hit = !result.hits.is_empty();
-        match format {
-            Format::Human => human::write_hits(&mut out, &result.hits, human::Style { color })?,
-            Format::Json => json::write_hits(&mut out, &result.hits)?,
-            Format::Trec => trec::write_hits(&mut out, "1", &result.hits, trec_ids)?,
-        }
+        printer.write_hits(&mut out, &result.hits)?;
         out.flush()?;
         if !any_hit {
             explain_no_hits(&opts.query, &result);

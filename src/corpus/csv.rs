@@ -11,6 +11,11 @@
 //!   mark is dropped.
 //!
 //! Records are numbered by row (the first row after the header is 1, skipped rows counted).
+//!
+//! Written here rather than with the `csv` crate: that reader takes an unterminated quote through
+//! to the end of the file as one field (every row after it lost, one error for the file), and it
+//! cannot go back to the line after a broken row; catalogue exports with a stray `"` are common
+//! enough that losing one line instead of the rest of the file is the behaviour users need.
 
 use std::collections::VecDeque;
 use std::io::BufRead;

@@ -3,6 +3,15 @@
 
 use std::io::{BufRead, BufReader, Read};
 
+/// How many leading bytes are checked for NUL to tell a binary file from text.
+pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
+
+/// Whether `head` (the start of a file, after decompression) looks binary: a NUL byte in its
+/// first [`BINARY_SNIFF_BYTES`]. Every reader refuses such a file rather than index garbage.
+pub(crate) fn looks_binary(head: &[u8]) -> bool {
+    head[..head.len().min(BINARY_SNIFF_BYTES)].contains(&0)
+}
+
 /// `reader` as UTF-8: UTF-16 with its byte order mark (Notepad's "Unicode", a spreadsheet's
 /// "Unicode text") is transcoded, as ripgrep reads it; everything else passes through as it is.
 pub(super) fn utf16_as_utf8(

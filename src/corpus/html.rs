@@ -94,7 +94,7 @@ pub fn looks_like_page(text: &str) -> bool {
 
 /// Reads an HTML page into its document.
 pub fn read(file: &InputFile, bytes: &[u8], _warn: &mut dyn FnMut(&Error)) -> Result<Document> {
-    if bytes[..bytes.len().min(super::text::BINARY_SNIFF_BYTES)].contains(&0) {
+    if super::encoding::looks_binary(bytes) {
         return Err(Error::Record {
             path: file.path.clone(),
             line: 1,

@@ -418,7 +418,7 @@ pub fn stream_records(
         path: file.path.clone(),
         source,
     })?;
-    if head[..head.len().min(text::BINARY_SNIFF_BYTES)].contains(&0) {
+    if encoding::looks_binary(head) {
         return Err(Error::Record {
             path: file.path.clone(),
             line: 1,

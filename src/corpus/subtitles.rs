@@ -40,7 +40,7 @@ pub struct Cue {
 
 /// Reads a subtitle file into its document.
 pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Result<Document> {
-    let head = &bytes[..bytes.len().min(super::text::BINARY_SNIFF_BYTES)];
+    let head = &bytes[..bytes.len().min(super::encoding::BINARY_SNIFF_BYTES)];
     if head.iter().filter(|&&b| b == 0).count() > head.len() / 100 + 1 {
         return Err(Error::Record {
             path: file.path.clone(),

@@ -14,13 +14,10 @@ use super::{facts, html, markdown, markup, records, subtitles, Document, Format,
 use crate::error::{Error, Result};
 use crate::meta::{MetaValue, Metadata};
 
-/// How many leading bytes are checked for NUL to tell a binary file from text.
-pub(crate) const BINARY_SNIFF_BYTES: usize = 8192;
-
 /// Reads one text or Markdown file. Lines that are not UTF-8 are read as Windows-1252; a file
 /// that looks binary (a NUL byte near the start) is refused.
 pub fn read(file: &InputFile, bytes: &[u8], warn: &mut dyn FnMut(&Error)) -> Result<Document> {
-    if bytes[..bytes.len().min(BINARY_SNIFF_BYTES)].contains(&0) {
+    if super::encoding::looks_binary(bytes) {
         return Err(Error::Record {
             path: file.path.clone(),
             line: 1,

@@ -376,56 +376,7 @@ impl Run<'_> {
             }
         }
         let previous = self.previous(w, warn)?;
-        // A new index with no path reads ./corpus.
-        let mut given = self.given.clone();
-        if previous.followed.is_none() && given.is_empty() && opts.forget.is_empty() {
-            given = changes::resolve_given(&[PathBuf::from(DEFAULT_CORPUS)], self.cwd)?;
-        }
-        let forget: Vec<PathBuf> = opts
-            .forget
-            .iter()
-            .map(|p| paths::absolute(p, self.cwd))
-            .collect();
-        let (followed, forget_warnings) = changes::followed(
-            previous.followed.as_deref(),
-            &given,
-            &forget,
-            opts.rebuild,
-            &opts.read,
-            Some(self.cwd),
-        );
-        for message in forget_warnings {
-            warn(&Error::File {
-                path: dir.clone(),
-                message,
-            });
-        }
-        for f in &followed {
-            let before = previous
-                .followed
-                .iter()
-                .flatten()
-                .find(|p| p.path == f.path);
-            if let Some(before) = before.filter(|b| b.read != f.read) {
-                let flags = |r: &ReadSettings| match r.flags() {
-                    f if f.is_empty() => "the defaults".to_string(),
-                    f => f,
-                };
-                warn(&Error::File {
-                    path: self.shown(&f.path),
-                    message: format!(
-                        "read settings changed ({} -> {}); re-reading its files",
-                        flags(&before.read),
-                        flags(&f.read)
-                    ),
-                });
-            }
-        }
-        // Forgetting the last followed path empties the index; otherwise a run needs a path.
-        let emptied = followed.is_empty() && !opts.forget.is_empty() && previous.followed.is_some();
-        if followed.is_empty() && !emptied {
-            return Err(Error::NothingFollowed { path: dir.clone() });
-        }
+        let followed = self.followed_now(&previous, warn)?;
 
         // Walk what is followed; a followed path that is gone keeps its documents.
         let mut stats = IndexStats {
@@ -495,6 +446,69 @@ impl Run<'_> {
             warn(&self.emptied(e));
         }
         Ok(Outcome::Commit(list, stats))
+    }
+
+    /// What this run follows: the paths followed before, with the paths given added (a new
+    /// index given none follows ./corpus) and those forgotten left out, each with its read
+    /// settings; a path whose settings changed is reported, as re-read.
+    fn followed_now(
+        &self,
+        previous: &Previous,
+        warn: &mut dyn FnMut(&Error),
+    ) -> Result<Vec<Followed>> {
+        let opts = self.opts;
+        let dir = &opts.index_dir;
+        // A new index with no path reads ./corpus.
+        let mut given = self.given.clone();
+        if previous.followed.is_none() && given.is_empty() && opts.forget.is_empty() {
+            given = changes::resolve_given(&[PathBuf::from(DEFAULT_CORPUS)], self.cwd)?;
+        }
+        let forget: Vec<PathBuf> = opts
+            .forget
+            .iter()
+            .map(|p| paths::absolute(p, self.cwd))
+            .collect();
+        let (followed, forget_warnings) = changes::followed(
+            previous.followed.as_deref(),
+            &given,
+            &forget,
+            opts.rebuild,
+            &opts.read,
+            Some(self.cwd),
+        );
+        for message in forget_warnings {
+            warn(&Error::File {
+                path: dir.clone(),
+                message,
+            });
+        }
+        for f in &followed {
+            let before = previous
+                .followed
+                .iter()
+                .flatten()
+                .find(|p| p.path == f.path);
+            if let Some(before) = before.filter(|b| b.read != f.read) {
+                let flags = |r: &ReadSettings| match r.flags() {
+                    f if f.is_empty() => "the defaults".to_string(),
+                    f => f,
+                };
+                warn(&Error::File {
+                    path: self.shown(&f.path),
+                    message: format!(
+                        "read settings changed ({} -> {}); re-reading its files",
+                        flags(&before.read),
+                        flags(&f.read)
+                    ),
+                });
+            }
+        }
+        // Forgetting the last followed path empties the index; otherwise a run needs a path.
+        let emptied = followed.is_empty() && !opts.forget.is_empty() && previous.followed.is_some();
+        if followed.is_empty() && !emptied {
+            return Err(Error::NothingFollowed { path: dir.clone() });
+        }
+        Ok(followed)
     }
 
     /// The warning of an update whose paths hold no document now.

@@ -4,17 +4,18 @@
 use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
-use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query, TermQuery, Weight};
+use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
 use tantivy::schema::{IndexRecordOption, Value};
-use tantivy::{DocAddress, DocSet, Score, TantivyDocument, Term};
+use tantivy::{TantivyDocument, Term};
 
-use super::collect::{Key, Ranked, TopRanked};
+use super::rank::collect::{Key, Ranked, TopRanked};
+use super::rank::score::{score_at, scoring_weight};
 use crate::error::Result;
 use crate::meta::Metadata;
 use crate::schema::Fields;
 
 /// One ranked passage. This is the JSON contract of `reel search --json` (one object per line).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Hit {
     /// 1-based rank.
     pub rank: usize,
@@ -57,6 +58,54 @@ pub struct Hit {
     pub lexical_score: Option<f32>,
     /// The cosine of the passage's vector and the query's, in semantic and hybrid search.
     pub semantic_score: Option<f32>,
+}
+
+impl Hit {
+    /// A hit with its rank, score and ids, and nothing read from the stored passage: the one
+    /// constructor; [`full_hits`] fills in the rest.
+    pub fn new(rank: usize, score: f32, doc_id: String, passage_id: u64) -> Hit {
+        Hit {
+            rank,
+            score,
+            doc_id,
+            passage_id,
+            ..Hit::default()
+        }
+    }
+
+    /// Fills in what the stored passage `doc` holds: text, title, where it sits in its source.
+    fn read_stored(&mut self, fields: &Fields, doc: &TantivyDocument) {
+        self.text = str_of(doc, fields.text);
+        self.title = str_of(doc, fields.title);
+        self.source = str_of(doc, fields.source);
+        self.line = doc
+            .get_first(fields.line)
+            .and_then(|v| v.as_u64())
+            .unwrap_or(0);
+        self.start_ms = doc.get_first(fields.start_ms).and_then(|v| v.as_u64());
+        self.end_ms = doc.get_first(fields.end_ms).and_then(|v| v.as_u64());
+        let text_of = |f| {
+            doc.get_first(f)
+                .and_then(|v| v.as_str())
+                .map(str::to_string)
+        };
+        self.heading = text_of(fields.heading);
+        self.speaker = text_of(fields.speaker);
+    }
+}
+
+/// Hits plus what the user should be told about the query.
+#[derive(Debug, Clone, Default)]
+pub struct SearchResults {
+    /// Ranked hits, best first.
+    pub hits: Vec<Hit>,
+    /// Warnings for the user (stderr): repairs made to read the query.
+    pub warnings: Vec<String>,
+    /// Why nothing could match, when the query has nothing to search for (`!!!`, `-oscar`).
+    pub nothing: Option<String>,
+    /// The query with its words that match nothing replaced by the closest words of the index
+    /// (`huntingdon` -> `huntington`): a suggestion for the user, never searched by itself.
+    pub did_you_mean: Option<String>,
 }
 
 /// A metadata field the query matched.
@@ -134,51 +183,8 @@ fn json_str_term(term: &Term) -> Option<(String, String)> {
 pub fn id_hits(top: Vec<Ranked>) -> Vec<Hit> {
     top.into_iter()
         .enumerate()
-        .map(|(i, r)| Hit {
-            rank: i + 1,
-            score: r.score,
-            doc_id: r.doc_id,
-            title: String::new(),
-            passage_id: r.passage,
-            text: String::new(),
-            highlights: Vec::new(),
-            source: String::new(),
-            path: String::new(),
-            line: 0,
-            start_ms: None,
-            end_ms: None,
-            heading: None,
-            speaker: None,
-            metadata: Metadata::new(),
-            title_highlights: Vec::new(),
-            metadata_matches: Vec::new(),
-            lexical_score: None,
-            semantic_score: None,
-        })
+        .map(|(i, r)| Hit::new(i + 1, r.score, r.doc_id, r.passage))
         .collect()
-}
-
-/// The weight [`score_at`] scores with: made once per query, for all its hits.
-pub fn scoring_weight(searcher: &tantivy::Searcher, query: &dyn Query) -> Result<Box<dyn Weight>> {
-    Ok(query.weight(EnableScoring::enabled_from_searcher(searcher))?)
-}
-
-/// The score a query's `weight` ([`scoring_weight`]) gives the passage at `addr`, `None` where
-/// it does not match: what tantivy's `explain` computes, without its seek to the passage when
-/// the query's first passage lies beyond it (a backwards seek, which breaks a postings list's
-/// contract).
-pub fn score_at(
-    searcher: &tantivy::Searcher,
-    weight: &dyn Weight,
-    addr: DocAddress,
-) -> Result<Option<Score>> {
-    let reader = searcher.segment_reader(addr.segment_ord);
-    let mut scorer = weight.scorer(reader, 1.0)?;
-    let at = match scorer.doc() {
-        d if d < addr.doc_id => scorer.seek(addr.doc_id),
-        d => d,
-    };
-    Ok((at == addr.doc_id).then(|| scorer.score()))
 }
 
 /// Fills in the hits from the stored passages. `scored` is false when the hits were ordered by
@@ -220,44 +226,17 @@ pub fn full_hits(
                 m
             }
         };
-        let text = str_of(&doc, fields.text);
-        let title = str_of(&doc, fields.title);
-        let title_highlights = highlight_near(&mut analyzer, &title, &terms.title, &terms.fuzzy);
-        let metadata_matches = metadata_matches(&mut analyzer, &metadata, terms);
-        hits.push(Hit {
-            rank: hits.len() + 1,
-            score,
-            title: if title.is_empty() {
-                r.doc_id.clone()
-            } else {
-                title
-            },
-            doc_id: r.doc_id,
-            passage_id: r.passage,
-            highlights: highlight_near(&mut analyzer, &text, &terms.text, &terms.fuzzy),
-            text,
-            source: str_of(&doc, fields.source),
-            path: String::new(),
-            line: doc
-                .get_first(fields.line)
-                .and_then(|v| v.as_u64())
-                .unwrap_or(0),
-            start_ms: doc.get_first(fields.start_ms).and_then(|v| v.as_u64()),
-            end_ms: doc.get_first(fields.end_ms).and_then(|v| v.as_u64()),
-            heading: doc
-                .get_first(fields.heading)
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-            speaker: doc
-                .get_first(fields.speaker)
-                .and_then(|v| v.as_str())
-                .map(str::to_string),
-            metadata,
-            title_highlights,
-            metadata_matches,
-            lexical_score: None,
-            semantic_score: None,
-        });
+        let mut hit = Hit::new(hits.len() + 1, score, r.doc_id, r.passage);
+        hit.read_stored(fields, &doc);
+        hit.highlights = highlight_near(&mut analyzer, &hit.text, &terms.text, &terms.fuzzy);
+        hit.title_highlights =
+            highlight_near(&mut analyzer, &hit.title, &terms.title, &terms.fuzzy);
+        if hit.title.is_empty() {
+            hit.title = hit.doc_id.clone();
+        }
+        hit.metadata_matches = metadata_matches(&mut analyzer, &metadata, terms);
+        hit.metadata = metadata;
+        hits.push(hit);
     }
     Ok(hits)
 }

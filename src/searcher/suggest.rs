@@ -11,56 +11,11 @@
 use tantivy::schema::{Field, IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
-use super::query::{strip_possessive, Expr};
 use crate::error::Result;
 use crate::schema::Fields;
 
 /// Longest word looked at (longer ones are rarely typos of a word of the index).
 const MAX_WORD_CHARS: usize = 30;
-
-/// The words of a query to check: every word searched in the default fields.
-pub fn query_words(expr: &Expr) -> Vec<String> {
-    let mut out = Vec::new();
-    collect(expr, &mut out);
-    out
-}
-
-/// The words of a query with the edits allowed (`word~N`), as typed.
-pub fn fuzzy_words(expr: &Expr) -> Vec<(String, u8)> {
-    match expr {
-        Expr::Bool(clauses) => clauses
-            .iter()
-            .filter(|(o, _)| *o != super::query::Occur::MustNot)
-            .flat_map(|(_, e)| fuzzy_words(e))
-            .collect(),
-        Expr::Term {
-            word,
-            fuzzy: Some(d),
-            ..
-        } if *d > 0 => vec![(strip_possessive(word).to_string(), *d)],
-        Expr::Boost(e, _) => fuzzy_words(e),
-        _ => Vec::new(),
-    }
-}
-
-fn collect(expr: &Expr, out: &mut Vec<String>) {
-    match expr {
-        Expr::Bool(clauses) => {
-            for (occur, e) in clauses {
-                if *occur != super::query::Occur::MustNot {
-                    collect(e, out);
-                }
-            }
-        }
-        Expr::Term {
-            field: None,
-            word,
-            fuzzy: None,
-        } => out.push(strip_possessive(word).to_string()),
-        Expr::Boost(e, _) => collect(e, out),
-        _ => {}
-    }
-}
 
 /// The query with each word that matches nothing replaced by the closest word of the index, or
 /// `None` when every word matches something or nothing close is found.
@@ -353,13 +308,5 @@ mod tests {
         assert_eq!(d("", "ab", 2), Some(2));
         assert_eq!(d("café", "cafe", 1), Some(1));
         assert_eq!(d("漢字", "漢", 1), Some(1));
-    }
-
-    #[test]
-    fn only_words_of_the_default_fields_are_checked() {
-        let q = super::super::query::parse("drug director:herzog -court \"a b\" cuort~1", &|f| {
-            f == "director"
-        });
-        assert_eq!(query_words(&q.expr), ["drug"]);
     }
 }

@@ -73,6 +73,15 @@ impl Env {
         env
     }
 
+    /// The seed review plus a small catalogue (colons, apostrophes and parentheses in titles,
+    /// keyword lists, two rows that tie on a query), indexed.
+    pub fn with_catalogue() -> Env {
+        let env = Env::with_seed();
+        env.copy_fixtures("tests/data/catalogue");
+        env.index();
+        env
+    }
+
     /// Copies the files of a fixture folder of the repository into `corpus/`.
     pub fn copy_fixtures(&self, dir: &str) {
         for entry in std::fs::read_dir(repo_path(dir)).unwrap() {
@@ -170,6 +179,11 @@ pub fn model(test: &str) -> Option<PathBuf> {
 
 pub fn repo_path(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
+}
+
+/// The document ids of hits, in rank order.
+pub fn ids(hits: &[Hit]) -> Vec<&str> {
+    hits.iter().map(|h| h.doc_id.as_str()).collect()
 }
 
 pub fn code(out: &Output) -> i32 {

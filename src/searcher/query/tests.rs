@@ -1,5 +1,6 @@
 //! Tests of the query language: parsing, repairs and their positions, limits.
 
+use super::parser::split_range;
 use super::*;
 
 fn fields(name: &str) -> bool {
@@ -96,27 +97,31 @@ fn optional_groups_of_optional_words_are_opened() {
 }
 
 #[test]
-fn errors_about_a_field_give_its_position() {
-    let m = || "`year` holds numbers; `abc` is not a number".to_string();
-    assert_eq!(locate("drug year:abc", m()), format!("position 5: {}", m()));
+fn the_parser_records_where_each_field_clause_is() {
+    let at = |q: &str, field: &str, value: &str| parse(q, &fields).position(field, value);
+    assert_eq!(at("drug year:abc", "year", "abc"), Some(5));
+    assert_eq!(at("Year:2000 OR (YEAR:abc)", "year", "abc"), Some(14));
+    assert_eq!(at("“é” +year:[abc TO 3]", "year", "abc"), Some(5));
+    // The field as keys are stored (`Meta.Year:` is `meta_year`).
+    let all = |_: &str| true;
     assert_eq!(
-        locate("Year:2000 OR (YEAR:abc)", m()),
-        format!("position 14: {}", m())
+        parse("x Meta.Year:abc", &all).position("meta_year", "abc"),
+        Some(2)
     );
+    // A field named only inside a word, or not at all: no position.
+    assert_eq!(at("midyear:abc", "year", "abc"), None);
+    assert_eq!(at("drug court", "year", "abc"), None);
+    let p = parse("year:[2015 TO 2019] director:\"werner herzog\"", &fields);
     assert_eq!(
-        locate("“é” +year:[abc TO 3]", m()),
-        format!("position 5: {}", m())
+        p.clauses
+            .iter()
+            .map(|c| (c.field.as_str(), c.value.as_str(), c.start))
+            .collect::<Vec<_>>(),
+        [
+            ("year", "[2015 TO 2019]", 0),
+            ("director", "\"werner herzog\"", 20)
+        ]
     );
-    // A field named only inside a word, or not at all: the message as it was.
-    let nested = || "`meta_year` holds numbers; `abc` is not a number".to_string();
-    assert_eq!(
-        locate("x Meta.Year:abc", nested()),
-        format!("position 2: {}", nested())
-    );
-    assert_eq!(locate("midyear:abc", m()), m());
-    assert_eq!(locate("drug court", m()), m());
-    assert_eq!(locate("year", m()), m());
-    assert_eq!(locate("x", "no field here".into()), "no field here");
 }
 
 impl Expr {

@@ -1,14 +1,17 @@
-//! Semantic and hybrid searches' own steps: the query vector as a query, the lexical and
-//! semantic top lists fused, and each hit's two part scores.
+//! The general engine's semantic and hybrid steps: the query vector as a query, the lexical and
+//! semantic top lists fused with the plan's weight, and each hit's two part scores.
 
 use std::sync::Arc;
 
 use tantivy::query::Query;
 use tantivy::{DocAddress, Score};
 
-use super::{collect, hits, semantic, Filter, Hit, Mode, SearchOptions, Searcher};
+use super::hits::Hit;
+use super::index::Searcher;
+use super::query::plan::{Mode, Plan, SearchOptions};
+use super::rank::collect::{self, Key};
+use super::rank::{score, semantic};
 use crate::error::Result;
-use collect::Key;
 
 /// What fusing a hybrid search's two rankings needs of the search being run.
 pub(super) struct Run<'a> {
@@ -17,15 +20,12 @@ pub(super) struct Run<'a> {
     pub query: &'a dyn Query,
     /// The vector query, filters applied.
     pub vector: &'a dyn Query,
-    /// Whole-title bonuses ([`super::expand::exact_title`]).
+    /// Whole-title bonuses ([`super::query::expand::exact_title`]).
     pub exact: &'a [(DocAddress, Score)],
-    /// A keyword query ([`super::expand::keyword_words`]).
-    pub keyword: bool,
     /// For a keyword query, the passages holding every one of its words.
     pub all_words: Option<&'a dyn Query>,
-    pub filters: &'a [Filter],
-    pub limit: usize,
-    pub per_doc: Option<usize>,
+    /// The plan: its fusion weight, filters, limit and cap per document.
+    pub plan: &'a Plan,
 }
 
 impl Searcher {
@@ -34,15 +34,15 @@ impl Searcher {
     pub(super) fn vector_query(
         &self,
         opts: &SearchOptions,
-        mode: Mode,
+        plan: &Plan,
     ) -> Result<Option<Box<dyn Query>>> {
-        if mode == Mode::Lexical {
+        if plan.mode == Mode::Lexical {
             return Ok(None);
         }
         if !self.is_semantic() {
             return Err(self.not_semantic());
         }
-        let vector = match &opts.query_vector {
+        let vector = match &plan.query_vector {
             Some(v) => Arc::clone(v),
             None => self
                 .embed_queries(&[opts.query.as_str()], 1)?
@@ -53,36 +53,31 @@ impl Searcher {
             vector,
             Arc::clone(&self.vectors),
         ));
-        Ok(Some(self.with_filters(vq, &opts.filters)?))
+        Ok(Some(self.with_filters(vq, &plan.filters)?))
     }
 
     /// The lexical and semantic rankings fused ([`semantic::fuse`]), capped per document and
     /// cut at the limit.
     pub(super) fn hybrid(&self, run: &Run) -> Result<Vec<semantic::Fused>> {
         let searcher = run.searcher;
-        let depth = semantic::FUSION_DEPTH.max(run.limit);
+        let plan = run.plan;
+        let depth = semantic::FUSION_DEPTH.max(plan.limit);
         let lex = collect::top(searcher, run.query, depth, Key::Score, &self.ids)?;
         let mut lex = collect::with_bonus(searcher, run.query, lex, run.exact, depth, &self.ids)?;
         let mut sem = collect::top(searcher, run.vector, depth, Key::Score, &self.ids)?;
         collect::fill_ids(searcher, &mut lex, &self.ids);
         collect::fill_ids(searcher, &mut sem, &self.ids);
-        // A keyword query (a name, a title, two or three words) means its words: the passages
-        // holding all of them come first, and meaning mostly breaks ties and adds what the
-        // words miss (see `semantic`).
-        let w = if run.keyword {
-            semantic::KEYWORD_SEMANTIC_WEIGHT
-        } else {
-            semantic::SEMANTIC_WEIGHT
-        };
-        let mut fused = semantic::fuse(lex, sem, w);
+        let mut fused = semantic::fuse(lex, sem, plan.semantic_weight);
+        // A keyword query means its words: the passages holding all of them come first, and
+        // meaning mostly breaks ties and adds what the words miss.
         if let Some(all) = run.all_words {
-            let all = self.with_filters(all.box_clone(), run.filters)?;
+            let all = self.with_filters(all.box_clone(), &plan.filters)?;
             let holding = searcher.search(&*all, &tantivy::collector::DocSetCollector)?;
             // Stable: within each group the fused order stays.
             fused.sort_by_key(|f| !holding.contains(&f.ranked.addr));
         }
-        let fused = super::cap_per_doc_by(fused, run.per_doc, |f| f.ranked.doc_ord);
-        Ok(fused.into_iter().take(run.limit).collect())
+        let fused = collect::cap_per_doc_by(fused, plan.per_doc, |f| f.ranked.doc_ord);
+        Ok(fused.into_iter().take(plan.limit).collect())
     }
 
     /// Each hit's part scores: the ranking's own, or computed for the hit when it came from
@@ -110,10 +105,10 @@ impl Searcher {
                 (Some(l), _) => Some(l),
                 (None, Some(a)) => {
                     if lexical_weight.is_none() {
-                        lexical_weight = Some(hits::scoring_weight(searcher, query)?);
+                        lexical_weight = Some(score::scoring_weight(searcher, query)?);
                     }
                     let w = lexical_weight.as_deref().expect("made just above");
-                    Some(hits::score_at(searcher, w, a)?.unwrap_or(0.0))
+                    Some(score::score_at(searcher, w, a)?.unwrap_or(0.0))
                 }
                 (None, None) => None,
             };

@@ -8,7 +8,7 @@ use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{Order, Term};
 
-use super::build::{point_bounds, Builder};
+use super::build::{numbers_elsewhere, point_bounds, Builder};
 use crate::error::{Error, Result};
 use crate::meta::MetaType;
 use crate::schema::{names, Fields, Manifest};
@@ -203,7 +203,7 @@ pub fn filter_query(
     let numeric = manifest.numeric_type(&key);
     let numeric_query = |builder: &mut Builder, num: MetaType| -> Result<Box<dyn Query>> {
         let (low, high) = point_bounds(&key, num, value).map_err(|e| match e {
-            Error::Query(m) => bad(m),
+            Error::Clause { message, .. } | Error::Query(message) => bad(message),
             other => other,
         })?;
         let (low, high) = match f.op {
@@ -271,27 +271,6 @@ fn flip(b: Bound<f64>) -> Bound<f64> {
         Bound::Excluded(x) => Bound::Included(x),
         Bound::Unbounded => Bound::Unbounded,
     }
-}
-
-/// For a text column that reel reads numbers from (`duration` -> `runtime_minutes`, `seasons`):
-/// where those numbers are, said after the refusal of a comparison on the column itself.
-pub(super) fn numbers_elsewhere(manifest: &Manifest, key: &str) -> String {
-    let targets: Vec<&str> = crate::meta::vocabulary::ALIASES
-        .iter()
-        .filter(|(column, _)| *column == key)
-        .flat_map(|(_, fields)| fields.split(" or "))
-        .filter(|f| {
-            manifest
-                .metadata_fields
-                .get(*f)
-                .is_some_and(|t| t.is_numeric())
-        })
-        .collect();
-    if targets.is_empty() {
-        return String::new();
-    }
-    let named: Vec<String> = targets.iter().map(|f| format!("`{f}`")).collect();
-    format!(" (its numbers are in {})", named.join(" and "))
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tantivy::{DocId, SegmentOrdinal, TantivyDocument, Term};
 
 use super::{lock, read, write, Engine, Scratch, Word};
 use crate::error::Result;
-use crate::searcher::expand;
+use crate::searcher::query::expand;
 
 /// A passage's words as feedback counts them: `(term, count)` and the number of words.
 pub(super) struct Forward {

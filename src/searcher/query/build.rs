@@ -13,11 +13,11 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
-use super::coord::{Coordinated, WordTerms};
-use super::query::{strip_possessive, Bound, Expr, Occur};
+use super::expr::{strip_possessive, Bound, Expr, Occur};
 use crate::error::{Error, Result};
 use crate::meta::{dates, MetaType};
 use crate::schema::{names, Fields, Manifest};
+use crate::searcher::rank::coord::{Coordinated, WordTerms};
 
 /// Weight of a title match relative to a passage-text match. The title is also indexed as part
 /// of the first passage's text, so it already counts there; this field adds a little of it to
@@ -276,8 +276,10 @@ impl<'a> Builder<'a> {
                 IndexRecordOption::Basic,
             )))),
             FieldKind::PassageId => {
-                let n: u64 = word.parse().map_err(|_| {
-                    Error::Query(format!("`passage_id` holds numbers; `{word}` is not one"))
+                let n: u64 = word.parse().map_err(|_| Error::Clause {
+                    field: names::PASSAGE_ID.into(),
+                    value: word.to_string(),
+                    message: format!("`passage_id` holds numbers; `{word}` is not one"),
                 })?;
                 Ok(Some(Box::new(TermQuery::new(
                     Term::from_field_u64(self.fields.passage_id, n),
@@ -403,16 +405,22 @@ impl<'a> Builder<'a> {
             // (files typed it differently): the range sees those.
             FieldKind::Meta(key, ty) => match self.manifest.numeric_type(&key) {
                 Some(num) => self.meta_range(&key, num, lower, upper),
-                None => Err(Error::Query(format!(
-                    "`{key}` holds {} in this index; ranges need numbers or dates{}",
-                    ty.describe(),
-                    super::filter::numbers_elsewhere(self.manifest, &key)
-                ))),
+                None => Err(Error::Clause {
+                    message: format!(
+                        "`{key}` holds {} in this index; ranges need numbers or dates{}",
+                        ty.describe(),
+                        numbers_elsewhere(self.manifest, &key)
+                    ),
+                    field: key,
+                    value: String::new(),
+                }),
             },
             FieldKind::PassageId => {
                 let n = |v: &str| {
-                    v.parse::<u64>().map_err(|_| {
-                        Error::Query(format!("`passage_id` holds numbers; `{v}` is not one"))
+                    v.parse::<u64>().map_err(|_| Error::Clause {
+                        field: names::PASSAGE_ID.into(),
+                        value: v.to_string(),
+                        message: format!("`passage_id` holds numbers; `{v}` is not one"),
                     })
                 };
                 let term = |x| Term::from_field_u64(self.fields.passage_id, x);
@@ -431,9 +439,11 @@ impl<'a> Builder<'a> {
                 }
                 Ok(Box::new(RangeQuery::new(low, high)))
             }
-            _ => Err(Error::Query(format!(
-                "`{field}` holds text; ranges need a numeric or date field"
-            ))),
+            _ => Err(Error::Clause {
+                field: field.to_string(),
+                value: String::new(),
+                message: format!("`{field}` holds text; ranges need a numeric or date field"),
+            }),
         }
     }
 
@@ -516,7 +526,7 @@ enum FieldKind {
 
 /// An excluded clause, never sought backwards ([`super::exclude`]).
 fn forward_only(q: Box<dyn Query>) -> Box<dyn Query> {
-    Box::new(super::exclude::ForwardOnly(q))
+    Box::new(crate::searcher::rank::exclude::ForwardOnly(q))
 }
 
 fn tantivy_occur(o: Occur) -> TOccur {
@@ -541,11 +551,13 @@ pub fn point_bounds(
             let end = next.map_or(OpsBound::Unbounded, |n| OpsBound::Excluded(n.secs as f64));
             return Ok((OpsBound::Included(start.secs as f64), end));
         }
-        let date = dates::parse(value).ok_or_else(|| {
-            Error::Query(format!(
+        let date = dates::parse(value).ok_or_else(|| Error::Clause {
+            field: key.to_string(),
+            value: value.to_string(),
+            message: format!(
                 "`{key}` holds dates; `{value}` is not a date (use YYYY-MM-DD, or YYYY-MM or \
                  YYYY for a whole month or year)"
-            ))
+            ),
         })?;
         let start = date.secs as f64;
         let day_only = date.secs.rem_euclid(86_400) == 0 && !value.contains(':');
@@ -556,8 +568,11 @@ pub fn point_bounds(
         };
         return Ok((OpsBound::Included(start), end));
     }
-    let x = parse_number(value)
-        .ok_or_else(|| Error::Query(format!("`{key}` holds numbers; `{value}` is not a number")))?;
+    let x = parse_number(value).ok_or_else(|| Error::Clause {
+        field: key.to_string(),
+        value: value.to_string(),
+        message: format!("`{key}` holds numbers; `{value}` is not a number"),
+    })?;
     Ok((OpsBound::Included(x), OpsBound::Included(x)))
 }
 
@@ -566,4 +581,25 @@ pub fn point_bounds(
 pub fn parse_number(s: &str) -> Option<f64> {
     crate::meta::numbers::parse_number(s)
         .or_else(|| s.trim().parse::<f64>().ok().filter(|x| x.is_finite()))
+}
+
+/// For a text column that reel reads numbers from (`duration` -> `runtime_minutes`, `seasons`):
+/// where those numbers are, said after the refusal of a comparison on the column itself.
+pub fn numbers_elsewhere(manifest: &Manifest, key: &str) -> String {
+    let targets: Vec<&str> = crate::meta::vocabulary::ALIASES
+        .iter()
+        .filter(|(column, _)| *column == key)
+        .flat_map(|(_, fields)| fields.split(" or "))
+        .filter(|f| {
+            manifest
+                .metadata_fields
+                .get(*f)
+                .is_some_and(|t| t.is_numeric())
+        })
+        .collect();
+    if targets.is_empty() {
+        return String::new();
+    }
+    let named: Vec<String> = targets.iter().map(|f| format!("`{f}`")).collect();
+    format!(" (its numbers are in {})", named.join(" and "))
 }

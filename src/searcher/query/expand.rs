@@ -7,10 +7,11 @@ use tantivy::query::{BooleanQuery, BoostQuery, Occur, PhraseQuery, Query, TermQu
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{TantivyDocument, Term};
 
-use super::collect::{IdCache, Key};
-use super::query::{strip_possessive, Expr, Occur as QOccur};
+use super::expr::{strip_possessive, Expr, Occur as QOccur};
 use crate::error::Result;
 use crate::schema::Fields;
+use crate::searcher::rank::collect::{self, IdCache, Key};
+use crate::searcher::rank::{coord, phrase};
 
 /// Weight of the bonus for passages where the query's words appear close together in order.
 pub const PROXIMITY_BOOST: f32 = 1.0;
@@ -156,10 +157,10 @@ pub fn with_proximity(fields: &Fields, words: &[&str], query: Box<dyn Query>) ->
         return query;
     }
     // Inside a coordinated query the bonuses take part in its pruning.
-    if let Some(c) = query.downcast_ref::<super::coord::Coordinated>() {
+    if let Some(c) = query.downcast_ref::<coord::Coordinated>() {
         let phrases = proximity_phrases(fields, words)
             .into_iter()
-            .map(|(boost, slop, terms)| super::phrase::Phrase::new(boost, slop, terms))
+            .map(|(boost, slop, terms)| phrase::Phrase::new(boost, slop, terms))
             .collect();
         return Box::new(c.clone().with_bonus(phrases));
     }
@@ -207,7 +208,7 @@ fn proximity_phrases(fields: &Fields, words: &[&str]) -> Vec<ProximityPhrase> {
     // nDCG@10 0.888 -> 0.890 (the same at weights 0.5 to 2).
     vec![
         (PROXIMITY_BOOST, PROXIMITY_SLOP, in_field(fields.text)),
-        (super::META_BOOST, 0, in_field(fields.meta_text)),
+        (super::build::META_BOOST, 0, in_field(fields.meta_text)),
     ]
 }
 
@@ -312,7 +313,7 @@ pub fn with_feedback(
     query: Box<dyn Query>,
     ids: &IdCache,
 ) -> Result<Box<dyn Query>> {
-    let top = super::collect::top(searcher, &*query, FEEDBACK_PASSAGES, Key::Score, ids)?;
+    let top = collect::top(searcher, &*query, FEEDBACK_PASSAGES, Key::Score, ids)?;
     let Some(best) = top.first().map(|r| r.score) else {
         return Ok(query);
     };
@@ -399,11 +400,11 @@ mod tests {
 
     #[test]
     fn only_plain_queries_get_the_proximity_bonus() {
-        let q = super::super::query::parse("drug court", &|_| false);
+        let q = super::super::parse("drug court", &|_| false);
         assert_eq!(plain_words(&q.expr), Some(vec!["drug", "court"]));
-        let q = super::super::query::parse("\"drug court\"", &|_| false);
+        let q = super::super::parse("\"drug court\"", &|_| false);
         assert_eq!(plain_words(&q.expr), None);
-        let q = super::super::query::parse("drug AND court", &|_| false);
+        let q = super::super::parse("drug AND court", &|_| false);
         assert_eq!(plain_words(&q.expr), None);
     }
 }

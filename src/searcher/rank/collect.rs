@@ -51,7 +51,7 @@ pub struct Ranked {
     /// Where it is.
     pub addr: DocAddress,
     /// The ordinal of its id in its segment's dictionary.
-    pub(super) id_ord: u64,
+    pub(crate) id_ord: u64,
 }
 
 /// Document ids read from the segments' dictionaries, kept for the life of a searcher: a batch
@@ -123,6 +123,54 @@ impl IdCache {
     }
 }
 
+/// Keeps at most `per_doc` passages of any document, in rank order (so with 1, each document
+/// is ranked by its best passage).
+pub fn cap_per_doc(top: Vec<Ranked>, per_doc: Option<usize>) -> Vec<Ranked> {
+    cap_per_doc_by(top, per_doc, |r| r.doc_ord)
+}
+
+/// [`cap_per_doc`] for items whose document ordinal `doc_ord` gives.
+pub fn cap_per_doc_by<T>(
+    items: Vec<T>,
+    per_doc: Option<usize>,
+    doc_ord: impl Fn(&T) -> u64,
+) -> Vec<T> {
+    let Some(k) = per_doc else { return items };
+    let mut seen: rustc_hash::FxHashMap<u64, usize> =
+        rustc_hash::FxHashMap::with_capacity_and_hasher(items.len(), Default::default());
+    items
+        .into_iter()
+        .filter(|item| {
+            let n = seen.entry(doc_ord(item)).or_insert(0);
+            *n += 1;
+            *n <= k
+        })
+        .collect()
+}
+
+/// The best `limit` passages, at most `per_doc` of any document, from `fetch(want)` (the best
+/// `want` passages in order, and whether there are no more): the one widening both engines use.
+/// Capping needs more passages than hits: twice as many at first (most documents have one or
+/// two matching passages), four times more each time that falls short.
+pub fn capped(
+    limit: usize,
+    per_doc: Option<usize>,
+    mut fetch: impl FnMut(usize) -> Result<(Vec<Ranked>, bool)>,
+) -> Result<Vec<Ranked>> {
+    let mut want = match per_doc {
+        Some(_) => limit.saturating_mul(2),
+        None => limit,
+    };
+    loop {
+        let (top, exhausted) = fetch(want)?;
+        let capped = cap_per_doc(top, per_doc);
+        if capped.len() >= limit || exhausted {
+            return Ok(capped);
+        }
+        want = want.saturating_mul(4);
+    }
+}
+
 /// The best `limit` passages of `query` by `key`, in order. Their document ids are read by
 /// [`fill_ids`], for the ones kept.
 pub fn top(
@@ -170,9 +218,9 @@ pub fn with_bonus(
         }
         let w = match &weight {
             Some(w) => w,
-            None => weight.insert(super::hits::scoring_weight(searcher, query)?),
+            None => weight.insert(super::score::scoring_weight(searcher, query)?),
         };
-        let Some(score) = super::hits::score_at(searcher, &**w, addr)? else {
+        let Some(score) = super::score::score_at(searcher, &**w, addr)? else {
             continue;
         };
         let score = score + extra;

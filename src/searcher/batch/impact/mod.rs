@@ -4,9 +4,10 @@
 //! as tantivy's term scorer does (the same [`tantivy::query::Bm25Weight`], the same boosts, the
 //! same order of additions). Scores are added into a dense array per segment, feedback reads the
 //! best passages' words from a forward index built as they are first needed, and the best
-//! passages are kept and ordered as [`crate::searcher::collect::top`] orders every search's
-//! (score, then id, then passage). The rankings are those of
-//! [`crate::searcher::Searcher::search`]; only the time differs.
+//! passages are kept and ordered as [`crate::searcher::rank::collect::top`] orders every
+//! search's (score, then id, then passage). The engine carries out the same [`Plan`] as the
+//! general engine ([`crate::searcher::Searcher::search`]): the rankings are the same; only the
+//! time differs.
 //!
 //! One file per job: this one holds the engine, its tables and the scoring of a query;
 //! [`postings`] reads and keeps the impact lists, [`feedback`] the forward index and the words
@@ -25,11 +26,14 @@ use tantivy::query::EnableScoring;
 use tantivy::schema::Field;
 use tantivy::{DocId, Score, SegmentOrdinal};
 
-use super::collect::IdCache;
-use super::query::{strip_possessive, Expr, Occur};
-use super::{coord, expand, hits, Hit, SearchOptions, SearchResults, Unit};
 use crate::error::Result;
 use crate::schema::Fields;
+use crate::searcher::hits::{self, Hit, SearchResults};
+use crate::searcher::query::expand;
+use crate::searcher::query::plan::{Plan, SearchOptions};
+use crate::searcher::query::{strip_possessive, Expr, Occur};
+use crate::searcher::rank::collect::{self, IdCache};
+use crate::searcher::rank::coord;
 
 mod feedback;
 mod postings;
@@ -57,7 +61,7 @@ pub struct Engine<'a> {
     alive: Vec<Option<tantivy::fastfield::AliveBitSet>>,
     max_docs: Vec<usize>,
     /// Per segment: each passage's ordinal, its document's number, its id's dictionary ordinal
-    /// (what a [`crate::searcher::collect::Ranked`] holds), read once.
+    /// (what a [`crate::searcher::rank::collect::Ranked`] holds), read once.
     passage_of: Vec<Vec<u32>>,
     doc_ord_of: Vec<Vec<u64>>,
     id_ord_of: Vec<Vec<u64>>,
@@ -252,26 +256,26 @@ impl<'a> Engine<'a> {
         opts: &SearchOptions,
         scratch: &mut Scratch,
     ) -> Option<Result<SearchResults>> {
-        let expr = expand::literal_query(&opts.query);
-        let words = self.words(&expr, scratch)?;
-        Some(self.run(opts, &expr, &words, scratch))
+        // A question is read as plain words: no field names to know.
+        let plan = match Plan::new(opts, &|_| false) {
+            Ok(plan) => plan,
+            Err(e) => return Some(Err(e)),
+        };
+        let words = self.words(&plan.expr, scratch)?;
+        Some(self.run(&plan, &words, scratch))
     }
 
-    fn run(
-        &self,
-        opts: &SearchOptions,
-        expr: &Expr,
-        words: &[Word],
-        scratch: &mut Scratch,
-    ) -> Result<SearchResults> {
+    /// Carries out a plan: the words' scores added up, coordination, proximity, feedback and the
+    /// whole-title bonus as the plan says, then the best passages.
+    fn run(&self, plan: &Plan, words: &[Word], scratch: &mut Scratch) -> Result<SearchResults> {
         if words.is_empty() {
             return Ok(SearchResults {
                 nothing: Some("the query has no word to search for".into()),
                 ..SearchResults::default()
             });
         }
-        let keyword = expand::keyword_words(expr);
-        let coordinated = keyword.is_some() && words.len() >= 2;
+        // Coordinating one word multiplies by one: only two or more are coordinated.
+        let coordinated = plan.is_keyword() && words.len() >= 2;
         for w in words {
             self.add_word(w, scratch, coordinated)?;
         }
@@ -284,16 +288,18 @@ impl<'a> Engine<'a> {
                     scratch.matched[s][d] = 0;
                 }
             }
-            if let Some(plain) = &keyword {
-                self.add_proximity(plain, scratch)?;
+            if !plan.proximity.is_empty() {
+                let words: Vec<&str> = plan.proximity.iter().map(String::as_str).collect();
+                self.add_proximity(&words, scratch)?;
             }
-        } else if opts.feedback && keyword.is_none() {
+        } else if plan.feedback {
             self.add_feedback(words, scratch)?;
         }
-        // A keyword query that is a document's whole title: that document's bonus, added to the
-        // passages the words matched, as the general path adds it.
-        if let Some(plain) = &keyword {
-            for (addr, extra) in expand::exact_title(&self.searcher, self.fields, plain)? {
+        // A query that is a document's whole title: that document's bonus, added to the
+        // passages the words matched, as the general engine adds it.
+        if !plan.title_words.is_empty() {
+            let title: Vec<&str> = plan.title_words.iter().map(String::as_str).collect();
+            for (addr, extra) in expand::exact_title(&self.searcher, self.fields, &title)? {
                 let (s, d) = (addr.segment_ord as usize, addr.doc_id as usize);
                 if let Some(x) = scratch.score.get_mut(s).and_then(|v| v.get_mut(d)) {
                     if *x > 0.0 {
@@ -302,7 +308,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let result = self.collect(opts, scratch);
+        let result = self.collect(plan, scratch);
         for s in 0..scratch.score.len() {
             for &doc in &scratch.touched[s] {
                 scratch.score[s][doc as usize] = 0.0;
@@ -344,27 +350,15 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    /// The hits: the best passages (or documents) by the final scores, ids only.
-    fn collect(&self, opts: &SearchOptions, scratch: &mut Scratch) -> Result<Vec<Hit>> {
-        let limit = opts.limit.max(1);
-        let per_doc = match opts.unit {
-            Unit::Doc => Some(1),
-            Unit::Passage => opts.per_doc,
-        };
-        let mut want = match per_doc {
-            Some(_) => limit.saturating_mul(2),
-            None => limit,
-        };
-        let mut top = loop {
+    /// The hits: the best passages (or documents) by the final scores, ids only, capped per
+    /// document as the plan says ([`collect::capped`]).
+    fn collect(&self, plan: &Plan, scratch: &mut Scratch) -> Result<Vec<Hit>> {
+        let mut top = collect::capped(plan.limit, plan.per_doc, |want| {
             let top = self.top(scratch, want)?;
             let exhausted = top.len() < want;
-            let capped = super::cap_per_doc(top, per_doc);
-            if capped.len() >= limit || exhausted {
-                break capped;
-            }
-            want = want.saturating_mul(4);
-        };
-        top.truncate(limit);
+            Ok((top, exhausted))
+        })?;
+        top.truncate(plan.limit);
         for r in &mut top {
             if r.doc_id.is_empty() {
                 let seg = r.addr.segment_ord as usize;

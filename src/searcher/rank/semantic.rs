@@ -15,18 +15,6 @@ use tantivy::{DocId, DocSet, Score, SegmentReader, TERMINATED};
 use super::collect::Ranked;
 use crate::schema::names;
 
-/// How a query is answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Mode {
-    /// Words only (BM25 and the rest of [`super`]).
-    #[default]
-    Lexical,
-    /// The query's meaning only: passages by the cosine of their vector and the query's.
-    Semantic,
-    /// Both, fused ([`fuse`]).
-    Hybrid,
-}
-
 /// Passages taken from each ranking into the fusion.
 pub const FUSION_DEPTH: usize = 100;
 

@@ -3,7 +3,13 @@
 
 use std::path::Path;
 
-use super::{SearchOptions, SearchResults, Searcher};
+pub mod impact;
+mod ordered;
+
+use super::hits::SearchResults;
+use super::index::Searcher;
+use super::query::plan::{Mode, SearchOptions};
+use super::rank::collect::IdCache;
 use crate::error::{Error, Result};
 
 /// One query of a batch: an id and its text.
@@ -57,10 +63,6 @@ pub fn read_queries(path: &Path) -> Result<(Vec<BatchQuery>, Vec<Error>)> {
     Ok((out, warnings))
 }
 
-/// How many queries a batch's threads may run ahead of the first one not yet handed back: the
-/// results waiting to be handed back in order stay few, whatever the length of the batch.
-const AHEAD_PER_THREAD: usize = 64;
-
 impl Searcher {
     /// Runs many queries on `threads` threads; results come back in the order of `queries`.
     /// Each query gets the options of `opts` with its own text.
@@ -99,7 +101,7 @@ impl Searcher {
         mut each: impl FnMut(usize, T) -> std::result::Result<(), E>,
     ) -> std::result::Result<(), E> {
         // Semantic and hybrid queries are embedded together first (one batch for the model).
-        let vectors = if opts.mode != super::Mode::Lexical && opts.query_vector.is_none() {
+        let vectors = if opts.mode != Mode::Lexical && opts.query_vector.is_none() {
             let texts: Vec<&str> = queries.iter().map(|q| q.text.as_str()).collect();
             match self.embed_queries(&texts, threads) {
                 Ok(v) => Some(v),
@@ -114,12 +116,11 @@ impl Searcher {
         } else {
             None
         };
-        let engine_ids = super::collect::IdCache::default();
+        let engine_ids = IdCache::default();
         let engine = self.impact_engine(opts, &engine_ids);
-        let threads = threads.max(1).min(queries.len().max(1));
         // One query's answer; a panic fails its query, never the thread (the results after it
         // would wait for it).
-        let answer = |i: usize, scratch: &mut Option<super::impact::Scratch>| {
+        let answer = |i: usize, scratch: &mut Option<impact::Scratch>| {
             let mut o = opts.clone();
             o.query = queries[i].text.clone();
             if let Some(v) = &vectors {
@@ -140,105 +141,14 @@ impl Searcher {
             });
             fast.unwrap_or_else(|| self.search(&o))
         };
-        if threads == 1 {
-            // On the calling thread: no hand-off per query.
-            let mut scratch = engine.as_ref().map(|e| e.scratch());
-            for i in 0..queries.len() {
-                each(i, prepare(i, answer(i, &mut scratch)))?;
-            }
-            return Ok(());
-        }
-        let ahead = threads * AHEAD_PER_THREAD;
-        let next = std::sync::atomic::AtomicUsize::new(0);
-        // The first query not yet handed back, or usize::MAX once the batch stops.
-        let handed = std::sync::Mutex::new(0usize);
-        let moved = std::sync::Condvar::new();
-        let (tx, rx) = crossbeam_channel::unbounded::<(usize, T)>();
-        std::thread::scope(|scope| {
-            for _ in 0..threads {
-                let tx = tx.clone();
-                let (engine, answer, prepare, next, handed, moved) =
-                    (&engine, &answer, &prepare, &next, &handed, &moved);
-                scope.spawn(move || {
-                    // A panic here (in `prepare`) stops the batch rather than leave the
-                    // others waiting for this thread's query.
-                    let _stop = Stop {
-                        handed,
-                        moved,
-                        only_on_panic: true,
-                    };
-                    let mut scratch = engine.as_ref().map(|e| e.scratch());
-                    loop {
-                        let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        if i >= queries.len() {
-                            break;
-                        }
-                        {
-                            let mut h = lock(handed);
-                            while *h != usize::MAX && i >= *h + ahead {
-                                h = moved.wait(h).unwrap_or_else(|e| e.into_inner());
-                            }
-                            if *h == usize::MAX {
-                                break;
-                            }
-                        }
-                        let r = prepare(i, answer(i, &mut scratch));
-                        if tx.send((i, r)).is_err() {
-                            break;
-                        }
-                    }
-                });
-            }
-            drop(tx);
-            // However this ends (a panic in `each` included), no thread waits on.
-            let _stop = Stop {
-                handed: &handed,
-                moved: &moved,
-                only_on_panic: false,
-            };
-            let mut waiting = std::collections::BTreeMap::new();
-            let mut first = 0usize;
-            let mut outcome = Ok(());
-            for (i, r) in rx.iter() {
-                waiting.insert(i, r);
-                while let Some(r) = waiting.remove(&first) {
-                    if let Err(e) = each(first, r) {
-                        outcome = Err(e);
-                        break;
-                    }
-                    first += 1;
-                }
-                if outcome.is_err() {
-                    break;
-                }
-                {
-                    // Once stopped (a thread's panic), stopped for good.
-                    let mut h = lock(&handed);
-                    if *h != usize::MAX {
-                        *h = first;
-                    }
-                }
-                moved.notify_all();
-            }
-            if outcome.is_ok() {
-                // A thread that stopped without answering (a panic) leaves its query out.
-                while first < queries.len() {
-                    let r = waiting.remove(&first).unwrap_or_else(|| {
-                        prepare(
-                            first,
-                            Err(Error::Internal("a search thread stopped".into())),
-                        )
-                    });
-                    if let Err(e) = each(first, r) {
-                        outcome = Err(e);
-                        break;
-                    }
-                    first += 1;
-                }
-            }
-            drop(rx);
-            outcome
-        })
+        ordered::run(
+            queries.len(),
+            threads,
+            || engine.as_ref().map(|e| e.scratch()),
+            |i, scratch| prepare(i, answer(i, scratch)),
+            |i| prepare(i, Err(Error::Internal("a search thread stopped".into()))),
+            each,
+        )
     }
 
     /// The impact-list engine for a batch of plain questions whose runs hold ids alone
@@ -251,13 +161,13 @@ impl Searcher {
     fn impact_engine<'a>(
         &'a self,
         opts: &SearchOptions,
-        ids: &'a super::collect::IdCache,
-    ) -> Option<super::impact::Engine<'a>> {
+        ids: &'a IdCache,
+    ) -> Option<impact::Engine<'a>> {
         let fast = opts.ids_only
             && opts.literal
             && opts.filters.is_empty()
             && opts.sort.is_none()
-            && opts.mode == super::Mode::Lexical;
+            && opts.mode == Mode::Lexical;
         if !fast {
             return None;
         }
@@ -279,26 +189,6 @@ impl Searcher {
         if !same {
             return None;
         }
-        super::impact::Engine::new(searcher, &self.fields, ids).ok()
+        impact::Engine::new(searcher, &self.fields, ids).ok()
     }
-}
-
-/// Stops a batch when dropped: no thread waits for a query to be handed back any more.
-struct Stop<'a> {
-    handed: &'a std::sync::Mutex<usize>,
-    moved: &'a std::sync::Condvar,
-    only_on_panic: bool,
-}
-
-impl Drop for Stop<'_> {
-    fn drop(&mut self) {
-        if !self.only_on_panic || std::thread::panicking() {
-            *lock(self.handed) = usize::MAX;
-            self.moved.notify_all();
-        }
-    }
-}
-
-fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(|e| e.into_inner())
 }

@@ -4,7 +4,7 @@ use tantivy::SegmentOrdinal;
 
 use super::{Engine, Scratch};
 use crate::error::Result;
-use crate::searcher::collect::Ranked;
+use crate::searcher::rank::collect::Ranked;
 
 /// An integer that orders as [`f32::total_cmp`] orders its float.
 fn total_order_key(x: f32) -> i32 {
