@@ -240,7 +240,8 @@ impl ReadArgs {
 #[derive(Debug, Args)]
 pub struct SearchArgs {
     /// The query: words, "quoted phrases", AND/OR/NOT, +must -mustnot, field:value,
-    /// field:[low TO high]. Several arguments are joined with spaces.
+    /// field:[low TO high], field:>=value (also >, <=, <), prefix*, word~1, word^2. Several
+    /// arguments are joined with spaces.
     #[arg(value_name = "QUERY", required_unless_present = "queries")]
     pub query: Vec<String>,
 

@@ -18,7 +18,7 @@
 //!   leaf.
 //! - [`error`]: the typed errors of the library (a leaf too), with the translation of I/O and
 //!   tantivy failures into causes a user can act on.
-//! - [`analyzer`]: how text becomes terms (split, lower-case, fold accents, stem with a cache),
+//! - [`analyzer`]: how text becomes terms (split, CJK runs into pairs, lower-case, fold accents, stem with a cache),
 //!   the same at indexing and query time (a leaf).
 //! - [`corpus`]: the [`corpus::Document`] type, the walk over input paths, file ids unique
 //!   among the files walked ([`corpus::identity`]), the readers of pages, posts and subtitles

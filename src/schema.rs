@@ -21,7 +21,7 @@ use crate::meta::MetaValue;
 use crate::passage::Passage;
 
 /// Version of the on-disk layout. An index written by another version is refused.
-pub const SCHEMA_VERSION: u32 = 9;
+pub const SCHEMA_VERSION: u32 = 10;
 
 /// Name under which reel's analyzer ([`crate::analyzer`]) is registered for every text field.
 pub const TOKENIZER: &str = "reel_en";
@@ -263,6 +263,7 @@ pub fn add_document(
     // A title that is only the id (records without one) is not indexed: it says nothing.
     let real_title = doc.title != doc.id;
     let places = crate::passage::places(doc, passages);
+    let mut batch = Vec::with_capacity(passages.len());
     for (i, (p, place)) in passages.iter().zip(places).enumerate() {
         let mut d = TantivyDocument::default();
         d.add_text(fields.doc_id, &doc.id);
@@ -337,8 +338,12 @@ pub fn add_document(
         if let Some(v) = vectors.and_then(|v| v.get(i)) {
             d.add_bytes(fields.vector, v.as_slice());
         }
-        writer.add_document(d)?;
+        batch.push(tantivy::indexer::UserOperation::Add(d));
     }
+    // One batch: tantivy puts its passages in one segment, one after another, so a document's
+    // passages are neighbours and its evidence is read from them together
+    // (`searcher::rank::document`); merges keep the order.
+    writer.run(batch)?;
     Ok(())
 }
 

@@ -86,7 +86,10 @@ fn boilerplate_and_title_lines_are_not_passages() {
     // ...but in no passage: no passage is the boilerplate line or the bare title.
     let (hits, out) = env.search("\"where to watch\"", &[]);
     assert_eq!(code(&out), 1, "{hits:?}");
-    let (all, _) = env.search("doc_id:heroine-review", &["-n", "100"]);
+    // (`doc_id:` answers with the document once; every passage of it is `*` filtered to it.)
+    let (one, _) = env.search("doc_id:heroine-review", &["-n", "100"]);
+    assert_eq!(one.len(), 1, "{one:?}");
+    let (all, _) = env.search("*", &["--filter", "doc_id=heroine-review", "-n", "100"]);
     assert_eq!(all.len(), 9, "the seed's nine paragraphs");
     assert!(all
         .iter()

@@ -10,7 +10,7 @@ use super::hits::Hit;
 use super::index::Searcher;
 use super::query::plan::{Mode, Plan, SearchOptions};
 use super::rank::collect::{self, Key};
-use super::rank::{score, semantic};
+use super::rank::{document, score, semantic};
 use crate::error::Result;
 
 /// What fusing a hybrid search's two rankings needs of the search being run.
@@ -65,9 +65,23 @@ impl Searcher {
         let lex = collect::top(searcher, run.query, depth, Key::Score, &self.ids)?;
         let mut lex = collect::with_bonus(searcher, run.query, lex, run.exact, depth, &self.ids)?;
         let mut sem = collect::top(searcher, run.vector, depth, Key::Score, &self.ids)?;
+        if let Some(e) = &plan.evidence {
+            document::add_gains(searcher, &self.fields, e, &mut lex)?;
+        }
         collect::fill_ids(searcher, &mut lex, &self.ids);
         collect::fill_ids(searcher, &mut sem, &self.ids);
-        let mut fused = semantic::fuse(lex, sem, plan.semantic_weight);
+        let bound = score::lexical_bound(searcher, &self.fields, &plan.text_words)?;
+        let lexical_weight = score::scoring_weight(searcher, run.query)?;
+        let mut lexical_of = |a| score::score_at(searcher, &*lexical_weight, a);
+        let mut cosine_of = |a| Ok(run.vector.explain(searcher, a).ok().map(|e| e.value()));
+        let mut fused = semantic::fuse(
+            lex,
+            sem,
+            plan.semantic_weight,
+            bound,
+            &mut lexical_of,
+            &mut cosine_of,
+        )?;
         // A keyword query means its words: the passages holding all of them come first, and
         // meaning mostly breaks ties and adds what the words miss.
         if let Some(all) = run.all_words {

@@ -11,9 +11,9 @@ use super::hits::{self, SearchResults};
 use super::index::Searcher;
 use super::query::build::{self, Builder, Built};
 use super::query::plan::{Mode, Plan, SearchOptions};
-use super::query::{expand, filter};
+use super::query::{expand, filter, words};
 use super::rank::collect::{self, Key, Ranked};
-use super::rank::semantic;
+use super::rank::{document, semantic, surface};
 use super::suggest;
 use crate::error::{Error, Result};
 
@@ -22,6 +22,8 @@ use crate::error::{Error, Result};
 struct Queries {
     built: Built,
     all_words: Option<Box<dyn Query>>,
+    /// How the index read the query (a `word*` with too many words).
+    warnings: Vec<String>,
 }
 
 impl Searcher {
@@ -54,7 +56,9 @@ impl Searcher {
     /// The plan's expression built into queries: a keyword query coordinated, a query with
     /// proximity words given its bonus.
     fn build(&self, plan: &Plan) -> Result<Queries> {
-        let mut builder = Builder::new(&self.fields, &self.manifest).with_cwd(self.cwd.clone());
+        let mut builder = Builder::new(&self.fields, &self.manifest)
+            .with_cwd(self.cwd.clone())
+            .with_searcher(self.reader.searcher());
         let words: Vec<&str> = plan.proximity.iter().map(String::as_str).collect();
         let proximity = |built: Built| match built {
             Built::Query(q) if !words.is_empty() => {
@@ -68,18 +72,29 @@ impl Searcher {
                 Built::Query(q) => Some(q),
                 Built::Nothing(_) => None,
             };
-            return Ok(Queries { built, all_words });
+            return Ok(Queries {
+                built,
+                all_words,
+                warnings: builder.warnings,
+            });
         }
+        let built = proximity(builder.build(&plan.expr)?);
         Ok(Queries {
-            built: proximity(builder.build(&plan.expr)?),
+            built,
             all_words: None,
+            warnings: builder.warnings,
         })
     }
 
     /// Carries out a plan.
     fn run(&self, opts: &SearchOptions, plan: &Plan) -> Result<SearchResults> {
         let mut warnings = plan.warnings.clone();
-        let Queries { built, all_words } = self.build(plan)?;
+        let Queries {
+            built,
+            all_words,
+            warnings: read,
+        } = self.build(plan)?;
+        warnings.extend(read);
         if self.reader.searcher().num_docs() == 0 {
             return Ok(SearchResults {
                 warnings,
@@ -103,11 +118,12 @@ impl Searcher {
         };
         let searcher = self.reader.searcher();
         let mode = plan.mode;
-        let query = if plan.feedback {
+        let (query, feedback) = if plan.feedback {
             expand::with_feedback(&searcher, &self.fields, query, &self.ids)?
         } else {
-            query
+            (query, Vec::new())
         };
+        let evidence = plan.evidence.as_ref().map(|e| e.with_terms(&feedback));
         // Highlights come from the query itself, not from the filters.
         let terms = self.match_terms(plan, &*query);
         let lexical_query = query;
@@ -127,7 +143,8 @@ impl Searcher {
             let words: Vec<&str> = plan.title_words.iter().map(String::as_str).collect();
             expand::exact_title(&searcher, &self.fields, &words)?
         };
-        let ranked = |q: &dyn Query| self.ranked(&searcher, q, key.clone(), &exact, plan);
+        let ranked =
+            |q: &dyn Query| self.ranked(&searcher, q, key.clone(), &exact, plan, evidence.as_ref());
         let (mut top, parts): (Vec<Ranked>, Option<Vec<semantic::Fused>>) =
             match (mode, &vector_query) {
                 (Mode::Semantic, Some(vq)) => (ranked(&**vq)?, None),
@@ -182,7 +199,9 @@ impl Searcher {
     /// The words highlights are made of: the query's own (not the filters'), and the fuzzy
     /// words analyzed as the index is.
     fn match_terms(&self, plan: &Plan, query: &dyn Query) -> hits::MatchTerms {
-        let mut terms = hits::MatchTerms::of(&self.fields, query);
+        let phrases = words::phrase_texts(&plan.expr);
+        let loose = words::sloppy_phrase_texts(&plan.expr);
+        let mut terms = hits::MatchTerms::of(&self.fields, query, &phrases, &loose);
         let mut analyzer = crate::analyzer::analyzer();
         for (word, edits) in &plan.fuzzy {
             let mut stream = analyzer.token_stream(word);
@@ -230,13 +249,27 @@ impl Searcher {
         key: Key,
         exact: &[(tantivy::DocAddress, tantivy::Score)],
         plan: &Plan,
+        evidence: Option<&document::Evidence>,
     ) -> Result<Vec<Ranked>> {
-        collect::capped(plan.limit, plan.per_doc, |want| {
-            let top = collect::top(searcher, q, want, key.clone(), &self.ids)?;
-            let exhausted = top.len() < want;
-            let top = collect::with_bonus(searcher, q, top, exact, want, &self.ids)?;
-            Ok((top, exhausted))
-        })
+        let typed: &[String] = if matches!(key, Key::Score) {
+            &plan.surface
+        } else {
+            &[]
+        };
+        surface::capped(
+            searcher,
+            &self.fields,
+            plan.limit,
+            plan.per_doc,
+            evidence,
+            typed,
+            |want| {
+                let top = collect::top(searcher, q, want, key.clone(), &self.ids)?;
+                let exhausted = top.len() < want;
+                let top = collect::with_bonus(searcher, q, top, exact, want, &self.ids)?;
+                Ok((top, exhausted))
+            },
+        )
     }
 }
 

@@ -133,13 +133,36 @@ pub struct MatchTerms {
     /// Analyzed words searched with edits allowed (`huntingdon~1`), with how many: any word
     /// within that many edits matches, wherever it is.
     pub fuzzy: Vec<(Vec<char>, usize)>,
+    /// Phrases (analyzed, two terms or more) of the text and the title: highlighted where
+    /// their words stand together, not wherever one of them is (`"the fire chief"`).
+    pub phrases: Vec<Vec<String>>,
 }
 
 impl MatchTerms {
-    /// The words of `query`, sorted by field.
-    pub fn of(fields: &Fields, query: &dyn Query) -> MatchTerms {
+    /// The words of `query`, sorted by field. Words the text and the title are searched for
+    /// only as part of a phrase are left to `phrases` (the texts of the query's phrases, see
+    /// [`crate::searcher::query::words::phrase_texts`]); `loose` texts (phrases with slop) are
+    /// highlighted word by word.
+    pub fn of(
+        fields: &Fields,
+        query: &dyn Query,
+        phrases: &[String],
+        loose: &[String],
+    ) -> MatchTerms {
         let mut m = MatchTerms::default();
-        query.query_terms(&mut |term, _| {
+        let mut analyzer = crate::analyzer::analyzer();
+        for text in phrases {
+            let words = analyzed(&mut analyzer, text);
+            if words.len() > 1 && !m.phrases.contains(&words) {
+                m.phrases.push(words);
+            }
+        }
+        for text in loose {
+            let words = analyzed(&mut analyzer, text);
+            m.text.extend(words.iter().cloned());
+            m.title.extend(words);
+        }
+        query.query_terms(&mut |term, positions| {
             let f = term.field();
             if f == fields.meta {
                 if let Some((key, word)) = json_str_term(term) {
@@ -151,9 +174,9 @@ impl MatchTerms {
             let Some(word) = value.as_str() else {
                 return;
             };
-            let set = if f == fields.text {
+            let set = if f == fields.text && !positions {
                 &mut m.text
-            } else if f == fields.title {
+            } else if f == fields.title && !positions {
                 &mut m.title
             } else if f == fields.meta_text {
                 &mut m.meta
@@ -164,6 +187,16 @@ impl MatchTerms {
         });
         m
     }
+}
+
+/// The analyzed terms of `text`.
+fn analyzed(analyzer: &mut tantivy::tokenizer::TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
 }
 
 /// The path and the text of a term of a JSON field holding a string.
@@ -228,9 +261,20 @@ pub fn full_hits(
         };
         let mut hit = Hit::new(hits.len() + 1, score, r.doc_id, r.passage);
         hit.read_stored(fields, &doc);
-        hit.highlights = highlight_near(&mut analyzer, &hit.text, &terms.text, &terms.fuzzy);
-        hit.title_highlights =
-            highlight_near(&mut analyzer, &hit.title, &terms.title, &terms.fuzzy);
+        hit.highlights = highlight_near(
+            &mut analyzer,
+            &hit.text,
+            &terms.text,
+            &terms.phrases,
+            &terms.fuzzy,
+        );
+        hit.title_highlights = highlight_near(
+            &mut analyzer,
+            &hit.title,
+            &terms.title,
+            &terms.phrases,
+            &terms.fuzzy,
+        );
         if hit.title.is_empty() {
             hit.title = hit.doc_id.clone();
         }
@@ -308,7 +352,7 @@ fn metadata_matches(
             continue;
         }
         let text = value.to_text();
-        let mut highlights = highlight_near(analyzer, &text, &terms.meta, &terms.fuzzy);
+        let mut highlights = highlight_near(analyzer, &text, &terms.meta, &[], &terms.fuzzy);
         if let Some(own) = terms.meta_field.get(key) {
             highlights.extend(highlight(analyzer, &text, own));
             highlights.sort_unstable();
@@ -331,21 +375,26 @@ pub fn highlight(
     text: &str,
     terms: &HashSet<String>,
 ) -> Vec<[usize; 2]> {
-    highlight_near(analyzer, text, terms, &[])
+    highlight_near(analyzer, text, terms, &[], &[])
 }
 
-/// [`highlight`], also marking the words within the allowed edits of a fuzzy word.
+/// [`highlight`], also marking each place where the words of a phrase stand together (one
+/// range from its first word to its last) and the words within the allowed edits of a fuzzy
+/// word; in order, overlapping ranges merged.
 pub fn highlight_near(
     analyzer: &mut tantivy::tokenizer::TextAnalyzer,
     text: &str,
     terms: &HashSet<String>,
+    phrases: &[Vec<String>],
     fuzzy: &[(Vec<char>, usize)],
 ) -> Vec<[usize; 2]> {
-    let mut out = Vec::new();
-    if terms.is_empty() && fuzzy.is_empty() {
+    let mut out: Vec<[usize; 2]> = Vec::new();
+    if terms.is_empty() && fuzzy.is_empty() && phrases.is_empty() {
         return out;
     }
     let mut chars: Vec<char> = Vec::new();
+    // (start, end, position, term) of every token, for the phrases.
+    let mut tokens: Vec<(usize, usize, usize, String)> = Vec::new();
     let mut stream = analyzer.token_stream(text);
     while stream.advance() {
         let t = stream.token();
@@ -359,6 +408,31 @@ pub fn highlight_near(
         if terms.contains(&t.text) || (!fuzzy.is_empty() && near()) {
             out.push([t.offset_from, t.offset_to]);
         }
+        if !phrases.is_empty() {
+            tokens.push((t.offset_from, t.offset_to, t.position, t.text.clone()));
+        }
     }
-    out
+    if phrases.is_empty() {
+        return out;
+    }
+    for phrase in phrases {
+        for start in 0..tokens.len() {
+            let Some(window) = tokens.get(start..start + phrase.len()) else {
+                break;
+            };
+            let together = window.windows(2).all(|w| w[1].2 == w[0].2 + 1);
+            if together && window.iter().zip(phrase).all(|(t, p)| t.3 == *p) {
+                out.push([window[0].0, window[window.len() - 1].1]);
+            }
+        }
+    }
+    out.sort_unstable();
+    let mut merged: Vec<[usize; 2]> = Vec::with_capacity(out.len());
+    for r in out {
+        match merged.last_mut() {
+            Some(last) if r[0] <= last[1] => last[1] = last[1].max(r[1]),
+            _ => merged.push(r),
+        }
+    }
+    merged
 }

@@ -13,7 +13,7 @@ use tantivy::schema::{Field, IndexRecordOption};
 use tantivy::tokenizer::TextAnalyzer;
 use tantivy::Term;
 
-use super::expr::{strip_possessive, Bound, Expr, Occur};
+use super::expr::{strip_possessive, Bound, Expr, Occur, MAX_PREFIX_TERMS};
 use crate::error::{Error, Result};
 use crate::meta::{dates, MetaType};
 use crate::schema::{names, Fields, Manifest};
@@ -46,6 +46,10 @@ pub struct Builder<'a> {
     analyzer: TextAnalyzer,
     /// The folder a relative `source` value is taken from.
     cwd: Option<std::path::PathBuf>,
+    /// The index's dictionaries, for `word*`.
+    searcher: Option<tantivy::Searcher>,
+    /// What the user should know about how the query was read (a `word*` with too many words).
+    pub warnings: Vec<String>,
 }
 
 /// True if `name` (lower-cased) is a field a query may name: one of the schema's searchable
@@ -80,10 +84,19 @@ impl<'a> Builder<'a> {
         }
     }
 
+    /// The searcher whose dictionaries `word*` is expanded from (without one, a prefix is
+    /// searched as the word it is).
+    pub fn with_searcher(mut self, searcher: tantivy::Searcher) -> Self {
+        self.searcher = Some(searcher);
+        self
+    }
+
     /// A builder for the index with these fields and manifest.
     pub fn new(fields: &'a Fields, manifest: &'a Manifest) -> Self {
         Builder {
             cwd: None,
+            searcher: None,
+            warnings: Vec::new(),
             fields,
             manifest,
             analyzer: crate::analyzer::analyzer(),
@@ -230,13 +243,23 @@ impl<'a> Builder<'a> {
                     Some(Box::new(BooleanQuery::new(built)))
                 }
             }
-            Expr::Term { field, word, fuzzy } => self.term(field.as_deref(), word, *fuzzy)?,
-            Expr::Phrase { field, text, slop } => self.phrase(field.as_deref(), text, *slop)?,
+            Expr::Term { field, word, fuzzy } => self
+                .term(field.as_deref(), word, *fuzzy)?
+                .map(|q| self.once_per_document(field.as_deref(), q)),
+            Expr::Phrase { field, text, slop } => self
+                .phrase(field.as_deref(), text, *slop)?
+                .map(|q| self.once_per_document(field.as_deref(), q)),
             Expr::Range {
                 field,
                 lower,
                 upper,
-            } => Some(self.range(field, lower, upper)?),
+            } => {
+                let q = self.range(field, lower, upper)?;
+                Some(self.once_per_document(Some(field), q))
+            }
+            Expr::Prefix { field, prefix } => self
+                .prefix(field.as_deref(), prefix)?
+                .map(|q| self.once_per_document(field.as_deref(), q)),
             // A constant score rather than tantivy's match-all, which a conjunction drops
             // together with its score (so `*` scores 1 with or without filters).
             Expr::All => Some(Box::new(ConstScoreQuery::new(Box::new(AllQuery), 1.0))),
@@ -244,6 +267,23 @@ impl<'a> Builder<'a> {
                 .expr(e)?
                 .map(|q| Box::new(BoostQuery::new(q, *w)) as Box<dyn Query>),
         })
+    }
+
+    /// A clause on a field of the whole document (the title, the id, the source, a metadata
+    /// field but a passage's speaker) scored on its first passage only
+    /// ([`crate::searcher::rank::once`]): it answers with documents, not with every passage.
+    fn once_per_document(&self, field: Option<&str>, q: Box<dyn Query>) -> Box<dyn Query> {
+        let whole_document = match field.map(|f| self.field_kind(f)) {
+            None | Some(FieldKind::PassageId) => false,
+            Some(FieldKind::Analyzed(f)) => f == self.fields.title,
+            Some(FieldKind::Exact(_)) => true,
+            Some(FieldKind::Meta(key, _)) => key != names::SPEAKER,
+        };
+        if whole_document {
+            Box::new(crate::searcher::rank::once::FirstPassage(q))
+        } else {
+            q
+        }
     }
 
     /// The analyzed text fields a word without a field is searched in, with their weights.
@@ -301,6 +341,101 @@ impl<'a> Builder<'a> {
                 Ok(self.on_meta(&key, &terms, 0))
             }
         }
+    }
+
+    /// `word*`: the words of the field(s) that begin with the typed prefix (folded as the
+    /// analyzer folds it, or stemmed: `documentary*` reaches the stem `documentari`), each
+    /// scored as the word it is; the [`MAX_PREFIX_TERMS`] most frequent of each field, with a
+    /// warning when there are more.
+    fn prefix(&mut self, field: Option<&str>, prefix: &str) -> Result<Option<Box<dyn Query>>> {
+        // Where the words are looked up: fields with their weights, or one metadata field's
+        // words (kept under its key in the metadata field).
+        enum Target {
+            Fields(Vec<(Field, f32)>, bool),
+            Meta(String),
+        }
+        let target = match field {
+            None => Target::Fields(self.default_fields().to_vec(), true),
+            Some(name) => match self.field_kind(name) {
+                FieldKind::Analyzed(f) => Target::Fields(vec![(f, 1.0)], true),
+                FieldKind::Exact(f) => Target::Fields(vec![(f, 1.0)], false),
+                FieldKind::Meta(key, ty) if !ty.is_numeric() => Target::Meta(key),
+                FieldKind::PassageId | FieldKind::Meta(..) => {
+                    return Err(Error::Clause {
+                        field: name.to_string(),
+                        value: format!("{prefix}*"),
+                        message: format!(
+                            "`{name}` holds numbers; `word*` searches words (use a range, \
+                             `{name}:>=…`)"
+                        ),
+                    })
+                }
+            },
+        };
+        let Some(searcher) = self.searcher.clone() else {
+            return self.term(field, prefix, None);
+        };
+        let analyzed = !matches!(target, Target::Fields(_, false));
+        let starts: Vec<String> = if analyzed {
+            let surface = crate::analyzer::surface_words(prefix);
+            let [word] = surface.as_slice() else {
+                // Several words (`drug-co*`): searched as the words typed.
+                return self.term(field, prefix, None);
+            };
+            let mut starts = vec![word.clone()];
+            if let [(_, stem)] = self.terms(prefix).as_slice() {
+                if !stem.is_empty() && !word.starts_with(stem.as_str()) {
+                    starts.push(stem.clone());
+                }
+            }
+            starts
+        } else {
+            match &target {
+                Target::Fields(f, _) => f
+                    .iter()
+                    .map(|(f, _)| self.exact_value(*f, prefix))
+                    .take(1)
+                    .collect(),
+                Target::Meta(_) => Vec::new(),
+            }
+        };
+        let lookups: Vec<(Field, Vec<u8>, f32)> = match &target {
+            Target::Fields(fields, _) => fields.iter().map(|&(f, w)| (f, Vec::new(), w)).collect(),
+            Target::Meta(key) => vec![(
+                self.fields.meta,
+                self.meta_term(key, "").serialized_value_bytes().to_vec(),
+                1.0,
+            )],
+        };
+        let mut clauses: Vec<(TOccur, Box<dyn Query>)> = Vec::new();
+        let mut most = 0usize;
+        for (field, head, weight) in lookups {
+            let words = prefixed_terms(&searcher, field, &head, &starts)?;
+            most = most.max(words.len());
+            for (word, _) in words.into_iter().take(MAX_PREFIX_TERMS) {
+                let term = match &target {
+                    Target::Meta(key) => self.meta_term(key, &word),
+                    Target::Fields(..) => Term::from_field_text(field, &word),
+                };
+                let q: Box<dyn Query> =
+                    Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs));
+                clauses.push((TOccur::Should, Box::new(BoostQuery::new(q, weight))));
+            }
+        }
+        if most > MAX_PREFIX_TERMS {
+            self.warnings.push(format!(
+                "query: `{prefix}*` begins {most} words; searched the {MAX_PREFIX_TERMS} most \
+                 frequent (type more of the word to narrow it)"
+            ));
+        }
+        Ok((!clauses.is_empty()).then(|| Box::new(BooleanQuery::new(clauses)) as Box<dyn Query>))
+    }
+
+    /// The term of `word` in metadata field `key`'s text.
+    fn meta_term(&self, key: &str, word: &str) -> Term {
+        let mut term = Term::from_field_json_path(self.fields.meta, key, false);
+        term.append_type_and_str(word);
+        term
     }
 
     fn phrase(
@@ -381,11 +516,7 @@ impl<'a> Builder<'a> {
 
     /// Terms in one metadata field (its analyzed text, in the `meta` JSON field).
     fn on_meta(&self, key: &str, terms: &[(usize, String)], slop: u32) -> Option<Box<dyn Query>> {
-        let term = |t: &str| {
-            let mut term = Term::from_field_json_path(self.fields.meta, key, false);
-            term.append_type_and_str(t);
-            term
-        };
+        let term = |t: &str| self.meta_term(key, t);
         match terms {
             [] => None,
             [(_, t)] => Some(Box::new(TermQuery::new(
@@ -522,6 +653,44 @@ enum FieldKind {
     Exact(Field),
     PassageId,
     Meta(String, MetaType),
+}
+
+/// The terms of `field` whose key is `head` followed by a word beginning with any of `starts`:
+/// the words, with how many passages hold each, most frequent first (ties in the dictionary's
+/// order).
+fn prefixed_terms(
+    searcher: &tantivy::Searcher,
+    field: Field,
+    head: &[u8],
+    starts: &[String],
+) -> Result<Vec<(String, u64)>> {
+    let mut found: std::collections::BTreeMap<String, u64> = Default::default();
+    for segment in searcher.segment_readers() {
+        let index = segment.inverted_index(field)?;
+        for start in starts {
+            let mut from = head.to_vec();
+            from.extend_from_slice(start.as_bytes());
+            let mut stream = index
+                .terms()
+                .range()
+                .ge(&from)
+                .into_stream()
+                .map_err(tantivy::TantivyError::from)?;
+            while stream.advance() {
+                let Some(rest) = stream.key().strip_prefix(from.as_slice()) else {
+                    break;
+                };
+                let key = &stream.key()[head.len()..];
+                if let (Ok(word), Ok(_)) = (std::str::from_utf8(key), std::str::from_utf8(rest)) {
+                    *found.entry(word.to_string()).or_default() +=
+                        u64::from(stream.value().doc_freq);
+                }
+            }
+        }
+    }
+    let mut words: Vec<(String, u64)> = found.into_iter().collect();
+    words.sort_by_key(|w| std::cmp::Reverse(w.1));
+    Ok(words)
 }
 
 /// An excluded clause, never sought backwards ([`super::exclude`]).

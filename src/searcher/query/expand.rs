@@ -250,6 +250,9 @@ pub fn exact_title(
     let weight = query.weight(tantivy::query::EnableScoring::disabled_from_searcher(
         searcher,
     ))?;
+    // The title as written must be the words as typed: *Heroine* is no title for `heroin`,
+    // though both have one stem.
+    let typed = crate::analyzer::surface_words(&joined);
     let mut found = Vec::new();
     for (s, segment) in searcher.segment_readers().iter().enumerate() {
         let Ok(norms) = segment.get_fieldnorms_reader(fields.title) else {
@@ -268,8 +271,17 @@ pub fn exact_title(
             if found.len() == EXACT_TITLE_MAX_PASSAGES {
                 return Ok(Vec::new());
             }
+            let addr = tantivy::DocAddress::new(s as u32, doc);
+            let stored: TantivyDocument = searcher.doc(addr)?;
+            let title = stored
+                .get_first(fields.title)
+                .and_then(|v| v.as_str())
+                .unwrap_or_default();
+            if crate::analyzer::surface_words(title) != typed {
+                continue;
+            }
             let bonus = bm25.score(norms.fieldnorm_id(doc), 1);
-            found.push((tantivy::DocAddress::new(s as u32, doc), bonus));
+            found.push((addr, bonus));
         }
     }
     Ok(found)
@@ -304,18 +316,21 @@ pub fn word_counts(
     (counts, len)
 }
 
+/// Words added to a query, as the index holds them, with their weights.
+pub type Added = Vec<(String, f32)>;
+
 /// Pseudo-relevance feedback: the words that stand out in the best passages of a first search
 /// are added to the query with a small weight, so documents that say the same thing in other
-/// words are found too.
+/// words are found too. Returns the query with them, and them.
 pub fn with_feedback(
     searcher: &tantivy::Searcher,
     fields: &Fields,
     query: Box<dyn Query>,
     ids: &IdCache,
-) -> Result<Box<dyn Query>> {
+) -> Result<(Box<dyn Query>, Added)> {
     let top = collect::top(searcher, &*query, FEEDBACK_PASSAGES, Key::Score, ids)?;
     let Some(best) = top.first().map(|r| r.score) else {
-        return Ok(query);
+        return Ok((query, Vec::new()));
     };
     let original = text_terms(fields, &*query);
     let mut analyzer = crate::analyzer::feedback_analyzer();
@@ -355,20 +370,23 @@ pub fn with_feedback(
         }
     }
     let Some(&(_, top_w)) = scored.first() else {
-        return Ok(query);
+        return Ok((query, Vec::new()));
     };
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Should, query)];
+    let mut added = Vec::with_capacity(scored.len());
     for (t, w) in scored {
         let tq = TermQuery::new(
             Term::from_field_text(fields.text, &t),
             IndexRecordOption::WithFreqs,
         );
+        let boost = FEEDBACK_WEIGHT * w / top_w;
         clauses.push((
             Occur::Should,
-            Box::new(BoostQuery::new(Box::new(tq), FEEDBACK_WEIGHT * w / top_w)),
+            Box::new(BoostQuery::new(Box::new(tq), boost)),
         ));
+        added.push((t, boost));
     }
-    Ok(Box::new(BooleanQuery::new(clauses)))
+    Ok((Box::new(BooleanQuery::new(clauses)), added))
 }
 
 #[cfg(test)]

@@ -12,6 +12,9 @@ pub enum Occur {
     MustNot,
 }
 
+/// Most words one `word*` is searched as: the most frequent of those that begin so.
+pub const MAX_PREFIX_TERMS: usize = 128;
+
 /// A bound of a range.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Bound {
@@ -54,6 +57,13 @@ pub enum Expr {
         lower: Bound,
         /// Upper bound.
         upper: Bound,
+    },
+    /// `word*`: the words that begin so (at most [`MAX_PREFIX_TERMS`] of them).
+    Prefix {
+        /// `field:word*`, lower-cased.
+        field: Option<String>,
+        /// What the words begin with, as typed (without the `*`).
+        prefix: String,
     },
     /// `*`: everything.
     All,

@@ -353,7 +353,7 @@ impl Parser<'_> {
         if word == "*" {
             return Some(Expr::All);
         }
-        Some(fuzzy_suffix(None, word))
+        Some(prefix_or_word(None, word))
     }
 
     /// What follows `field:`: a range, a phrase, a group or a word.
@@ -366,10 +366,51 @@ impl Parser<'_> {
                 self.at += 1;
                 self.group(pos, Some(&field))
             }
+            Some('>' | '<') => self.comparison(field),
             _ => {
                 let word = self.word();
-                fuzzy_suffix(Some(field), word)
+                prefix_or_word(Some(field), word)
             }
+        }
+    }
+
+    /// `>=value`, `>value`, `<=value`, `<value` after `field:` (as Elasticsearch and Quickwit
+    /// write them): a range open on one side.
+    fn comparison(&mut self, field: String) -> Expr {
+        let open = self.at;
+        let upper_side = self.chars[open] == '<';
+        let inclusive = self.chars.get(open + 1) == Some(&'=');
+        self.at = open + 1 + usize::from(inclusive);
+        let value = if self.peek().is_some_and(is_quote) {
+            match self.phrase(None) {
+                Expr::Phrase { text, .. } => text,
+                _ => String::new(),
+            }
+        } else {
+            self.word()
+        };
+        let value = value.trim().to_string();
+        if value.is_empty() {
+            self.problem(
+                open,
+                "a comparison needs a value, as in `year:>=2015`; ignored",
+            );
+            return Expr::Bool(Vec::new());
+        }
+        let bound = if inclusive {
+            Bound::Included(value)
+        } else {
+            Bound::Excluded(value)
+        };
+        let (lower, upper) = if upper_side {
+            (Bound::Unbounded, bound)
+        } else {
+            (bound, Bound::Unbounded)
+        };
+        Expr::Range {
+            field,
+            lower,
+            upper,
         }
     }
 
@@ -489,6 +530,19 @@ pub(super) fn split_range(inner: &str) -> Option<(String, String)> {
     (!low.is_empty() && !high.is_empty()).then_some((low, high))
 }
 
+/// `word*`: the words that begin so; anything else as [`fuzzy_suffix`] reads it.
+fn prefix_or_word(field: Option<String>, word: String) -> Expr {
+    if let Some(base) = word.strip_suffix('*') {
+        if !base.contains('*') && base.chars().last().is_some_and(char::is_alphanumeric) {
+            return Expr::Prefix {
+                field,
+                prefix: base.to_string(),
+            };
+        }
+    }
+    fuzzy_suffix(field, word)
+}
+
 /// `word~`, `word~1`, `word~2`: a fuzzy word; anything else is the word as typed.
 fn fuzzy_suffix(field: Option<String>, word: String) -> Expr {
     if let Some((base, n)) = word.rsplit_once('~') {
@@ -538,6 +592,13 @@ fn with_field(expr: Expr, field: &str) -> Expr {
             field: Some(field.to_string()),
             text,
             slop,
+        },
+        Expr::Prefix {
+            field: None,
+            prefix,
+        } => Expr::Prefix {
+            field: Some(field.to_string()),
+            prefix,
         },
         Expr::Boost(e, w) => Expr::Boost(Box::new(with_field(*e, field)), w),
         other => other,

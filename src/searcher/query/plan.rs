@@ -12,7 +12,7 @@ use super::filter::{Filter, Sort};
 use super::parser::{self, Parsed};
 use super::words;
 use crate::error::{Error, Result};
-use crate::searcher::rank::semantic;
+use crate::searcher::rank::{document, semantic};
 
 /// How a search ranks: by words, by meaning, or both.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -125,6 +125,15 @@ pub struct Plan {
     pub fuzzy: Vec<(String, u8)>,
     /// The query's vector, when already embedded.
     pub query_vector: Option<Arc<Vec<f32>>>,
+    /// The words searched in the text, with their weights ([`words::text_words`]): what a
+    /// document's evidence and the most the words could score are made of.
+    pub text_words: Vec<(String, f32)>,
+    /// The document evidence blended into the passages' scores ([`document`]): when hits are
+    /// documents or capped per document, ranked by relevance, and the query has words.
+    pub evidence: Option<document::Evidence>,
+    /// A keyword query's words as typed ([`crate::analyzer::surface_words`]), preferred to
+    /// their stem-mates ([`surface`](crate::searcher::rank::surface)); empty for none.
+    pub surface: Vec<String>,
 }
 
 impl Plan {
@@ -198,7 +207,27 @@ impl Plan {
             Unit::Doc => Some(1),
             Unit::Passage => opts.per_doc,
         };
+        let text_words = words::text_words(&expr);
+        let evidence = (per_doc.is_some()
+            && opts.sort.is_none()
+            && mode != Mode::Semantic
+            && !text_words.is_empty())
+        .then(|| document::Evidence {
+            words: text_words.clone(),
+            terms: Vec::new(),
+            weight: document::WEIGHT,
+        });
+        // The word as typed first, for a keyword query ranked by its words.
+        let surface = match &keyword {
+            Some(k) if opts.sort.is_none() && mode != Mode::Semantic => {
+                crate::analyzer::surface_words(&k.join(" "))
+            }
+            _ => Vec::new(),
+        };
         Ok(Plan {
+            surface,
+            evidence,
+            text_words,
             typed_words: if opts.literal {
                 Vec::new()
             } else {

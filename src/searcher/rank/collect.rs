@@ -425,7 +425,9 @@ impl Collector for TopRanked {
                 // are broken by id rather than by position in the segment.
                 let mut threshold = Score::MIN;
                 weight.for_each_pruning(Score::MIN, reader, &mut |doc, score| {
-                    if alive.is_none_or(|a| a.is_alive(doc)) {
+                    // A passage scoring nothing matched only through clauses about its
+                    // document, which score its first passage ([`super::once`]).
+                    if score > 0.0 && alive.is_none_or(|a| a.is_alive(doc)) {
                         top.push(doc, f64::from(score), score);
                         threshold = top.threshold();
                     }
@@ -549,6 +551,11 @@ impl SegmentCollector for SegmentTop {
     type Fruit = Vec<Ranked>;
 
     fn collect(&mut self, doc: DocId, score: Score) {
+        // A passage that scores nothing matched only through clauses about its document, which
+        // score its first passage ([`super::once`]): the document answers once.
+        if self.by_score && score == 0.0 {
+            return;
+        }
         let key = match &self.values {
             _ if self.by_score => f64::from(score),
             None => f64::NEG_INFINITY,

@@ -29,3 +29,28 @@ pub fn score_at(
     };
     Ok((at == addr.doc_id).then(|| scorer.score()))
 }
+
+/// The most a query's words could score in a passage's text: each word's BM25 at its limit
+/// (a passage of that word alone, many times over), `(k1 + 1) * idf`, times its weight, added
+/// up. Fusion reads a lexical score as its share of this ([`super::semantic::fuse`]).
+pub fn lexical_bound(
+    searcher: &tantivy::Searcher,
+    fields: &crate::schema::Fields,
+    words: &[(String, f32)],
+) -> Result<f32> {
+    const K1: f32 = 1.2;
+    let passages = searcher.num_docs().max(1) as f32;
+    let mut analyzer = crate::analyzer::analyzer();
+    let mut bound = 0.0;
+    for (word, weight) in words {
+        let mut stream = analyzer.token_stream(word);
+        while stream.advance() {
+            let term = tantivy::Term::from_field_text(fields.text, &stream.token().text);
+            let n = searcher.doc_freq(&term)? as f32;
+            // A word no passage holds could at most be as rare as a word in one.
+            let n = n.max(1.0);
+            bound += weight * (K1 + 1.0) * (1.0 + (passages - n + 0.5) / (n + 0.5)).ln();
+        }
+    }
+    Ok(bound)
+}

@@ -28,10 +28,14 @@ pub(super) struct Interner {
 
 impl Engine<'_> {
     /// Pseudo-relevance feedback ([`expand::with_feedback`]) from the scores so far.
-    pub(super) fn add_feedback(&self, words: &[Word], scratch: &mut Scratch) -> Result<()> {
+    pub(super) fn add_feedback(
+        &self,
+        words: &[Word],
+        scratch: &mut Scratch,
+    ) -> Result<Vec<(String, f32)>> {
         let top = self.top(scratch, expand::FEEDBACK_PASSAGES)?;
         let Some(best) = top.first().map(|r| r.score) else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let analyzer = scratch
             .feedback_analyzer
@@ -102,12 +106,15 @@ impl Engine<'_> {
         }
         drop(terms);
         let Some(&(_, top_w)) = kept.first() else {
-            return Ok(());
+            return Ok(Vec::new());
         };
+        let mut added = Vec::with_capacity(kept.len());
         for (t, w) in kept {
-            self.add_text(&t, expand::FEEDBACK_WEIGHT * w / top_w, scratch)?;
+            let boost = expand::FEEDBACK_WEIGHT * w / top_w;
+            self.add_text(&t, boost, scratch)?;
+            added.push((t.to_string(), boost));
         }
-        Ok(())
+        Ok(added)
     }
 
     fn doc_freq(&self, id: u32, term: &str) -> Result<u64> {

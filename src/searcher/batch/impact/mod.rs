@@ -32,8 +32,8 @@ use crate::searcher::hits::{self, Hit, SearchResults};
 use crate::searcher::query::expand;
 use crate::searcher::query::plan::{Plan, SearchOptions};
 use crate::searcher::query::{strip_possessive, Expr, Occur};
-use crate::searcher::rank::collect::{self, IdCache};
-use crate::searcher::rank::coord;
+use crate::searcher::rank::collect::IdCache;
+use crate::searcher::rank::{coord, surface};
 
 mod feedback;
 mod postings;
@@ -292,8 +292,10 @@ impl<'a> Engine<'a> {
                 let words: Vec<&str> = plan.proximity.iter().map(String::as_str).collect();
                 self.add_proximity(&words, scratch)?;
             }
-        } else if plan.feedback {
-            self.add_feedback(words, scratch)?;
+        }
+        let mut feedback = Vec::new();
+        if !coordinated && plan.feedback {
+            feedback = self.add_feedback(words, scratch)?;
         }
         // A query that is a document's whole title: that document's bonus, added to the
         // passages the words matched, as the general engine adds it.
@@ -308,7 +310,7 @@ impl<'a> Engine<'a> {
                 }
             }
         }
-        let result = self.collect(plan, scratch);
+        let result = self.collect(plan, &feedback, scratch);
         for s in 0..scratch.score.len() {
             for &doc in &scratch.touched[s] {
                 scratch.score[s][doc as usize] = 0.0;
@@ -352,12 +354,29 @@ impl<'a> Engine<'a> {
 
     /// The hits: the best passages (or documents) by the final scores, ids only, capped per
     /// document as the plan says ([`collect::capped`]).
-    fn collect(&self, plan: &Plan, scratch: &mut Scratch) -> Result<Vec<Hit>> {
-        let mut top = collect::capped(plan.limit, plan.per_doc, |want| {
-            let top = self.top(scratch, want)?;
-            let exhausted = top.len() < want;
-            Ok((top, exhausted))
-        })?;
+    fn collect(
+        &self,
+        plan: &Plan,
+        feedback: &[(String, f32)],
+        scratch: &mut Scratch,
+    ) -> Result<Vec<Hit>> {
+        let evidence = plan.evidence.as_ref().map(|e| e.with_terms(feedback));
+        let evidence = evidence.as_ref();
+        let (searcher, fields) = (&self.searcher, self.fields);
+        let typed = &plan.surface;
+        let mut top = surface::capped(
+            searcher,
+            fields,
+            plan.limit,
+            plan.per_doc,
+            evidence,
+            typed,
+            |want| {
+                let top = self.top(scratch, want)?;
+                let exhausted = top.len() < want;
+                Ok((top, exhausted))
+            },
+        )?;
         top.truncate(plan.limit);
         for r in &mut top {
             if r.doc_id.is_empty() {

@@ -1,9 +1,12 @@
 //! reel's analyzer: how text becomes terms, the same way at indexing and at query time.
 //!
 //! Words are split on non-alphanumerics, lower-cased, folded to ASCII (accent-insensitive) and
-//! stemmed with the English Snowball stemmer (`courts` finds `court`). Stemming is the costliest
+//! stemmed with the English Snowball stemmer (`courts` finds `court`); runs of Chinese, Japanese
+//! and Korean characters are split into overlapping pairs ([`cjk`]). Stemming is the costliest
 //! step of indexing, and word frequencies follow Zipf's law, so each analyzer keeps a cache of
 //! the stems it has computed: most tokens are a hash lookup.
+
+pub mod cjk;
 
 use tantivy::tokenizer::{
     AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter,
@@ -27,7 +30,7 @@ const FINGERPRINT_WORDS: &str = "running runner ran generously generalization co
     quickly ponies caresses cats feed bled sing sings singing singer news succeed proceed \
     exceed outing canning inning herring earring innings gently ugly early only atlantic \
     idly exceedingly generation generate general generic kinds kindness abnormality \
-    verylongtokenthatgoesbeyondthefortybytelimitofreel";
+    verylongtokenthatgoesbeyondthefortybytelimitofreel 忍者ハットリくん 한국어";
 
 /// A fingerprint of the analyzer: a hash of the terms it makes of a fixed word list. An index
 /// records the fingerprint it was built with, so a change of stems (a new stemmer version after
@@ -46,11 +49,34 @@ pub fn fingerprint() -> String {
 /// Builds reel's analyzer.
 pub fn analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(cjk::CjkBigrams)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
         .filter(CachedStemmer)
         .build()
+}
+
+/// reel's analyzer without the stemmer: the words as written (case and accents folded), for
+/// telling the word a user typed from its stem-mates (`heroin` is not the title *Heroine*).
+pub fn surface() -> TextAnalyzer {
+    TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(cjk::CjkBigrams)
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .build()
+}
+
+/// The words of `text` as [`surface`] reads them.
+pub fn surface_words(text: &str) -> Vec<String> {
+    let mut a = surface();
+    let mut stream = a.token_stream(text);
+    let mut out = Vec::new();
+    while stream.advance() {
+        out.push(stream.token().text.clone());
+    }
+    out
 }
 
 /// A keyword-list item as it is indexed for exact matching and as a filter value is compared:
@@ -63,6 +89,7 @@ pub fn keyword(item: &str) -> String {
 /// what it is about (pseudo-relevance feedback).
 pub fn feedback_analyzer() -> TextAnalyzer {
     TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(cjk::CjkBigrams)
         .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .filter(AsciiFoldingFilter)
