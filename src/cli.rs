@@ -90,6 +90,9 @@ pub enum Command {
     /// (nDCG@10, MAP, Recall@100, MRR@10, P@10).
     #[command(after_help = AFTER_HELP)]
     Eval(EvalArgs),
+    /// Serve the index as a local JSON API (read only; a new commit is seen without a restart).
+    #[command(after_help = AFTER_HELP)]
+    Serve(ServeArgs),
     /// Print a shell completion script (bash, zsh, fish, elvish, powershell) to stdout.
     #[command(after_help = COMPLETIONS_HELP)]
     Completions(CompletionsArgs),
@@ -446,6 +449,26 @@ pub struct StatsArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `reel serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// The index folder.
+    #[arg(long, value_name = "DIR", default_value = "index", env = "REEL_INDEX")]
+    pub index: PathBuf,
+
+    /// The address to listen on: the loopback interface unless you say otherwise (port 0 picks
+    /// a free port; the address taken is printed on stderr).
+    #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:7700")]
+    pub addr: String,
+
+    /// Requests answered at once.
+    #[arg(long, value_name = "N", default_value_t = 4)]
+    pub threads: usize,
+
+    #[command(flatten)]
+    pub semantic: SemanticArgs,
 }
 
 /// `reel verify`.

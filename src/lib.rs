@@ -55,6 +55,8 @@
 //! - [`export`]: the same passages and fields as NDJSON for Quickwit or Elasticsearch (through
 //!   the corpus's record path, no index needed).
 //! - [`eval`]: retrieval quality of a run against relevance judgments (trec_eval conventions).
+//! - [`serve`]: the index as a local JSON API (requests in, status and JSON out; the binary
+//!   carries them over HTTP), reopening the index when `reel index` commits.
 //! - [`output`]: every printer, for hits and for reports; they write to any `Write` and never
 //!   read the environment.
 //!
@@ -75,6 +77,7 @@
 //! | `stats` | `searcher`, `schema`, `state`, `meta`, `paths`, `error` |
 //! | `export` | `corpus`, `passage`, `meta`, `embed`, `paths`, `error` |
 //! | `eval` | `error` |
+//! | `serve` | `searcher`, `stats`, `schema`, `meta`, `embed`, `error` |
 //! | `output` | `searcher`, `meta`, `indexer`, `export`, `stats`, `verify`, `eval`, `error` |
 //!
 //! The binary (`src/main.rs`, `src/cli.rs`, `src/cmd/`) parses arguments, resolves colour and
@@ -96,6 +99,7 @@ pub mod passage;
 pub mod paths;
 pub mod schema;
 pub mod searcher;
+pub mod serve;
 pub mod state;
 pub mod stats;
 pub mod verify;

@@ -219,6 +219,61 @@ fn user_text() -> impl Strategy<Value = String> {
 
 /// The export configurations: any index id and field names give a Quickwit YAML that reads
 /// back with the same strings, and an Elasticsearch body that is valid JSON with every field.
+/// The server's requests: paths and query strings of API words, percent escapes (broken ones
+/// too), non-ASCII and junk.
+#[test]
+fn fuzz_the_served_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let opts = IndexOptions::new(
+        vec![repo("corpus"), repo("tests/data/reviews")],
+        dir.path().join("index"),
+    );
+    indexer::run(&opts, &mut |_| {}).unwrap();
+    let service = reel::serve::Service::new(dir.path().join("index"), None, None).unwrap();
+    let path = prop_oneof![
+        Just("/api/search".to_string()),
+        Just("/api/facets".to_string()),
+        Just("/api/stats".to_string()),
+        Just("/api/doc/".to_string()),
+        "/api/doc/[a-z%0-9\u{e9}\u{6f22}-]{0,12}",
+        Just("/".to_string()),
+        any::<String>(),
+    ];
+    let pair = (
+        prop_oneof![
+            Just("q"),
+            Just("n"),
+            Just("offset"),
+            Just("filter"),
+            Just("sort"),
+            Just("mode"),
+            Just("per_doc"),
+            Just("unit"),
+            Just("field"),
+        ],
+        prop_oneof![
+            "[a-z +%0-9A-F=<>:\"*()\u{e9}\u{6f22}-]{0,16}",
+            query(),
+            any::<String>(),
+        ],
+    );
+    let request = (path, proptest::collection::vec(pair, 0..5));
+    fuzz("served API", request, |(path, pairs)| {
+        let query: Vec<String> = pairs.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let r = service.get(&path, &query.join("&"));
+        prop_assert!(
+            [200, 400, 404].contains(&r.status),
+            "{} for {path}?{query:?}: {}",
+            r.status,
+            r.body
+        );
+        if r.content_type.starts_with("application/json") {
+            prop_assert!(serde_json::from_str::<serde_json::Value>(&r.body).is_ok());
+        }
+        Ok(())
+    });
+}
+
 #[test]
 fn fuzz_the_export_configurations() {
     use reel::meta::MetaType;

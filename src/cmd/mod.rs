@@ -4,6 +4,7 @@ mod eval;
 mod export;
 mod index;
 mod search;
+mod serve;
 mod stats;
 mod verify;
 
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Eval(args) => eval::run(args),
         Command::Export(args) => export::run(args),
         Command::Verify(args) => verify::run(args),
+        Command::Serve(args) => serve::run(args),
         Command::Completions(args) => {
             // Generated into memory: clap_complete panics when its output goes away.
             let mut script = Vec::new();

@@ -53,6 +53,44 @@ impl Searcher {
         })
     }
 
+    /// How many passages (documents, when hits are documents or capped per document) match
+    /// the query's words and meet its filters: what `--count` prints and the server's `total`.
+    /// A search by meaning alone ranks every passage that meets the filters.
+    pub fn count(&self, opts: &SearchOptions) -> Result<u64> {
+        let plan = Plan::new(opts, &|name| build::is_query_field(&self.manifest, name))?;
+        let query: Box<dyn Query> = if plan.mode == Mode::Semantic {
+            Box::new(tantivy::query::AllQuery)
+        } else {
+            match self.build(&plan).map_err(|e| at_clause(&plan, e))?.built {
+                Built::Query(q) => q,
+                Built::Nothing(_) => return Ok(0),
+            }
+        };
+        let query = self.with_filters(query, &plan.filters)?;
+        let searcher = self.reader.searcher();
+        if plan.per_doc.is_none() {
+            return Ok(searcher.search(&*query, &tantivy::collector::Count)? as u64);
+        }
+        let found = searcher.search(&*query, &tantivy::collector::DocSetCollector)?;
+        let mut docs = std::collections::HashSet::new();
+        let mut columns = std::collections::HashMap::new();
+        for addr in found {
+            let column = match columns.entry(addr.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(addr.segment_ord)
+                        .fast_fields()
+                        .u64(crate::schema::names::DOC_ORD)?,
+                ),
+            };
+            if let Some(ord) = column.first(addr.doc_id) {
+                docs.insert(ord);
+            }
+        }
+        Ok(docs.len() as u64)
+    }
+
     /// The plan's expression built into queries: a keyword query coordinated, a query with
     /// proximity words given its bonus.
     fn build(&self, plan: &Plan) -> Result<Queries> {

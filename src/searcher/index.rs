@@ -128,6 +128,11 @@ impl Searcher {
         self.manifest.semantic.is_some()
     }
 
+    /// The model that embeds queries, once set.
+    pub fn model(&self) -> Option<Arc<crate::embed::Model>> {
+        self.model.clone()
+    }
+
     /// Gives the searcher the model that embeds queries: the one the index was built with.
     pub fn set_model(&mut self, model: Arc<crate::embed::Model>) -> Result<()> {
         let Some(s) = &self.manifest.semantic else {
