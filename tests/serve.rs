@@ -329,3 +329,30 @@ fn the_page_is_one_file_that_needs_no_network() {
         assert!(page.contains(api), "{api}");
     }
 }
+
+#[test]
+fn a_signal_stops_it_cleanly_and_a_port_in_use_is_one_line() {
+    let env = seed_and_catalogue();
+    let mut server = Server::start(&env);
+    let (status, _) = server.get("/api/stats");
+    assert_eq!(status, 200);
+    // A second server on the same address: one line naming it, exit 2.
+    let out = env.run(&["serve", "--addr", &server.addr]);
+    assert_eq!(code(&out), 2);
+    let err = common::stderr(&out);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains(&format!("cannot listen on {}", server.addr)),
+        "{err}"
+    );
+    // SIGTERM: in-flight requests finish, then exit 0.
+    let pid = server.child.id() as i32;
+    // SAFETY: sending a signal to our own child process.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGTERM) }, 0);
+    let status = server.child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "{status:?}");
+    // A missing index: one line, exit 2.
+    let out = env.run(&["serve", "--index", "nowhere", "--addr", "127.0.0.1:0"]);
+    assert_eq!(code(&out), 2);
+    assert!(common::stderr(&out).contains("nowhere"));
+}
