@@ -268,6 +268,11 @@ pub struct SearchArgs {
     #[arg(long)]
     pub no_feedback: bool,
 
+    /// Print only how many passages match (documents with --unit doc or --per-doc), as
+    /// `rg --count` does; with --queries, `qid<TAB>count` per query. Exit 1 when none match.
+    #[arg(long, conflicts_with_all = ["json", "format", "sort"])]
+    pub count: bool,
+
     /// Threads for --queries (default: the number of cores).
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..=256))]
     pub threads: Option<u16>,

@@ -439,3 +439,64 @@ fn query_files_with_repeated_ids_and_runs_that_meet_no_judgment() {
         stderr(&out)
     );
 }
+
+#[test]
+fn count_prints_how_many_match_as_rg_count_does() {
+    let env = seed();
+    // Two passages name Huntington; they are of one document.
+    let out = env.run(&["search", "--count", "Huntington"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout(&out), "2\n");
+    let out = env.run(&["search", "--count", "--unit", "doc", "Huntington"]);
+    assert_eq!(stdout(&out), "1\n");
+    let out = env.run(&["search", "--count", "--per-doc", "1", "Huntington"]);
+    assert_eq!(stdout(&out), "1\n");
+    // Every passage, not only the first page of hits.
+    let (hits, _) = env.search("the", &["-n", "1000"]);
+    let out = env.run(&["search", "--count", "-n", "1", "the"]);
+    assert_eq!(stdout(&out), format!("{}\n", hits.len()));
+    // None: 0 and exit 1, as grep.
+    let out = env.run(&["search", "--count", "zanzibar"]);
+    assert_eq!(code(&out), 1);
+    assert_eq!(stdout(&out), "0\n");
+    // A file of queries: one line each.
+    env.write("q.tsv", "a\tHuntington\nb\tzanzibar\n");
+    let out = env.run(&["search", "--count", "--queries", "q.tsv"]);
+    assert_eq!(code(&out), 0);
+    assert_eq!(stdout(&out), "a\t2\nb\t0\n");
+    // With a format it means nothing: refused.
+    let out = env.run(&["search", "--count", "--json", "court"]);
+    assert_eq!(code(&out), 2);
+}
+
+#[test]
+fn at_a_terminal_the_hits_end_with_how_many_matched() {
+    let env = seed();
+    let Ok(out) = std::process::Command::new("script")
+        .current_dir(env.path(""))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .args(["-qc"])
+        .arg(format!(
+            "{} search -n 1 Huntington",
+            assert_cmd::cargo::cargo_bin!("reel").display()
+        ))
+        .arg("/dev/null")
+        .output()
+    else {
+        common::skip(
+            "at_a_terminal_the_hits_end_with_how_many_matched",
+            "no `script` to run reel on a terminal",
+        );
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("2 passages in 1 document (1 shown)"),
+        "{text}"
+    );
+    // Into a pipe, nothing but the hits.
+    let out = env.run(&["search", "-n", "1", "Huntington"]);
+    assert!(!stdout(&out).contains("passages in"));
+    assert!(!stderr(&out).contains("passages in"));
+}

@@ -1,7 +1,7 @@
 //! `reel search QUERY...` and `reel search --queries FILE`: ranked passages or documents, for
 //! people, as JSON Lines, or as a TREC run.
 
-use std::io::{BufWriter, Write};
+use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use reel::output::{human, trec, Printer};
@@ -46,6 +46,9 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     };
     let stdout = std::io::stdout();
     let mut out = BufWriter::new(stdout.lock());
+    if args.count {
+        return count(&searcher, &opts, args.queries.as_deref(), &mut out);
+    }
     let mut any_hit = false;
     if let Some(path) = &args.queries {
         let (queries, warnings) = searcher::read_queries(path)?;
@@ -81,6 +84,24 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         any_hit = !result.hits.is_empty();
         printer.write_hits(&mut out, &result.hits)?;
         out.flush()?;
+        // For a person at a terminal: how much matched beyond what is shown.
+        if any_hit && format == Format::Human && std::io::stdout().is_terminal() {
+            let passages = searcher.count(&SearchOptions {
+                per_doc: None,
+                unit: Unit::Passage,
+                ..opts.clone()
+            })?;
+            let documents = searcher.count(&SearchOptions {
+                unit: Unit::Doc,
+                ..opts.clone()
+            })?;
+            say!(
+                "{} in {} ({} shown)",
+                plural(passages, "passage"),
+                plural(documents, "document"),
+                result.hits.len()
+            );
+        }
         if !any_hit {
             explain_no_hits(&opts.query, &result);
         }
@@ -97,6 +118,52 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::from(EXIT_NO_HITS)
     })
+}
+
+/// `reel search --count`: the number of matches of the query, or of each query of a file.
+fn count(
+    searcher: &Searcher,
+    opts: &SearchOptions,
+    queries: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> anyhow::Result<ExitCode> {
+    let mut any = false;
+    match queries {
+        None => {
+            let n = searcher.count(opts)?;
+            any = n > 0;
+            writeln!(out, "{n}")?;
+        }
+        Some(path) => {
+            let (queries, warnings) = searcher::read_queries(path)?;
+            for w in &warnings {
+                say!("reel: warning: {w}");
+            }
+            for q in &queries {
+                let n = searcher.count(&SearchOptions {
+                    query: q.text.clone(),
+                    ..opts.clone()
+                })?;
+                any |= n > 0;
+                writeln!(out, "{}\t{n}", q.id)?;
+            }
+        }
+    }
+    out.flush()?;
+    Ok(if any {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(EXIT_NO_HITS)
+    })
+}
+
+/// `1 passage`, `2 passages`.
+fn plural(n: u64, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 /// One line on stderr saying why a query found nothing (stdout stays empty).
