@@ -490,3 +490,47 @@ fn clean_up_removes_only_what_reel_or_tantivy_made() {
         );
     }
 }
+
+#[test]
+fn an_interrupted_run_says_so_and_leaves_the_last_commit() {
+    let env = Env::with_seed();
+    env.index();
+    // A run long enough to interrupt: 300,000 records.
+    let mut big = String::with_capacity(30_000_000);
+    for i in 0..300_000 {
+        big.push_str(&format!(
+            "{{\"id\":\"r{i}\",\"title\":\"Review {i}\",\"text\":\"A film about river number {i} and its people.\"}}\n"
+        ));
+    }
+    env.write("corpus/big.jsonl", &big);
+    #[allow(deprecated)]
+    let bin = assert_cmd::cargo::cargo_bin("reel");
+    let child = std::process::Command::new(bin)
+        .current_dir(env.path(""))
+        .env_clear()
+        .arg("index")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    // SAFETY: a signal to our own child.
+    assert_eq!(unsafe { libc::kill(child.id() as i32, libc::SIGINT) }, 0);
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(130), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.trim_end()
+            .ends_with("reel: interrupted; the index is unchanged at its last commit"),
+        "{err}"
+    );
+    // The seed is searchable, none of the new records is.
+    let (hits, _) = env.search("drug court", &[]);
+    assert!(!hits.is_empty());
+    let out = env.run(&["search", "--count", "river"]);
+    assert_eq!(stdout(&out), "0\n");
+    // And the next run indexes everything.
+    env.index();
+    let out = env.run(&["search", "--count", "--unit", "doc", "river"]);
+    assert_eq!(stdout(&out), "300000\n");
+}

@@ -5,6 +5,7 @@ mod export;
 mod index;
 mod search;
 mod serve;
+mod signal;
 mod stats;
 mod verify;
 
@@ -20,7 +21,10 @@ pub const EXIT_NO_HITS: u8 = 1;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     let color = use_color(cli.color);
     match cli.command {
-        Command::Index(args) => index::run(args),
+        Command::Index(args) => {
+            signal::exit_on_signal("reel: interrupted; the index is unchanged at its last commit");
+            index::run(args)
+        }
         Command::Search(args) => search::run(args, color),
         Command::Stats(args) => stats::run(args),
         Command::Eval(args) => eval::run(args),

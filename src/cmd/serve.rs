@@ -3,7 +3,6 @@
 //! serve it without an async runtime). Only GET is answered.
 
 use std::process::ExitCode;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use reel::serve::{Response, Service};
@@ -40,13 +39,9 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     let server = Arc::new(server);
     let threads = args.threads.max(1);
     // SIGINT and SIGTERM stop taking requests; those in flight are answered, then exit 0.
-    stop_on_signal();
     {
         let server = server.clone();
-        std::thread::spawn(move || {
-            while !STOP.load(Ordering::Relaxed) {
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
+        super::signal::on_stop(move || {
             for _ in 0..threads {
                 server.unblock();
             }
@@ -67,22 +62,6 @@ pub fn run(args: ServeArgs) -> anyhow::Result<ExitCode> {
     }
     say!("reel: stopped serving {}", args.index.display());
     Ok(ExitCode::SUCCESS)
-}
-
-/// Set by the signal handler.
-static STOP: AtomicBool = AtomicBool::new(false);
-
-extern "C" fn on_signal(_: libc::c_int) {
-    STOP.store(true, Ordering::Relaxed);
-}
-
-fn stop_on_signal() {
-    let handler: extern "C" fn(libc::c_int) = on_signal;
-    // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
-    unsafe {
-        libc::signal(libc::SIGINT, handler as libc::sighandler_t);
-        libc::signal(libc::SIGTERM, handler as libc::sighandler_t);
-    }
 }
 
 fn answer(service: &Service, request: tiny_http::Request) {
