@@ -372,8 +372,15 @@ fn fuzz_the_printers() {
             semantic_score: color.then_some(0.5),
         };
         let mut out = Vec::new();
-        human::write_hits(&mut out, std::slice::from_ref(&hit), human::Style { color })
-            .map_err(|e| TestCaseError::fail(e.to_string()))?;
+        human::write_hits(
+            &mut out,
+            std::slice::from_ref(&hit),
+            human::Style {
+                color,
+                width: color.then_some(24),
+            },
+        )
+        .map_err(|e| TestCaseError::fail(e.to_string()))?;
         let shown = String::from_utf8(out).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert!(shown.starts_with(" 1. "));
         if !color {
@@ -450,8 +457,15 @@ fn fuzz_search_and_print_non_ascii_reviews() {
         match s.search(&opts) {
             Ok(results) => {
                 let mut out = Vec::new();
-                human::write_hits(&mut out, &results.hits, human::Style { color })
-                    .map_err(|e| TestCaseError::fail(e.to_string()))?;
+                human::write_hits(
+                    &mut out,
+                    &results.hits,
+                    human::Style {
+                        color,
+                        width: color.then_some(24),
+                    },
+                )
+                .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 json::write_hits(&mut out, &results.hits)
                     .map_err(|e| TestCaseError::fail(e.to_string()))?;
                 trec::write_hits(&mut out, "1", &results.hits, trec::Ids::Passages)
@@ -504,7 +518,15 @@ fn fuzz_search_and_print_non_ascii_reviews() {
         .unwrap();
     assert!(!results.hits.is_empty());
     let mut out = Vec::new();
-    human::write_hits(&mut out, &results.hits, human::Style { color: true }).unwrap();
+    human::write_hits(
+        &mut out,
+        &results.hits,
+        human::Style {
+            color: true,
+            width: Some(40),
+        },
+    )
+    .unwrap();
     assert!(String::from_utf8(out).unwrap().contains("target"));
 }
 

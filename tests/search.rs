@@ -500,3 +500,44 @@ fn at_a_terminal_the_hits_end_with_how_many_matched() {
     assert!(!stdout(&out).contains("passages in"));
     assert!(!stderr(&out).contains("passages in"));
 }
+
+#[test]
+fn on_a_terminal_passages_wrap_to_its_width_at_word_boundaries() {
+    let env = seed();
+    let run = |columns: &str| {
+        std::process::Command::new("script")
+            .current_dir(env.path(""))
+            .env_clear()
+            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+            .env("COLUMNS", columns)
+            .arg("-qc")
+            .arg(format!(
+                "{} search -n 2 --color never 'drug court'",
+                assert_cmd::cargo::cargo_bin!("reel").display()
+            ))
+            .arg("/dev/null")
+            .output()
+    };
+    let Ok(out) = run("40") else {
+        common::skip(
+            "on_a_terminal_passages_wrap_to_its_width_at_word_boundaries",
+            "no `script` to run reel on a terminal",
+        );
+        return;
+    };
+    let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+    let body: Vec<&str> = text.lines().filter(|l| l.starts_with("    ")).collect();
+    assert!(body.len() > 6, "{text}");
+    for l in &body {
+        assert!(l.chars().count() <= 40, "{l:?} is wider than 40: {text}");
+    }
+    // Words stay whole: the passage's text, unwrapped, is the one printed into a pipe.
+    let joined = body.iter().map(|l| l.trim()).collect::<Vec<_>>().join(" ");
+    assert!(
+        joined.contains("Judge Patricia Keller presides over Drug Court, working to break"),
+        "{joined}"
+    );
+    // Into a pipe, one line per passage, however long.
+    let piped = stdout(&env.run(&["search", "-n", "1", "drug court"]));
+    assert!(piped.lines().any(|l| l.chars().count() > 200), "{piped}");
+}

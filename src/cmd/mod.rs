@@ -142,3 +142,21 @@ pub fn prepare_mode(
     searcher.set_model(std::sync::Arc::new(model))?;
     Ok(mode)
 }
+
+/// The width to wrap human output to: `COLUMNS` when set, else the terminal's; `None` when
+/// standard output is not a terminal (a pipe or a file gets whole lines).
+pub fn terminal_width() -> Option<usize> {
+    if !std::io::stdout().is_terminal() {
+        return None;
+    }
+    if let Some(n) = std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.trim().parse().ok())
+    {
+        return Some(n);
+    }
+    // SAFETY: TIOCGWINSZ fills the winsize it is given; a failure leaves it zeroed.
+    let mut size: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}

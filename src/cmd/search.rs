@@ -26,7 +26,10 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         UnitArg::Passage
     });
     let printer = match format {
-        Format::Human => Printer::Human(human::Style { color }),
+        Format::Human => Printer::Human(human::Style {
+            color,
+            width: super::terminal_width(),
+        }),
         Format::Json => Printer::Json,
         Format::Trec if unit_arg == UnitArg::Passage => Printer::Trec(trec::Ids::Passages),
         Format::Trec => Printer::Trec(trec::Ids::Documents),

@@ -30,6 +30,33 @@ const RESET: &str = "\x1b[0m";
 pub struct Style {
     /// Use ANSI colours.
     pub color: bool,
+    /// Wrap the indented lines to this many columns, at word boundaries with the indent kept
+    /// (a terminal's width); `None` writes each on one line (into a pipe or a file).
+    pub width: Option<usize>,
+}
+
+/// Narrowest width worth wrapping to: below it, lines are written whole.
+const MIN_WRAP_WIDTH: usize = 20;
+
+/// The indent of a hit's lines under its first.
+const INDENT: &str = "    ";
+
+/// Writes `text` as an indented line, wrapped to the style's width. Display widths are
+/// measured by textwrap with unicode-width (a CJK character counts two columns, ANSI colour
+/// codes none); a word longer than the line is broken.
+fn indented(out: &mut dyn Write, style: Style, text: &str) -> io::Result<()> {
+    match style.width.filter(|w| *w >= MIN_WRAP_WIDTH) {
+        None => writeln!(out, "{INDENT}{text}"),
+        Some(width) => {
+            let opts = textwrap::Options::new(width)
+                .initial_indent(INDENT)
+                .subsequent_indent(INDENT);
+            for line in textwrap::wrap(text, &opts) {
+                writeln!(out, "{line}")?;
+            }
+            Ok(())
+        }
+    }
 }
 
 impl Style {
@@ -98,7 +125,7 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
                 })
                 .collect::<Vec<_>>()
                 .join(&style.paint(DIM, " · "));
-            writeln!(out, "    {line}")?;
+            indented(out, style, &line)?;
         }
         for m in hit
             .metadata_matches
@@ -106,20 +133,16 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
             .filter(|m| !shown.iter().any(|(k, _)| **k == m.field))
             .take(META_MATCHES_SHOWN)
         {
-            writeln!(
-                out,
-                "    {}: {}",
+            let line = format!(
+                "{}: {}",
                 style.paint(DIM, &sanitize(&m.field)),
                 excerpt_within(&m.value, &m.highlights, style, META_MATCH_BYTES, 30)
-            )?;
+            );
+            indented(out, style, &line)?;
         }
         // The heading the passage sits under, as the context it is read in.
         if let Some(h) = &hit.heading {
-            writeln!(
-                out,
-                "    {}",
-                style.paint(DIM, &format!("§ {}", sanitize(h)))
-            )?;
+            indented(out, style, &style.paint(DIM, &format!("§ {}", sanitize(h))))?;
         }
         // A document with a title and no text (a catalogue row without a description) is shown by
         // its title line alone.
@@ -128,11 +151,8 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
                 Some(s) => format!("{}: ", style.paint(BOLD, &sanitize(s))),
                 None => String::new(),
             };
-            writeln!(
-                out,
-                "    {who}{}",
-                excerpt(&hit.text, &hit.highlights, style)
-            )?;
+            let line = format!("{who}{}", excerpt(&hit.text, &hit.highlights, style));
+            indented(out, style, &line)?;
         }
     }
     Ok(())
@@ -275,9 +295,23 @@ mod tests {
 
     #[test]
     fn short_text_is_whole_and_highlighted() {
-        let s = excerpt("the drug court", &[[4, 8], [9, 14]], Style { color: true });
+        let s = excerpt(
+            "the drug court",
+            &[[4, 8], [9, 14]],
+            Style {
+                color: true,
+                width: None,
+            },
+        );
         assert_eq!(s, "the \x1b[1;31mdrug\x1b[0m \x1b[1;31mcourt\x1b[0m");
-        let s = excerpt("the drug court", &[[4, 8]], Style { color: false });
+        let s = excerpt(
+            "the drug court",
+            &[[4, 8]],
+            Style {
+                color: false,
+                width: None,
+            },
+        );
         assert_eq!(s, "the drug court");
     }
 
@@ -295,7 +329,10 @@ mod tests {
         let s = excerpt(
             &text,
             &[[at, at + 6], [at + 2, at + 1], [9999, 10000]],
-            Style { color: true },
+            Style {
+                color: true,
+                width: None,
+            },
         );
         assert!(s.contains("\x1b[1;31mtarget"), "{s}");
         let s = excerpt("“é’ ".repeat(200).as_str(), &[], Style::default());
