@@ -370,6 +370,10 @@ fn fuzz_the_printers() {
             metadata,
             lexical_score: Some(score),
             semantic_score: color.then_some(0.5),
+            sorted_by: Some(reel::searcher::hits::SortedBy {
+                field: cast.clone(),
+                value: Some(reel::meta::MetaValue::Text(cast.clone())),
+            }),
         };
         let mut out = Vec::new();
         human::write_hits(

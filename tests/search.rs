@@ -541,3 +541,31 @@ fn on_a_terminal_passages_wrap_to_its_width_at_word_boundaries() {
     let piped = stdout(&env.run(&["search", "-n", "1", "drug court"]));
     assert!(piped.lines().any(|l| l.chars().count() > 200), "{piped}");
 }
+
+#[test]
+fn a_sorted_hit_shows_the_value_it_was_ordered_by() {
+    let env = Env::with_seed();
+    env.copy_fixtures("tests/data/keyword");
+    env.index();
+    let (hits, out) = env.search("*", &["--sort", "release_year:asc", "-n", "5"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let years: Vec<i64> = hits
+        .iter()
+        .map(|h| {
+            let s = h.sorted_by.as_ref().expect("sorted_by");
+            assert_eq!(s["field"], "release_year");
+            s["value"].as_i64().expect("a year")
+        })
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] <= w[1]), "{years:?}");
+    // Not sorting: no such field in the JSON.
+    let out = env.run(&["search", "--json", "court"]);
+    assert!(!stdout(&out).contains("sorted_by"));
+    // For people, on each hit's first line.
+    let out = env.run(&["search", "*", "--sort", "release_year:asc", "-n", "1"]);
+    let first = stdout(&out).lines().next().unwrap_or_default().to_string();
+    assert!(
+        first.ends_with(&format!("release_year {}", years[0])),
+        "{first}"
+    );
+}

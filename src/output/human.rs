@@ -99,9 +99,26 @@ pub fn write_hits(out: &mut dyn Write, hits: &[Hit], style: Style) -> io::Result
             place.push(' ');
             place.push_str(&timecode(ms));
         }
+        // Ordered by a field: its value, where the score would tell the order.
+        let sorted = match &hit.sorted_by {
+            Some(s) => format!(
+                "  {}",
+                style.paint(
+                    BOLD,
+                    &format!(
+                        "{} {}",
+                        sanitize(&s.field),
+                        s.value
+                            .as_ref()
+                            .map_or("-".into(), |v| sanitize(&v.to_text()))
+                    )
+                )
+            ),
+            None => String::new(),
+        };
         writeln!(
             out,
-            "{:>2}. {}  {}  {}  {}",
+            "{:>2}. {}  {}  {}  {}{sorted}",
             hit.rank,
             style.paint(DIM, &format!("{:.3}", hit.score)),
             title,

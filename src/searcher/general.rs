@@ -215,6 +215,18 @@ impl Searcher {
             };
             let mut hits = hits::full_hits(&searcher, &self.fields, explain, top, scored, &terms)?;
             hits::show_paths(&mut hits, self.cwd.as_deref());
+            if let Some(sort) = &plan.sort {
+                let field = self
+                    .manifest
+                    .meta_field(&sort.field)
+                    .map_or_else(|| sort.field.clone(), |(key, _)| key);
+                for h in &mut hits {
+                    h.sorted_by = Some(hits::SortedBy {
+                        value: h.metadata.get(&field).cloned(),
+                        field: field.clone(),
+                    });
+                }
+            }
             self.part_scores(
                 &searcher,
                 &mut hits,

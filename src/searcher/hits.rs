@@ -58,6 +58,19 @@ pub struct Hit {
     pub lexical_score: Option<f32>,
     /// The cosine of the passage's vector and the query's, in semantic and hybrid search.
     pub semantic_score: Option<f32>,
+    /// With `--sort`: the field and this hit's value of it (null when it has none); left out
+    /// otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sorted_by: Option<SortedBy>,
+}
+
+/// The value a hit was ordered by.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct SortedBy {
+    /// The metadata field.
+    pub field: String,
+    /// Its value in the hit's document, if any.
+    pub value: Option<crate::meta::MetaValue>,
 }
 
 impl Hit {

@@ -34,6 +34,8 @@ pub struct Hit {
     pub metadata_matches: Vec<MetaMatch>,
     pub lexical_score: Option<f64>,
     pub semantic_score: Option<f64>,
+    #[serde(default)]
+    pub sorted_by: Option<serde_json::Value>,
 }
 
 /// One entry of `metadata_matches`.
