@@ -5,11 +5,10 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
-use common::Env;
+use common::{Env, Server};
 
 fn chromium() -> Option<PathBuf> {
     ["chromium", "chromium-browser", "google-chrome"]
@@ -21,39 +20,6 @@ fn chromium() -> Option<PathBuf> {
                     .find(|p| p.is_file())
             })
         })
-}
-
-struct Server(Child, String);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn serve(env: &Env) -> Server {
-    #[allow(deprecated)]
-    let bin = assert_cmd::cargo::cargo_bin("reel");
-    let mut child = Command::new(bin)
-        .current_dir(env.path(""))
-        .env_clear()
-        .args(["serve", "--addr", "127.0.0.1:0"])
-        .stderr(Stdio::piped())
-        .stdout(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut line = String::new();
-    BufReader::new(child.stderr.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    let addr = line
-        .split("http://")
-        .nth(1)
-        .and_then(|r| r.split('/').next())
-        .unwrap()
-        .to_string();
-    Server(child, addr)
 }
 
 /// Chromium's arguments for a headless run that lets the page's requests finish.
@@ -106,9 +72,9 @@ fn the_page_renders_results_facets_and_titles_as_text_in_chromium() {
          m3,The Court,Documentaries,A documentary about a drug court in Ohio.\n",
     );
     env.index();
-    let server = serve(&env);
+    let server = Server::start(&env);
     let profile = tempfile::tempdir().unwrap();
-    let base = format!("http://{}/", server.1);
+    let base = format!("http://{}/", server.addr);
 
     let page = dom(&browser, profile.path(), &format!("{base}?q=drug%20court"));
     let hits = results(&page);

@@ -3,78 +3,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Stdio};
-
-use common::{code, stdout, Env};
+use common::{code, stdout, Env, Server};
 use serde_json::Value;
-
-/// A running `reel serve`, stopped when dropped.
-struct Server {
-    child: Child,
-    addr: String,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-impl Server {
-    fn start(env: &Env) -> Server {
-        #[allow(deprecated)]
-        let bin = assert_cmd::cargo::cargo_bin("reel");
-        let mut child = std::process::Command::new(bin)
-            .current_dir(env.path(""))
-            .env_clear()
-            .args(["serve", "--addr", "127.0.0.1:0"])
-            .stderr(Stdio::piped())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("start reel serve");
-        let mut line = String::new();
-        BufReader::new(child.stderr.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        let addr = line
-            .split("http://")
-            .nth(1)
-            .and_then(|r| r.split('/').next())
-            .unwrap_or_else(|| panic!("no address in {line:?}"))
-            .to_string();
-        Server { child, addr }
-    }
-
-    /// GET `target`: the status, the headers and the body.
-    fn raw(&self, target: &str) -> (u16, String, String) {
-        let mut stream = TcpStream::connect(&self.addr).unwrap();
-        write!(
-            stream,
-            "GET {target} HTTP/1.0\r\nHost: {}\r\n\r\n",
-            self.addr
-        )
-        .unwrap();
-        let mut raw = Vec::new();
-        stream.read_to_end(&mut raw).unwrap();
-        let text = String::from_utf8(raw).unwrap();
-        let (head, body) = text.split_once("\r\n\r\n").unwrap();
-        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
-        (status, head.to_lowercase(), body.to_string())
-    }
-
-    /// GET `target`: the status and the body as JSON.
-    fn get(&self, target: &str) -> (u16, Value) {
-        let (status, head, body) = self.raw(target);
-        assert!(head.contains("content-type: application/json"), "{head}");
-        (
-            status,
-            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
-        )
-    }
-}
 
 fn seed_and_catalogue() -> Env {
     let env = Env::with_seed();

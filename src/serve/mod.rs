@@ -166,13 +166,7 @@ impl Service {
 
     fn search(&self, params: &[(String, String)]) -> crate::Result<Response> {
         let started = Instant::now();
-        let one = |name: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let one = |name: &str| last(params, name);
         let Some(q) = one("q") else {
             return Ok(Response::error(400, "`q` is missing: /api/search?q=words"));
         };
@@ -211,13 +205,10 @@ impl Service {
                 ))
             }
         };
-        let mut filters = Vec::new();
-        for (_, f) in params.iter().filter(|(k, _)| k == "filter") {
-            match Filter::from_str(f) {
-                Ok(f) => filters.push(f),
-                Err(e) => return Ok(Response::error(400, format!("filter `{f}`: {e}"))),
-            }
-        }
+        let filters = match filters(params) {
+            Ok(f) => f,
+            Err(r) => return Ok(r),
+        };
         let sort = match one("sort") {
             None | Some("") => None,
             Some(s) => match Sort::from_str(s) {
@@ -290,13 +281,7 @@ impl Service {
     }
 
     fn facets(&self, params: &[(String, String)]) -> crate::Result<Response> {
-        let one = |name: &str| {
-            params
-                .iter()
-                .rev()
-                .find(|(k, _)| k == name)
-                .map(|(_, v)| v.as_str())
-        };
+        let one = |name: &str| last(params, name);
         let Some(field) = one("field").filter(|f| !f.is_empty()) else {
             return Ok(Response::error(
                 400,
@@ -314,13 +299,10 @@ impl Service {
                 format!("`{field}` is no keyword field of this index (facets count keyword lists)"),
             ));
         }
-        let mut filters = Vec::new();
-        for (_, f) in params.iter().filter(|(k, _)| k == "filter") {
-            match Filter::from_str(f) {
-                Ok(f) => filters.push(f),
-                Err(e) => return Ok(Response::error(400, format!("filter `{f}`: {e}"))),
-            }
-        }
+        let filters = match filters(params) {
+            Ok(f) => f,
+            Err(r) => return Ok(r),
+        };
         let q = one("q").filter(|q| !q.trim().is_empty()).unwrap_or("*");
         let opts = SearchOptions {
             query: q.to_string(),
@@ -408,6 +390,26 @@ impl Service {
             "passages": passages,
         })))
     }
+}
+
+/// The last value a request gives parameter `name`.
+fn last<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .rev()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+/// Every `filter=` of a request, read as `--filter` reads it; a bad one is the request's 400.
+fn filters(params: &[(String, String)]) -> Result<Vec<Filter>, Response> {
+    params
+        .iter()
+        .filter(|(k, _)| k == "filter")
+        .map(|(_, f)| {
+            Filter::from_str(f).map_err(|e| Response::error(400, format!("filter `{f}`: {e}")))
+        })
+        .collect()
 }
 
 fn open(

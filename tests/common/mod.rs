@@ -4,6 +4,7 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::io::{BufRead, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::Output;
 
@@ -198,4 +199,71 @@ pub fn stdout(out: &Output) -> String {
 
 pub fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
+/// A running `reel serve`, stopped when dropped.
+pub struct Server {
+    pub child: std::process::Child,
+    pub addr: String,
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Server {
+    /// `reel serve --addr 127.0.0.1:0` in `env`'s folder, once it says where it listens.
+    pub fn start(env: &Env) -> Server {
+        #[allow(deprecated)]
+        let bin = assert_cmd::cargo::cargo_bin("reel");
+        let mut child = std::process::Command::new(bin)
+            .current_dir(env.path(""))
+            .env_clear()
+            .args(["serve", "--addr", "127.0.0.1:0"])
+            .stderr(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start reel serve");
+        let mut line = String::new();
+        std::io::BufReader::new(child.stderr.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        let addr = line
+            .split("http://")
+            .nth(1)
+            .and_then(|r| r.split('/').next())
+            .unwrap_or_else(|| panic!("no address in {line:?}"))
+            .to_string();
+        Server { child, addr }
+    }
+
+    /// GET `target`: the status, the headers and the body.
+    pub fn raw(&self, target: &str) -> (u16, String, String) {
+        let mut stream = std::net::TcpStream::connect(&self.addr).unwrap();
+        write!(
+            stream,
+            "GET {target} HTTP/1.0\r\nHost: {}\r\n\r\n",
+            self.addr
+        )
+        .unwrap();
+        let mut raw = Vec::new();
+        stream.read_to_end(&mut raw).unwrap();
+        let text = String::from_utf8(raw).unwrap();
+        let (head, body) = text.split_once("\r\n\r\n").unwrap();
+        let status: u16 = head.split(' ').nth(1).unwrap().parse().unwrap();
+        (status, head.to_lowercase(), body.to_string())
+    }
+
+    /// GET `target`: the status and the body as JSON.
+    pub fn get(&self, target: &str) -> (u16, serde_json::Value) {
+        let (status, head, body) = self.raw(target);
+        assert!(head.contains("content-type: application/json"), "{head}");
+        (
+            status,
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}")),
+        )
+    }
 }
