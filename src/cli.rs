@@ -299,6 +299,17 @@ pub struct SearchArgs {
     #[arg(long, value_name = "EXPR")]
     pub filter: Vec<Filter>,
 
+    /// Search only files whose path matches GLOB (`!GLOB` leaves them out), as ripgrep's -g:
+    /// without a `/` it matches a file or folder name (`*.md`, `!drafts`), with one the path
+    /// from here (`reviews/2017/*`). Repeat: a file is kept when it matches any including glob.
+    #[arg(short = 'g', long, value_name = "GLOB", allow_hyphen_values = true)]
+    pub glob: Vec<String>,
+
+    /// Search only the file PATH, or the files below the folder PATH (`!PATH` leaves them
+    /// out). Repeatable, with --glob.
+    #[arg(long, value_name = "PATH", allow_hyphen_values = true)]
+    pub source: Vec<String>,
+
     /// Order by a numeric or date field instead of relevance: FIELD, FIELD:desc or FIELD:asc.
     #[arg(long, value_name = "FIELD[:asc|desc]")]
     pub sort: Option<Sort>,

@@ -162,41 +162,67 @@ fn fuzz_the_query_path() {
         ]),
         any::<(bool, bool, bool, bool)>(),
         0usize..30,
+        // `--glob` and `--source` values: globs, paths, broken brackets, non-ASCII names.
+        proptest::collection::vec(
+            (
+                any::<bool>(),
+                prop_oneof![
+                    "!?[a-z*?/\\[\\]{},.\u{e9}\u{5fcd}\u{1f3ac}]{0,12}",
+                    Just("corpus".to_string()),
+                    Just("*.txt".to_string()),
+                    any::<String>(),
+                ],
+            ),
+            0..3,
+        ),
     );
-    fuzz("queries", options, |(q, filters, sort, flags, limit)| {
-        let (literal, feedback, doc_unit, per_doc) = flags;
-        let filters: Vec<Filter> = filters
-            .iter()
-            .filter_map(|f| Filter::from_str(f).ok())
-            .collect();
-        let sort = sort.and_then(|s| Sort::from_str(s).ok());
-        let opts = SearchOptions {
-            query: q.clone(),
-            limit,
-            per_doc: per_doc.then_some(1),
-            filters,
-            sort,
-            unit: if doc_unit { Unit::Doc } else { Unit::Passage },
-            literal,
-            feedback,
-            ids_only: false,
-            ..SearchOptions::default()
-        };
-        match s.search(&opts) {
-            Ok(results) => {
-                prop_assert!(results.hits.len() <= limit.max(1));
-                for h in &results.hits {
-                    for [a, b] in &h.highlights {
-                        prop_assert!(a <= b && *b <= h.text.len(), "highlight out of the text");
-                        prop_assert!(h.text.is_char_boundary(*a) && h.text.is_char_boundary(*b));
+    fuzz(
+        "queries",
+        options,
+        |(q, filters, sort, flags, limit, places)| {
+            let (literal, feedback, doc_unit, per_doc) = flags;
+            let filters: Vec<Filter> = filters
+                .iter()
+                .filter_map(|f| Filter::from_str(f).ok())
+                .chain(places.iter().map(|(glob, v)| {
+                    if *glob {
+                        Filter::glob(v)
+                    } else {
+                        Filter::source(v)
+                    }
+                }))
+                .collect();
+            let sort = sort.and_then(|s| Sort::from_str(s).ok());
+            let opts = SearchOptions {
+                query: q.clone(),
+                limit,
+                per_doc: per_doc.then_some(1),
+                filters,
+                sort,
+                unit: if doc_unit { Unit::Doc } else { Unit::Passage },
+                literal,
+                feedback,
+                ids_only: false,
+                ..SearchOptions::default()
+            };
+            match s.search(&opts) {
+                Ok(results) => {
+                    prop_assert!(results.hits.len() <= limit.max(1));
+                    for h in &results.hits {
+                        for [a, b] in &h.highlights {
+                            prop_assert!(a <= b && *b <= h.text.len(), "highlight out of the text");
+                            prop_assert!(
+                                h.text.is_char_boundary(*a) && h.text.is_char_boundary(*b)
+                            );
+                        }
                     }
                 }
+                Err(reel::Error::Query(_) | reel::Error::Filter(_)) => {}
+                Err(other) => prop_assert!(false, "unexpected error for {q:?}: {other}"),
             }
-            Err(reel::Error::Query(_) | reel::Error::Filter(_)) => {}
-            Err(other) => prop_assert!(false, "unexpected error for {q:?}: {other}"),
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
 }
 
 /// Text a user's reviews hold: curly quotes, accents, CJK, emoji, combining marks, control
@@ -250,6 +276,8 @@ fn fuzz_the_served_api() {
             Just("per_doc"),
             Just("unit"),
             Just("field"),
+            Just("glob"),
+            Just("source"),
         ],
         prop_oneof![
             "[a-z +%0-9A-F=<>:\"*()\u{e9}\u{6f22}-]{0,16}",

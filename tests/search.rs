@@ -569,3 +569,77 @@ fn a_sorted_hit_shows_the_value_it_was_ordered_by() {
         "{first}"
     );
 }
+
+#[test]
+fn glob_and_source_limit_a_search_to_part_of_the_corpus() {
+    let env = Env::empty();
+    env.write(
+        "c/f2019/opening.txt",
+        "Opening night\n\nThe drug court film opened.\n",
+    );
+    env.write(
+        "c/f2020/opening.txt",
+        "Opening night\n\nA drug court story opened.\n",
+    );
+    env.write(
+        "c/drafts/notes.md",
+        "# Draft\n\nDrug court notes, unfinished.\n",
+    );
+    env.write("c/日本/忍者.txt", "忍者\n\nA drug court in Tokyo.\n");
+    let out = env.run(&["index", "c"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let sources = |extra: &[&str]| {
+        let (hits, out) = env.search("drug court", extra);
+        assert!(matches!(code(&out), 0 | 1), "{}", stderr(&out));
+        let mut s: Vec<String> = hits.into_iter().map(|h| h.source).collect();
+        s.sort();
+        s
+    };
+    assert_eq!(sources(&[]).len(), 4);
+    // A glob without a slash: a file's or a folder's name.
+    assert_eq!(sources(&["-g", "*.md"]), ["c/drafts/notes.md"]);
+    assert_eq!(sources(&["--glob", "f2019"]), ["c/f2019/opening.txt"]);
+    assert_eq!(sources(&["-g", "忍者*"]), ["c/日本/忍者.txt"]);
+    // Excluding, and several including globs (any of them).
+    assert_eq!(sources(&["-g", "!drafts", "-g", "!日本"]).len(), 2);
+    assert_eq!(sources(&["-g", "f2019", "-g", "f2020"]).len(), 2);
+    assert_eq!(sources(&["-g", "*.txt", "-g", "!f2019"]).len(), 2);
+    // With a slash: the path from here; `*` stops at `/`.
+    assert_eq!(sources(&["-g", "c/*/*.txt"]).len(), 3);
+    assert!(sources(&["-g", "c/*.txt"]).is_empty());
+    // A file or a folder, from here or from anywhere.
+    assert_eq!(sources(&["--source", "c/f2020"]), ["c/f2020/opening.txt"]);
+    assert_eq!(
+        sources(&["--source", "./c/f2020/opening.txt"]),
+        ["c/f2020/opening.txt"]
+    );
+    assert_eq!(
+        sources(&["--source", "!c/f2020", "--source", "!c/日本"]).len(),
+        2
+    );
+    let abs = env.path("c/drafts").display().to_string();
+    assert_eq!(sources(&["--source", &abs]), ["c/drafts/notes.md"]);
+    // With filters, counts, queries files and the other output formats.
+    let out = env.run(&["search", "--count", "-g", "f20*", "drug"]);
+    assert_eq!(stdout(&out), "2\n");
+    let out = env.run(&["search", "--count", "-g", "nothing-here", "drug"]);
+    assert_eq!((code(&out), stdout(&out)), (1, "0\n".to_string()));
+    env.write("q.tsv", "a\tdrug court\nb\topened\n");
+    let out = env.run(&[
+        "search",
+        "--queries",
+        "q.tsv",
+        "--format",
+        "trec",
+        "-g",
+        "f2019",
+    ]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let run = stdout(&out);
+    let docs: Vec<&str> = run.lines().map(|l| l.split(' ').nth(2).unwrap()).collect();
+    assert_eq!(docs, ["f2019/opening", "f2019/opening"]);
+    // A glob that is no glob: exit 2, named.
+    let out = env.run(&["search", "-g", "c/[", "drug"]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("--glob 'c/['"), "{}", stderr(&out));
+}

@@ -43,6 +43,14 @@ fn a_search_answers_exactly_as_the_command_line() {
             vec!["\"drug court\""],
         ),
         (
+            "/api/search?q=drug&glob=*.txt&glob=%21catalogue*",
+            vec!["drug", "-g", "*.txt", "-g", "!catalogue*"],
+        ),
+        (
+            "/api/search?q=documentary&source=%21corpus/heroine-review.txt",
+            vec!["documentary", "--source", "!corpus/heroine-review.txt"],
+        ),
+        (
             "/api/search?q=*&filter=release_year%3E%3D2015&filter=release_year%3C2020&sort=release_year:asc&n=4",
             vec![
                 "*",

@@ -5,7 +5,7 @@ use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
 
 use reel::output::{human, trec, Printer};
-use reel::searcher::{self, SearchOptions, SearchResults, Searcher, Unit};
+use reel::searcher::{self, Filter, SearchOptions, SearchResults, Searcher, Unit};
 
 use crate::cli::{Format, SearchArgs, UnitArg};
 use crate::cmd::EXIT_NO_HITS;
@@ -38,7 +38,12 @@ pub fn run(args: SearchArgs, color: bool) -> anyhow::Result<ExitCode> {
         query: args.query.join(" "),
         limit: usize::try_from(args.limit)?,
         per_doc: args.per_doc.map(usize::try_from).transpose()?,
-        filters: args.filter,
+        filters: args
+            .filter
+            .into_iter()
+            .chain(args.glob.iter().map(|g| Filter::glob(g)))
+            .chain(args.source.iter().map(|p| Filter::source(p)))
+            .collect(),
         sort: args.sort,
         unit: unit(unit_arg),
         literal: args.queries.is_some(),

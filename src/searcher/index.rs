@@ -7,13 +7,14 @@ use std::path::Path;
 use std::sync::Arc;
 
 use tantivy::collector::Count;
-use tantivy::query::{BooleanQuery, Occur, Query, TermQuery};
+use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, TermQuery};
 use tantivy::schema::IndexRecordOption;
 use tantivy::{IndexReader, ReloadPolicy, TantivyDocument, Term};
 
 use super::hits;
 use super::query::build::Builder;
 use super::query::filter::{self, Filter};
+use super::query::source;
 use super::rank::collect::IdCache;
 use super::rank::{exclude, semantic};
 use crate::error::{Error, Result};
@@ -200,7 +201,16 @@ impl Searcher {
         }
         let mut builder = Builder::new(&self.fields, &self.manifest).with_cwd(self.cwd.clone());
         let mut clauses = vec![(Occur::Must, query)];
-        for f in filters {
+        let searcher = self.reader.searcher();
+        if let Some(q) =
+            source::places_query(filters, &self.fields, &searcher, self.cwd.as_deref())?
+        {
+            clauses.push((
+                Occur::Must,
+                Box::new(ConstScoreQuery::new(q, 0.0)) as Box<dyn Query>,
+            ));
+        }
+        for f in filters.iter().filter(|f| !source::is_place(f)) {
             let (q, negate) = filter::filter_query(f, &self.fields, &self.manifest, &mut builder)?;
             clauses.push(if negate {
                 (

@@ -401,13 +401,18 @@ fn last<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Every `filter=` of a request, read as `--filter` reads it; a bad one is the request's 400.
+/// Every `filter=` of a request, read as `--filter` reads it, and every `glob=` and `source=`
+/// as `--glob` and `--source`; a bad filter is the request's 400.
 fn filters(params: &[(String, String)]) -> Result<Vec<Filter>, Response> {
     params
         .iter()
-        .filter(|(k, _)| k == "filter")
-        .map(|(_, f)| {
-            Filter::from_str(f).map_err(|e| Response::error(400, format!("filter `{f}`: {e}")))
+        .filter_map(|(k, v)| match k.as_str() {
+            "filter" => Some(
+                Filter::from_str(v).map_err(|e| Response::error(400, format!("filter `{v}`: {e}"))),
+            ),
+            "glob" => Some(Ok(Filter::glob(v))),
+            "source" => Some(Ok(Filter::source(v))),
+            _ => None,
         })
         .collect()
 }

@@ -28,6 +28,14 @@ pub enum FilterOp {
     Le,
     /// `<`
     Lt,
+    /// `--glob GLOB`: the source path matches ([`super::source`]).
+    Glob,
+    /// `--glob !GLOB`: the source path does not match.
+    NotGlob,
+    /// `--source PATH`: the source is the file, or lies below the folder.
+    Within,
+    /// `--source !PATH`: the source is not there.
+    NotWithin,
 }
 
 /// A `--filter FIELD OP VALUE` condition.
@@ -74,6 +82,31 @@ impl std::str::FromStr for Filter {
             value: value.to_string(),
             raw: raw.to_string(),
         })
+    }
+}
+
+impl Filter {
+    /// `--glob GLOB` (`!GLOB` excludes).
+    pub fn glob(arg: &str) -> Filter {
+        Filter::place(arg, "--glob", FilterOp::Glob, FilterOp::NotGlob)
+    }
+
+    /// `--source PATH` (`!PATH` excludes).
+    pub fn source(arg: &str) -> Filter {
+        Filter::place(arg, "--source", FilterOp::Within, FilterOp::NotWithin)
+    }
+
+    fn place(arg: &str, flag: &str, keep: FilterOp, drop: FilterOp) -> Filter {
+        let (op, value) = match arg.strip_prefix('!') {
+            Some(rest) => (drop, rest),
+            None => (keep, arg),
+        };
+        Filter {
+            field: names::SOURCE.to_string(),
+            op,
+            value: value.to_string(),
+            raw: format!("{flag} '{arg}'"),
+        }
     }
 }
 
@@ -161,6 +194,9 @@ pub fn filter_query(
     builder: &mut Builder,
 ) -> Result<(Box<dyn Query>, bool)> {
     let bad = |why: String| Error::Filter(format!("--filter '{}': {why}", f.raw));
+    if super::source::is_place(f) {
+        return Err(bad("a place is read by --glob and --source".into()));
+    }
     let negate = f.op == FilterOp::Ne;
     let equality = matches!(f.op, FilterOp::Eq | FilterOp::Ne);
     let value = f.value.trim();
@@ -212,6 +248,10 @@ pub fn filter_query(
             FilterOp::Gt => (flip(high), Bound::Unbounded),
             FilterOp::Le => (Bound::Unbounded, high),
             FilterOp::Lt => (Bound::Unbounded, flip(low)),
+            // Answered by `source`, before this function is reached.
+            FilterOp::Glob | FilterOp::NotGlob | FilterOp::Within | FilterOp::NotWithin => {
+                (low, high)
+            }
         };
         Ok(builder.num_range(&key, low, high))
     };

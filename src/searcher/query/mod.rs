@@ -18,7 +18,8 @@
 //!
 //! One file per job: [`expr`] (the syntax tree), [`parser`] (text to tree), [`normalize`] (the
 //! operators applied, needless groups opened), [`words`] (the words a tree holds), [`build`]
-//! (tree to tantivy query), [`filter`] (`--filter` and `--sort`), [`expand`] (keyword
+//! (tree to tantivy query), [`filter`] (`--filter` and `--sort`), [`source`] (`--glob` and
+//! `--source`: where to look), [`expand`] (keyword
 //! queries, questions, proximity, feedback, the whole-title bonus) and [`plan`] (what a search
 //! does, decided once).
 
@@ -29,6 +30,7 @@ pub mod filter;
 mod normalize;
 pub mod parser;
 pub mod plan;
+pub mod source;
 pub mod words;
 
 pub use expr::{is_quote, strip_possessive, Bound, Expr, Occur};
