@@ -22,6 +22,32 @@ Environment:
   NO_COLOR         no colour (--color always overrides it)
   CLICOLOR_FORCE   colour even into a pipe (unless NO_COLOR is set)";
 
+/// `reel search --help`: the query language in brief, before the common notes.
+const SEARCH_HELP: &str = "\
+Query syntax:
+  drug court               either word; passages with both, close together, rank higher
+  \"drug court\"~2           a phrase (straight or curly quotes), ~N words apart at most
+  +drug -oscar             must have / must not have; also AND, OR, NOT and (groups)
+  title:heroin             one field: title, text, meta_text, doc_id, source, or a metadata name
+  year:[2015 TO 2019]      a range ({} exclusive); also year:>=2015, rating:<7
+  docu*                    a prefix        huntingdon~1   a fuzzy word (1 or 2 edits)
+  court^2                  a weight        *              every passage
+
+Examples:
+  reel search '\"drug court\" -oscar' -n 5
+  reel search 'opioid heroin*' --filter 'listed_in=Documentaries' --sort release_year --json
+
+Exit status:
+  0  at least one hit
+  1  no hits
+  2  an error (bad arguments, a query or filter that cannot be read, missing index)
+
+Environment:
+  REEL_INDEX       the index folder when --index is not given
+  NO_COLOR         no colour (--color always overrides it)
+  CLICOLOR_FORCE   colour even into a pipe (unless NO_COLOR is set)
+  COLUMNS          the width to wrap to on a terminal";
+
 /// Search documentary and film reviews: index a corpus into passages, then search ranked
 /// passages with highlighted matches.
 #[derive(Debug, Parser)]
@@ -73,7 +99,7 @@ pub enum Command {
     #[command(after_help = AFTER_HELP)]
     Index(IndexArgs),
     /// Search the index and print ranked passages.
-    #[command(after_help = AFTER_HELP)]
+    #[command(after_help = SEARCH_HELP)]
     Search(SearchArgs),
     /// Show what an index holds: documents, passages, fields, size on disk.
     #[command(after_help = AFTER_HELP)]

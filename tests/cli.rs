@@ -97,6 +97,57 @@ fn the_man_page_names_every_subcommand_and_the_version() {
     }
     assert!(page.contains("index schema"), "version line in the page");
     assert!(page.contains("REEL_INDEX"), "environment in the page");
+    // Examples, exit status and environment are sections of their own, in that order.
+    let at = |s: &str| page.find(s).unwrap_or_else(|| panic!("no {s} in the page"));
+    assert!(
+        at(".SH EXAMPLES") < at(".SH \"EXIT STATUS\"")
+            && at(".SH \"EXIT STATUS\"") < at(".SH ENVIRONMENT")
+    );
+    assert!(page.contains("\\fBreel search \"drug court\"\\fR"));
+    assert!(page.contains("\\fBreel search court \\-g '*.md'"));
+}
+
+#[test]
+fn search_help_gives_the_query_syntax_with_examples_that_run() {
+    let env = Env::with_seed();
+    env.copy_fixtures("tests/data/keyword");
+    env.index();
+    let out = env.run(&["search", "--help"]);
+    assert_eq!(code(&out), 0);
+    let help = stdout(&out);
+    for syntax in [
+        "\"drug court\"~2",
+        "+drug -oscar",
+        "title:heroin",
+        "year:[2015 TO 2019]",
+        "docu*",
+        "huntingdon~1",
+        "court^2",
+    ] {
+        assert!(help.contains(syntax), "--help lacks {syntax}: {help}");
+    }
+    // Each example, run as a shell runs it, finds hits.
+    let examples: Vec<&str> = help
+        .lines()
+        .skip_while(|l| *l != "Examples:")
+        .skip(1)
+        .take_while(|l| !l.is_empty())
+        .map(str::trim)
+        .collect();
+    assert_eq!(examples.len(), 2, "{help}");
+    let bin = assert_cmd::cargo::cargo_bin("reel");
+    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
+    for example in examples {
+        let out = std::process::Command::new("sh")
+            .args(["-c", example])
+            .current_dir(env.path(""))
+            .env_clear()
+            .env("PATH", &path)
+            .output()
+            .unwrap();
+        assert_eq!(code(&out), 0, "{example}: {}", stderr(&out));
+        assert!(!stdout(&out).is_empty(), "{example}");
+    }
 }
 
 #[test]

@@ -42,12 +42,97 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Man => {
             let command = <crate::cli::Cli as clap::CommandFactory>::command()
                 .version(&*Box::leak(crate::cli::version().into_boxed_str()));
-            let mut page = Vec::new();
-            clap_mangen::Man::new(command).render(&mut page)?;
+            let page = man_page(command)?;
             std::io::Write::write_all(&mut std::io::stdout().lock(), &page)?;
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+/// Examples for the manual page: what to type, and what it does.
+const MAN_EXAMPLES: [(&str, &str); 9] = [
+    (
+        "reel index",
+        "Index ./corpus into ./index (the paths are followed from then on).",
+    ),
+    (
+        "reel index reviews/ catalogue.csv --semantic",
+        "Index a folder and a catalogue, with vectors for semantic and hybrid search.",
+    ),
+    (
+        "reel search \"drug court\"",
+        "The best passages holding the phrase.",
+    ),
+    (
+        "reel search 'director:sheldon year:[2015 TO 2019]' --json",
+        "A metadata field and a range, as JSON Lines.",
+    ),
+    (
+        "reel search heroin --filter 'listed_in=Documentaries' --sort release_year",
+        "Keep documentaries, newest first.",
+    ),
+    (
+        "reel search court -g '*.md' -g '!drafts' --count",
+        "How many passages of Markdown files outside drafts/ match.",
+    ),
+    (
+        "reel search --queries topics.tsv --format trec > run.txt",
+        "A batch of queries as a TREC run.",
+    ),
+    (
+        "reel verify",
+        "Check the index against the files it follows.",
+    ),
+    (
+        "reel serve --addr 127.0.0.1:7700",
+        "The index as a JSON API and a search page.",
+    ),
+];
+
+/// The manual page: clap's sections, then examples, exit status and environment as sections
+/// of their own (clap would put the help's closing notes under one EXTRA heading).
+fn man_page(command: clap::Command) -> std::io::Result<Vec<u8>> {
+    let man = clap_mangen::Man::new(command);
+    let mut page = Vec::new();
+    man.render_title(&mut page)?;
+    man.render_name_section(&mut page)?;
+    man.render_synopsis_section(&mut page)?;
+    man.render_description_section(&mut page)?;
+    man.render_options_section(&mut page)?;
+    man.render_subcommands_section(&mut page)?;
+    let roff = |text: &str| text.replace('\\', "\\e").replace('-', "\\-");
+    let mut extra = String::from(".SH EXAMPLES\n");
+    for (command, what) in MAN_EXAMPLES {
+        extra += &format!(".TP\n\\fB{}\\fR\n{}\n", roff(command), roff(what));
+    }
+    extra += ".SH \"EXIT STATUS\"\n";
+    for (code, what) in [
+        ("0", "Success (for search: at least one hit)."),
+        ("1", "A search found no hits."),
+        ("2", "An error: bad arguments, a query that cannot be read, a missing index, unreadable input."),
+        ("130", "Interrupted (Ctrl-C); the index is unchanged at its last commit."),
+    ] {
+        extra += &format!(".TP\n{code}\n{}\n", roff(what));
+    }
+    extra += ".SH ENVIRONMENT\n";
+    for (name, what) in [
+        ("REEL_INDEX", "The index folder when --index is not given."),
+        (
+            "REEL_MODEL",
+            "The sentence-embedding model folder when --model is not given.",
+        ),
+        ("NO_COLOR", "No colour (--color always overrides it)."),
+        (
+            "CLICOLOR_FORCE",
+            "Colour even into a pipe (unless NO_COLOR is set).",
+        ),
+        ("COLUMNS", "The width human output wraps to on a terminal."),
+    ] {
+        extra += &format!(".TP\n\\fB{name}\\fR\n{}\n", roff(what));
+    }
+    page.extend_from_slice(extra.as_bytes());
+    man.render_version_section(&mut page)?;
+    Ok(page)
 }
 
 /// Threads to use: as asked, else one per core.
