@@ -545,6 +545,19 @@ fn sizes_are_in_binary_units_everywhere() {
     }
     let help = stdout(&env.run(&["index", "--help"]));
     assert!(help.contains("--memory <MiB>"), "{help}");
+    // A compressed input: the size on disk and the size read, both.
+    let text = "Title\n\n".to_string() + &"The drug court meets on Tuesdays. ".repeat(400);
+    env.write_bytes(
+        "z/long.txt.zst",
+        &zstd::encode_all(text.as_bytes(), 3).unwrap(),
+    );
+    let out = env.run(&["index", "z", "--index", "zindex"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("(60 B compressed, 13.29 KiB read)"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]

@@ -279,6 +279,14 @@ fn typos_get_a_suggestion_and_never_move_exact_matches() {
         "fuzzy matches are highlighted"
     );
 
+    // A short word is not corrected to a word with a letter dropped or added (`ATT`, an
+    // acronym, is not `at`), but is to one with a letter changed.
+    let out = env.run(&["search", "ATT"]);
+    assert_eq!(code(&out), 1);
+    assert!(!stderr(&out).contains("did you mean"), "{}", stderr(&out));
+    let out = env.run(&["search", "drug cuort"]);
+    assert!(stderr(&out).contains("did you mean: drug court"));
+
     // Nothing close: no suggestion.
     let out = env.run(&["search", "xqzzyv"]);
     assert_eq!(code(&out), 1);

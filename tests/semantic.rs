@@ -458,3 +458,59 @@ fn the_embedding_matches_an_independent_forward_pass() {
         }
     }
 }
+
+#[test]
+fn on_a_terminal_progress_moves_by_documents_while_one_csv_is_embedded() {
+    let test = "on_a_terminal_progress_moves_by_documents_while_one_csv_is_embedded";
+    let Some(model) = common::model(test) else {
+        return;
+    };
+    let env = Env::empty();
+    // One CSV, read in a moment and embedded for seconds: the bar must move meanwhile.
+    let mut csv = String::from("id,title,description\n");
+    for i in 0..700 {
+        csv += &format!(
+            "r{i},Film {i},\"A documentary about the drug court number {i}, its judges and the families who wait for them.\"\n"
+        );
+    }
+    env.write("c/films.csv", &csv);
+    let Ok(out) = std::process::Command::new("script")
+        .current_dir(env.path(""))
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("REEL_MODEL", &model)
+        .env("TERM", "xterm")
+        .args(["-qec"])
+        .arg(format!(
+            "stty cols 200; {} index c --semantic --threads 1",
+            assert_cmd::cargo::cargo_bin!("reel").display()
+        ))
+        .arg("/dev/null")
+        .output()
+    else {
+        common::skip(test, "no `script` to run reel on a terminal");
+        return;
+    };
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    // Each redraw of the bar: `NNN/700 documents`.
+    let counts: std::collections::BTreeSet<u64> = text
+        .split(['\r', '\n'])
+        .filter_map(|line| {
+            let before = line.split("/700 documents").next()?;
+            if before.len() == line.len() {
+                return None;
+            }
+            before.rsplit(' ').next()?.trim().parse().ok()
+        })
+        .collect();
+    assert!(
+        counts.len() >= 2 && counts.iter().any(|&n| n > 0),
+        "the bar did not move: {counts:?} in {text}"
+    );
+    assert!(text.contains("ETA"), "{text}");
+}

@@ -120,6 +120,8 @@ pub struct Bar {
     started: Instant,
     /// Passages embedded so far (a semantic index), shown with their rate.
     embedded: std::sync::atomic::AtomicU64,
+    /// Set once every input is read: the bar then counts documents made of those read.
+    by_documents: std::sync::atomic::AtomicBool,
 }
 
 static ACTIVE: OnceLock<ProgressBar> = OnceLock::new();
@@ -130,6 +132,7 @@ impl Bar {
             bar: OnceLock::new(),
             started: Instant::now(),
             embedded: std::sync::atomic::AtomicU64::new(0),
+            by_documents: std::sync::atomic::AtomicBool::new(false),
         }
     }
 
@@ -158,7 +161,11 @@ impl Progress for Bar {
     fn update(&self, bytes_read: u64, documents: u64) {
         if let Some(bar) = self.bar.get() {
             let secs = self.started.elapsed().as_secs_f64().max(0.001);
-            bar.set_position(bytes_read);
+            if self.by_documents.load(std::sync::atomic::Ordering::Relaxed) {
+                bar.set_position(documents);
+            } else {
+                bar.set_position(bytes_read);
+            }
             let embedded = self.embedded.load(std::sync::atomic::Ordering::Relaxed);
             let passages = if embedded > 0 {
                 format!(
@@ -168,12 +175,34 @@ impl Progress for Bar {
             } else {
                 String::new()
             };
+            // Once the bar counts documents, they are not said twice.
+            let made = if self.by_documents.load(std::sync::atomic::Ordering::Relaxed) {
+                String::new()
+            } else {
+                format!("{documents} docs, ")
+            };
             bar.set_message(format!(
-                "{documents} docs, {:.0} docs/s{passages}, {}/s",
+                "{made}{:.0} docs/s{passages}, {}/s",
                 documents as f64 / secs,
                 indicatif::HumanBytes((bytes_read as f64 / secs) as u64)
             ));
         }
+    }
+
+    fn read_all(&self, documents: u64) {
+        let Some(bar) = self.bar.get() else { return };
+        if !self
+            .by_documents
+            .swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} documents (ETA {eta}) {msg}",
+                )
+                .expect("the progress template is valid"),
+            );
+        }
+        bar.set_length(documents);
     }
 
     fn embedded(&self, passages: u64) {

@@ -36,6 +36,9 @@ pub trait Progress: Send + Sync {
     fn update(&self, bytes_read: u64, documents: u64);
     /// Passages embedded so far (a semantic index).
     fn embedded(&self, _passages: u64) {}
+    /// Every input has been read, into this many documents and records still being made into
+    /// passages (progress is then theirs, not the bytes').
+    fn read_all(&self, _documents: u64) {}
     /// Reading is done (committing or closing files follows).
     fn finish(&self);
 }
@@ -350,30 +353,66 @@ pub fn extension_of(path: &Path) -> String {
     }
 }
 
+/// Bytes read from the inputs: as stored on disk (compressed or not), for progress against
+/// their sizes, and decompressed, as the readers see them (what a user thinks of as the size of
+/// what was read).
+#[derive(Debug, Default)]
+pub struct BytesRead {
+    /// As stored.
+    pub stored: std::sync::atomic::AtomicU64,
+    /// Decompressed.
+    pub decoded: std::sync::atomic::AtomicU64,
+}
+
+impl BytesRead {
+    /// Bytes as stored so far.
+    pub fn stored(&self) -> u64 {
+        self.stored.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Bytes decompressed so far.
+    pub fn decoded(&self) -> u64 {
+        self.decoded.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
 /// Opens a file for streaming, decompressing `.gz` and `.zst` on the fly (never to disk).
-/// `counter` is advanced by the compressed bytes read, for progress.
+/// `counter` is advanced by the bytes read, as stored and decompressed.
 pub fn open(
     file: &InputFile,
-    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    counter: Option<std::sync::Arc<BytesRead>>,
 ) -> Result<Box<dyn BufRead + Send>> {
     let read_err = |source| Error::Read {
         path: file.path.clone(),
         source,
     };
     let raw = std::fs::File::open(&file.path).map_err(read_err)?;
+    let plain = file.compression == Compression::None;
     let raw = CountingReader {
         inner: raw,
-        counter,
+        counter: counter.clone(),
+        stored: true,
+        decoded: plain,
+    };
+    let decoded = |inner: Box<dyn Read + Send>| CountingReader {
+        inner,
+        counter: counter.clone(),
+        stored: false,
+        decoded: true,
     };
     let reader: Box<dyn BufRead + Send> = match file.compression {
         Compression::None => Box::new(BufReader::with_capacity(READ_BUFFER_BYTES, raw)),
         Compression::Gzip => Box::new(BufReader::with_capacity(
             READ_BUFFER_BYTES,
-            flate2::read::MultiGzDecoder::new(BufReader::new(raw)),
+            decoded(Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(
+                raw,
+            )))),
         )),
         Compression::Zstd => Box::new(BufReader::with_capacity(
             READ_BUFFER_BYTES,
-            zstd::stream::read::Decoder::new(raw).map_err(read_err)?,
+            decoded(Box::new(
+                zstd::stream::read::Decoder::new(raw).map_err(read_err)?,
+            )),
         )),
     };
     encoding::utf16_as_utf8(reader, READ_BUFFER_BYTES).map_err(read_err)
@@ -408,7 +447,7 @@ impl Item {
 /// that ends the file (unreadable, truncated compression) is returned.
 pub fn stream_records(
     file: &InputFile,
-    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    counter: Option<std::sync::Arc<BytesRead>>,
     f: &mut dyn FnMut(Result<Item>) -> bool,
 ) -> Result<()> {
     let mut reader = open(file, counter)?;
@@ -449,17 +488,25 @@ const BOM: &[u8] = b"\xef\xbb\xbf";
 /// Read buffer size: large sequential reads, small enough to not matter for memory.
 const READ_BUFFER_BYTES: usize = 256 * 1024;
 
-/// Counts the bytes that pass through it.
+/// Counts the bytes that pass through it, as stored, decompressed or both (a plain file).
 struct CountingReader<R> {
     inner: R,
-    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    counter: Option<std::sync::Arc<BytesRead>>,
+    stored: bool,
+    decoded: bool,
 }
 
 impl<R: Read> Read for CountingReader<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if let Some(c) = &self.counter {
-            c.fetch_add(n as u64, std::sync::atomic::Ordering::Relaxed);
+            let relaxed = std::sync::atomic::Ordering::Relaxed;
+            if self.stored {
+                c.stored.fetch_add(n as u64, relaxed);
+            }
+            if self.decoded {
+                c.decoded.fetch_add(n as u64, relaxed);
+            }
         }
         Ok(n)
     }
@@ -470,7 +517,7 @@ impl<R: Read> Read for CountingReader<R> {
 /// `warn` once.
 pub fn read_text(
     file: &InputFile,
-    counter: Option<std::sync::Arc<std::sync::atomic::AtomicU64>>,
+    counter: Option<std::sync::Arc<BytesRead>>,
     warn: &mut dyn FnMut(&Error),
 ) -> Result<Document> {
     let mut bytes = Vec::new();

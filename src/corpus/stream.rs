@@ -4,7 +4,6 @@
 //! the batches to worker threads; export turns them into documents on the spot. Either way
 //! [`batch_documents`] makes the documents, so both see exactly the same ones.
 
-use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 
 use super::records::{Observations, Plan, RawRecord, Roles, SAMPLE_RECORDS};
@@ -33,7 +32,7 @@ pub struct RecordsRead {
 pub fn read_records(
     file: &InputFile,
     roles: &Roles,
-    counter: Option<Arc<AtomicU64>>,
+    counter: Option<Arc<super::BytesRead>>,
     warn: &mut dyn FnMut(&Error),
     batch: &mut dyn FnMut(&Arc<Plan>, Vec<Item>) -> bool,
 ) -> Result<RecordsRead> {

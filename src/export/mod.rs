@@ -13,7 +13,6 @@ mod files;
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use serde_json::{json, Map, Value};
@@ -107,7 +106,7 @@ pub fn run(opts: &ExportOptions, warn: &mut dyn FnMut(&Error)) -> Result<ExportS
         out: SplitWriter::new(&opts.out_dir, prefix, cap),
         ids: HashMap::new(),
         stats: ExportStats::default(),
-        read: Arc::new(AtomicU64::new(0)),
+        read: Arc::new(corpus::BytesRead::default()),
         cwd: cwd.clone(),
     };
     ex.stats.skipped += inputs.report_skipped(warn);
@@ -171,7 +170,7 @@ struct Exporter<'a> {
     /// Ids already exported (by a 128-bit hash), with where: the first one read wins.
     ids: HashMap<u128, String>,
     stats: ExportStats,
-    read: Arc<AtomicU64>,
+    read: Arc<corpus::BytesRead>,
     /// The folder paths in messages are shown from.
     cwd: Option<std::path::PathBuf>,
 }
@@ -260,7 +259,7 @@ impl Exporter<'_> {
             self.stats.passages += 1;
         }
         if let Some(p) = &self.opts.progress {
-            p.update(self.read.load(Ordering::Relaxed), self.stats.documents);
+            p.update(self.read.stored(), self.stats.documents);
         }
         Ok(None)
     }

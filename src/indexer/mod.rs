@@ -178,6 +178,8 @@ pub struct IndexStats {
     pub shadowed: u64,
     /// Bytes of input read (as stored on disk).
     pub bytes: u64,
+    /// Those bytes decompressed (the same for files that are not compressed).
+    pub bytes_decoded: u64,
     /// True if the run committed (false when there was nothing to do).
     pub committed: bool,
     /// Wall time.
@@ -729,6 +731,7 @@ impl Run<'_> {
         stats.embedded_tokens = outcome.embedded_tokens;
         stats.model = opts.semantic().map(|s| s.model_name);
         stats.bytes = to_read.iter().map(|f| f.size).sum();
+        stats.bytes_decoded = outcome.bytes_decoded;
         w.manifest.next_doc_ord = outcome.next_ord;
         stats.total_documents = list.files.values().map(|f| f.documents).sum();
         stats.total_passages = list.files.values().map(|f| f.passages).sum();

@@ -79,6 +79,8 @@ pub struct Outcome {
     /// Passages embedded, and the tokens the model read for them (a semantic index).
     pub embedded: u64,
     pub embedded_tokens: u64,
+    /// Bytes the readers saw (decompressed).
+    pub bytes_decoded: u64,
 }
 
 /// Reads the files into the writer: the calling thread reads and decompresses them (and parses
@@ -90,7 +92,7 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
     if let Some(p) = input.progress {
         p.start(total_bytes);
     }
-    let bytes_read = Arc::new(AtomicU64::new(0));
+    let bytes_read = Arc::new(corpus::BytesRead::default());
     let counters = Counters {
         next_ord: AtomicU64::new(input.next_ord),
         documents: files.iter().map(|_| AtomicU64::new(0)).collect(),
@@ -101,6 +103,8 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         skipped: AtomicU64::new(0),
         embedded: AtomicU64::new(0),
         embedded_tokens: AtomicU64::new(0),
+        queued: AtomicU64::new(0),
+        read_all: std::sync::atomic::AtomicBool::new(false),
     };
     let claims = Claims::new(
         files
@@ -132,17 +136,31 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
             })
             .collect();
         drop(job_rx);
+        // Progress from a thread of its own, so it moves whatever the reading thread waits on.
+        let (done_tx, done_rx) = crossbeam_channel::bounded::<()>(0);
+        let (progress, ticked) = (input.progress, &counters);
+        let bytes = &bytes_read;
+        let ticker = scope.spawn(move || {
+            while let Err(crossbeam_channel::RecvTimeoutError::Timeout) =
+                done_rx.recv_timeout(PROGRESS_TICK)
+            {
+                report(progress, bytes, ticked);
+            }
+        });
         let mut feed = Feed {
             jobs: job_tx,
             warnings: &warn_rx,
             warn: &mut *warn,
-            progress: input.progress,
             bytes_read: &bytes_read,
             counters: &counters,
         };
         fatal = feed.all(files, &mut made, &mut plans);
+        counters.read_all.store(true, Ordering::Relaxed);
         drop(feed.jobs);
-        join(workers)
+        let joined = join(workers);
+        drop(done_tx);
+        let _ = ticker.join();
+        joined
     });
     for w in warn_rx.try_iter() {
         warn(&w);
@@ -154,7 +172,7 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
     settle(files, &plans, &counters, &mut made, warn);
     if let Some(p) = input.progress {
         p.update(
-            bytes_read.load(Ordering::Relaxed),
+            bytes_read.stored(),
             counters.indexed.load(Ordering::Relaxed),
         );
         p.finish();
@@ -177,6 +195,7 @@ pub fn run(input: Input, warn: &mut dyn FnMut(&Error)) -> Result<Outcome> {
         existing_losers,
         embedded: counters.embedded.load(Ordering::Relaxed),
         embedded_tokens: counters.embedded_tokens.load(Ordering::Relaxed),
+        bytes_decoded: bytes_read.decoded(),
     })
 }
 
@@ -269,15 +288,18 @@ struct Counters {
     /// Passages embedded (a semantic index), and their tokens.
     pub embedded: AtomicU64,
     pub embedded_tokens: AtomicU64,
+    /// Documents and records handed to the workers, and whether every file has been read
+    /// (progress then counts what the workers have made of them).
+    pub queued: AtomicU64,
+    pub read_all: std::sync::atomic::AtomicBool,
 }
 
-/// The reading side of the pipeline: turns files into jobs, relays warnings and progress.
+/// The reading side of the pipeline: turns files into jobs and relays warnings.
 struct Feed<'a> {
     pub jobs: crossbeam_channel::Sender<Job>,
     pub warnings: &'a crossbeam_channel::Receiver<Error>,
     pub warn: &'a mut dyn FnMut(&Error),
-    pub progress: Option<&'a dyn Progress>,
-    pub bytes_read: &'a Arc<AtomicU64>,
+    pub bytes_read: &'a Arc<corpus::BytesRead>,
     pub counters: &'a Counters,
 }
 
@@ -329,13 +351,6 @@ impl Feed<'_> {
         for w in self.warnings.try_iter() {
             (self.warn)(&w);
         }
-        if let Some(p) = self.progress {
-            p.embedded(self.counters.embedded.load(Ordering::Relaxed));
-            p.update(
-                self.bytes_read.load(Ordering::Relaxed),
-                self.counters.indexed.load(Ordering::Relaxed),
-            );
-        }
         self.jobs.send(job).is_ok()
     }
 
@@ -371,6 +386,7 @@ impl Feed<'_> {
                 record_type(&mut made.numeric, key.clone(), ty);
             }
         }
+        self.counters.queued.fetch_add(1, Ordering::Relaxed);
         Ok(self.send(Job::Document {
             file: file_no,
             whole,
@@ -391,32 +407,20 @@ impl Feed<'_> {
         let path = Arc::new(file.path.clone());
         let counter = Some(self.bytes_read.clone());
         let warn = RefCell::new(&mut *self.warn);
-        let (jobs, warnings, progress, bytes_read, counters) = (
-            &self.jobs,
-            self.warnings,
-            self.progress,
-            self.bytes_read,
-            self.counters,
-        );
+        let (jobs, warnings, queued) = (&self.jobs, self.warnings, &self.counters.queued);
         let mut batch = |plan: &Arc<Plan>, items: Vec<Item>| {
             for w in warnings.try_iter() {
                 (warn.borrow_mut())(&w);
             }
-            if let Some(p) = progress {
-                p.embedded(counters.embedded.load(Ordering::Relaxed));
-                p.update(
-                    bytes_read.load(Ordering::Relaxed),
-                    counters.indexed.load(Ordering::Relaxed),
-                );
-            }
-            jobs.send(Job::Records {
+            queued.fetch_add(items.len() as u64, Ordering::Relaxed);
+            let job = Job::Records {
                 file: file_no,
                 whole,
                 plan: plan.clone(),
                 path: path.clone(),
                 items,
-            })
-            .is_ok()
+            };
+            jobs.send(job).is_ok()
         };
         let read = stream::read_records(
             file,
@@ -429,6 +433,24 @@ impl Feed<'_> {
             .skipped
             .fetch_add(read.skipped, Ordering::Relaxed);
         Ok((read.finished, read.plan))
+    }
+}
+
+/// How often progress is reported while the workers run: the reading thread may be done with
+/// a CSV (its batches all queued) or wait on a full queue for seconds while the workers embed.
+const PROGRESS_TICK: std::time::Duration = std::time::Duration::from_millis(250);
+
+/// Passes what has been read, made and embedded so far to the progress bar, if any.
+fn report(progress: Option<&dyn Progress>, bytes_read: &corpus::BytesRead, counters: &Counters) {
+    if let Some(p) = progress {
+        if counters.read_all.load(Ordering::Relaxed) {
+            p.read_all(counters.queued.load(Ordering::Relaxed));
+        }
+        p.embedded(counters.embedded.load(Ordering::Relaxed));
+        p.update(
+            bytes_read.stored(),
+            counters.indexed.load(Ordering::Relaxed),
+        );
     }
 }
 

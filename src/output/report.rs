@@ -44,16 +44,25 @@ pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) 
         stats.unchanged,
         plural(stats.unchanged),
     )?;
+    // Compressed inputs: both sizes, the one on disk and the one read.
+    let size = if stats.bytes_decoded > stats.bytes {
+        format!(
+            "{} compressed, {} read",
+            human_bytes(stats.bytes),
+            human_bytes(stats.bytes_decoded)
+        )
+    } else {
+        human_bytes(stats.bytes)
+    };
     let work = if stats.committed {
         format!(
-            "indexed {} document{}, {} passage{} from {} file{} ({})",
+            "indexed {} document{}, {} passage{} from {} file{} ({size})",
             stats.documents,
             plural(stats.documents),
             stats.passages,
             plural(stats.passages),
             stats.files,
             plural(stats.files),
-            human_bytes(stats.bytes),
         )
     } else {
         "nothing to index".to_string()

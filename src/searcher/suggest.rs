@@ -88,6 +88,14 @@ fn max_edits(chars: usize) -> usize {
     }
 }
 
+/// Whether a word of `found` characters is a plausible correction of one of `typed`: never a
+/// word of one or two letters, and for a word of four letters or fewer only a letter changed or
+/// two swapped, not one dropped or added. Short words a letter apart are other words more often
+/// than typos (`ATT`, an acronym, is not a misspelt `at`; `thr` is `the` rather than `th`).
+fn plausible(typed: usize, found: usize) -> bool {
+    found >= 3 && (typed > 4 || found == typed)
+}
+
 /// The indexed term closest to `term`: fewest edits, then most passages, then the first in
 /// order. The dictionaries are walked with a Levenshtein automaton, which visits only the
 /// terms within the edits allowed (a walk of every term took 0.6 s on 44 segments).
@@ -123,7 +131,7 @@ fn closest(searcher: &tantivy::Searcher, fields: &[Field], term: &str) -> Result
                         continue;
                     };
                     let len = text.chars().count();
-                    if len.abs_diff(target.len()) > limit {
+                    if len.abs_diff(target.len()) > limit || !plausible(target.len(), len) {
                         continue;
                     }
                     candidate.clear();
