@@ -349,6 +349,27 @@ pub fn tantivy_text(e: &tantivy::TantivyError) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// What is wrong with an index's commit record (`meta.json`) that tantivy could not read, in
+/// a user's words rather than tantivy's (which quotes the whole file): `None` when it reads as
+/// JSON (the trouble is elsewhere).
+pub fn damaged_meta(dir: &std::path::Path) -> Option<String> {
+    let bytes = std::fs::read(dir.join("meta.json")).ok()?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Some("meta.json, the record of the last commit, is empty".into());
+    }
+    match serde_json::from_slice::<serde_json::Value>(&bytes) {
+        Ok(serde_json::Value::Object(o)) if o.contains_key("segments") => None,
+        Ok(_) => Some("meta.json, the record of the last commit, is JSON but not a commit record".into()),
+        Err(e) => Some(format!(
+            "meta.json, the record of the last commit, is damaged (not JSON: {} at line {}, column {})",
+            // serde_json's own words, without its position (said after them).
+            e.to_string().split(" at line").next().unwrap_or_default(),
+            e.line(),
+            e.column()
+        )),
+    }
+}
+
 /// A user's file as messages name it: `-` (standard input) as `<stdin>`.
 pub fn shown_path(path: &std::path::Path) -> &std::path::Path {
     if path == std::path::Path::new("-") {
@@ -455,7 +476,12 @@ impl Error {
             }
         }
         // Whatever form the failure took, a write that met a full disk is a full disk.
-        let text = tantivy_text(&e);
+        let text = match &e {
+            tantivy::TantivyError::DataCorruption(_) => {
+                damaged_meta(dir).unwrap_or_else(|| tantivy_text(&e))
+            }
+            _ => tantivy_text(&e),
+        };
         if text.contains("(os error 28)")
             || text.contains("(os error 122)")
             || (writing && disk_full(dir))

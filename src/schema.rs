@@ -525,8 +525,12 @@ pub fn is_reel_index(dir: &Path) -> bool {
     let Ok(bytes) = std::fs::read(dir.join("meta.json")) else {
         return false;
     };
-    let Ok(meta) = serde_json::from_slice::<serde_json::Value>(&bytes) else {
-        // A damaged commit point in a folder that is an index: reel's if its file lists are.
+    let meta = serde_json::from_slice::<serde_json::Value>(&bytes)
+        .ok()
+        .filter(|m| m.get("segments").is_some());
+    let Some(meta) = meta else {
+        // A damaged commit point (not JSON, or not a commit record) in a folder that is an
+        // index: reel's if its file lists are.
         return std::fs::read_dir(dir).is_ok_and(|mut entries| {
             entries.any(|e| {
                 e.is_ok_and(|e| e.file_name().to_string_lossy().starts_with("reel-files-"))

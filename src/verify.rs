@@ -204,7 +204,9 @@ fn open_checked(
     let index = match guarded(|| Index::open(directory)) {
         Ok(Ok(index)) => index,
         Ok(Err(e)) => {
-            report.problem(meta, format!("cannot open the index: {e}"));
+            let why =
+                crate::error::damaged_meta(dir).unwrap_or_else(|| crate::error::tantivy_text(&e));
+            report.problem(meta, format!("cannot open the index: {why}"));
             return Ok(None);
         }
         Err(panic) => {

@@ -534,3 +534,20 @@ fn an_interrupted_run_says_so_and_leaves_the_last_commit() {
     let out = env.run(&["search", "--count", "--unit", "doc", "river"]);
     assert_eq!(stdout(&out), "300000\n");
 }
+
+#[test]
+fn a_file_that_gives_nothing_new_is_said_so_not_indexed_0_documents() {
+    let env = Env::empty();
+    env.write("j1.jsonl", "{\"id\":\"x\",\"text\":\"the drug court\"}\n");
+    env.write("j2.jsonl", "{\"id\":\"x\",\"text\":\"another court\"}\n");
+    assert_eq!(code(&env.run(&["index", "j1.jsonl"])), 0);
+    let out = env.run(&["index", "j2.jsonl"]);
+    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(!err.contains("indexed 0 documents"), "{err}");
+    assert!(
+        err.contains("read 1 file (") && err.contains("found no new document in it"),
+        "{err}"
+    );
+    assert!(err.contains("duplicate document id `x`"), "{err}");
+}

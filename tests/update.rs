@@ -393,6 +393,50 @@ fn verify_finds_damage_and_search_says_rebuild_without_a_panic() {
 }
 
 #[test]
+fn a_damaged_commit_record_is_said_in_plain_words_and_rebuild_mends_it() {
+    let env = Env::with_seed();
+    for (content, said) in [
+        (
+            "{\"segments\": [\n",
+            "is damaged (not JSON: EOF while parsing a list at line 2, column 0)",
+        ),
+        ("", "is empty"),
+        ("[1, \"\u{5fcd}\"]", "is JSON but not a commit record"),
+        ("\u{feff}garbage \u{1f3ac}", "is damaged (not JSON"),
+    ] {
+        env.index();
+        std::fs::write(env.path("index/meta.json"), content).unwrap();
+        for args in [
+            &["search", "drug court"][..],
+            &["stats"][..],
+            &["index"][..],
+        ] {
+            let out = env.run(args);
+            assert_eq!(code(&out), 2);
+            let err = stderr(&out);
+            assert!(
+                err.contains(&format!("meta.json, the record of the last commit, {said}")),
+                "{args:?}: {err}"
+            );
+            assert!(err.contains("reel index --rebuild"), "{err}");
+            assert!(
+                !err.contains("Data corrupt") && !err.contains("Content:"),
+                "tantivy's words: {err}"
+            );
+            assert_eq!(err.lines().count(), 1, "{err}");
+        }
+        let out = env.run(&["verify"]);
+        assert_eq!(code(&out), 2);
+        assert!(stdout(&out).contains(said), "{}", stdout(&out));
+        // The advice works: the index is whole again, with every document it followed.
+        let out = env.run(&["index", "--rebuild"]);
+        assert_eq!(code(&out), 0, "{}", stderr(&out));
+        verify_ok(&env, "index");
+        assert_eq!(env.search("drug court", &[]).0[0].passage_id, 2);
+    }
+}
+
+#[test]
 fn an_index_of_another_version_is_refused_until_rebuilt() {
     let env = Env::with_seed();
     env.index();

@@ -54,7 +54,15 @@ pub fn index_summary(out: &mut dyn Write, stats: &IndexStats, index_dir: &Path) 
     } else {
         human_bytes(stats.bytes)
     };
-    let work = if stats.committed {
+    let work = if stats.committed && stats.documents == 0 && stats.files > 0 {
+        // Files added or changed that gave nothing new: say so, not "indexed 0 documents".
+        format!(
+            "read {} file{} ({size}) and found no new document in {} (see the warnings above)",
+            stats.files,
+            plural(stats.files),
+            if stats.files == 1 { "it" } else { "them" },
+        )
+    } else if stats.committed {
         format!(
             "indexed {} document{}, {} passage{} from {} file{} ({size})",
             stats.documents,
