@@ -20,7 +20,11 @@ pub fn run(args: IndexArgs) -> anyhow::Result<ExitCode> {
         !args.no_semantic && (args.semantic || indexer::semantic_of(&args.index).is_some());
     let model = if semantic {
         let remembered = indexer::remembered_model(&args.index);
-        Some(Arc::new(super::load_model_or(&args.model, remembered)?))
+        Some(Arc::new(super::load_model_or(
+            &args.model,
+            remembered,
+            reel::embed::Precision::Auto,
+        )?))
     } else {
         None
     };

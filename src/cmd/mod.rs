@@ -174,7 +174,7 @@ pub fn model_cache() -> Option<std::path::PathBuf> {
 
 /// Loads the sentence-embedding model: `--model` (or `REEL_MODEL`), else the cache folder.
 pub fn load_model(args: &crate::cli::ModelArgs) -> anyhow::Result<reel::embed::Model> {
-    load_model_or(args, None)
+    load_model_or(args, None, reel::embed::Precision::Auto)
 }
 
 /// Loads the sentence-embedding model: `--model` (or `REEL_MODEL`), else the folder the index
@@ -182,6 +182,7 @@ pub fn load_model(args: &crate::cli::ModelArgs) -> anyhow::Result<reel::embed::M
 pub fn load_model_or(
     args: &crate::cli::ModelArgs,
     remembered: Option<std::path::PathBuf>,
+    precision: reel::embed::Precision,
 ) -> anyhow::Result<reel::embed::Model> {
     let mut looked = Vec::new();
     if let Some(dir) = &args.model {
@@ -195,7 +196,7 @@ pub fn load_model_or(
         }
     }
     let dir = reel::embed::locate(&looked)?;
-    Ok(reel::embed::Model::load(&dir)?)
+    Ok(reel::embed::Model::load_with(&dir, precision)?)
 }
 
 /// The search mode asked for (or the index's default), with the model loaded when it needs
@@ -216,7 +217,10 @@ pub fn prepare_mode(
     };
     searcher.require_semantic()?;
     let remembered = reel::indexer::remembered_model(searcher.dir());
-    let model = match load_model_or(&args.model, remembered) {
+    // Queries are a few tokens each: packing the weights into bf16 panels (40 ms of a one-shot
+    // search) gains them nothing, so they run in f32 on the weights left in the mapped file,
+    // one-shot, batch and served alike.
+    let model = match load_model_or(&args.model, remembered, reel::embed::Precision::F32) {
         Ok(m) => m,
         Err(e) if args.mode.is_none() => {
             say!("reel: warning: {e}; searching by words only");

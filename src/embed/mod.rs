@@ -153,7 +153,7 @@ impl Model {
         let max_tokens = max_seq.min(shape.max_positions).max(2);
 
         let tokenizer_bytes = read(dir, "tokenizer.json")?;
-        let mut tokenizer = tokenizers::Tokenizer::from_bytes(&tokenizer_bytes).map_err(|e| {
+        let mut tokenizer = read_tokenizer(&tokenizer_bytes).map_err(|e| {
             model_error(format!(
                 "{}: not a tokenizer reel can read ({e})",
                 dir.join("tokenizer.json").display()
@@ -396,6 +396,59 @@ pub fn dot(query: &[f32], stored: &[u8]) -> Option<f32> {
     Some(sum * scale)
 }
 
+/// Reads a `tokenizer.json`. A WordPiece tokenizer (BERT's) is put together from its parts:
+/// `Tokenizer::from_bytes` reads the model through an untagged enum that buffers and retries the
+/// whole 30,000-word vocabulary (28 ms of a 90 ms one-shot hybrid search; read here
+/// into typed parts, 8 ms); the normalizer, pre-tokenizer, post-processor, decoder and added tokens are read by
+/// tokenizers itself, so the result is the same tokenizer (a test compares them). Any other
+/// model is read by `from_bytes`.
+fn read_tokenizer(bytes: &[u8]) -> tokenizers::Result<tokenizers::Tokenizer> {
+    #[derive(serde::Deserialize)]
+    struct Parts {
+        model: WordPieceModel,
+        normalizer: Option<tokenizers::NormalizerWrapper>,
+        pre_tokenizer: Option<tokenizers::PreTokenizerWrapper>,
+        post_processor: Option<tokenizers::PostProcessorWrapper>,
+        decoder: Option<tokenizers::DecoderWrapper>,
+        #[serde(default)]
+        added_tokens: Vec<tokenizers::AddedToken>,
+    }
+    #[derive(serde::Deserialize)]
+    struct WordPieceModel {
+        #[serde(rename = "type")]
+        kind: String,
+        vocab: ahash::AHashMap<String, u32>,
+        unk_token: Option<String>,
+        continuing_subword_prefix: Option<String>,
+        max_input_chars_per_word: Option<usize>,
+    }
+    let parts: Parts = match serde_json::from_slice(bytes) {
+        Ok(p @ Parts { .. }) if p.model.kind == "WordPiece" => p,
+        _ => return tokenizers::Tokenizer::from_bytes(bytes),
+    };
+    let model = parts.model;
+    let wordpiece = tokenizers::models::wordpiece::WordPiece::builder()
+        .vocab(model.vocab)
+        .unk_token(model.unk_token.unwrap_or_else(|| "[UNK]".into()))
+        .continuing_subword_prefix(
+            model
+                .continuing_subword_prefix
+                .unwrap_or_else(|| "##".into()),
+        )
+        .max_input_chars_per_word(model.max_input_chars_per_word.unwrap_or(100))
+        .build()?;
+    let mut tokenizer = tokenizers::Tokenizer::new(wordpiece);
+    tokenizer.with_normalizer(parts.normalizer)?;
+    tokenizer.with_pre_tokenizer(parts.pre_tokenizer);
+    tokenizer.with_post_processor(parts.post_processor);
+    tokenizer.with_decoder(parts.decoder);
+    let (special, plain): (Vec<_>, Vec<_>) =
+        parts.added_tokens.into_iter().partition(|t| t.special);
+    tokenizer.add_special_tokens(special)?;
+    tokenizer.add_tokens(plain)?;
+    Ok(tokenizer)
+}
+
 /// Says on the test run's stderr that a unit test skipped its check.
 #[cfg(test)]
 pub fn skipped(test: &str, reason: &str) {
@@ -406,6 +459,49 @@ pub fn skipped(test: &str, reason: &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_wordpiece_tokenizer_put_together_from_its_parts_is_the_one_tokenizers_reads() {
+        let test = "a_wordpiece_tokenizer_put_together_from_its_parts_is_the_one_tokenizers_reads";
+        let Some(dir) = std::env::var_os("REEL_MODEL").map(PathBuf::from) else {
+            return skipped(test, "REEL_MODEL is not set");
+        };
+        let Ok(bytes) = std::fs::read(dir.join("tokenizer.json")) else {
+            return skipped(test, "REEL_MODEL holds no tokenizer.json");
+        };
+        // As `Model::load` sets them: no padding, truncated to the model's length.
+        let set = |mut t: tokenizers::Tokenizer| {
+            t.with_padding(None);
+            t.with_truncation(Some(tokenizers::TruncationParams {
+                max_length: 256,
+                ..Default::default()
+            }))
+            .unwrap();
+            t
+        };
+        let ours = set(read_tokenizer(&bytes).unwrap());
+        let theirs = set(tokenizers::Tokenizer::from_bytes(&bytes).unwrap());
+        let long = "Heroin(e) follows three women in Huntington. ".repeat(60);
+        for text in [
+            "drug court",
+            "Huntington's fire chief, Jan Rader — \"the angel of the city\"",
+            "Café Müller naïve résumé ÅNGSTRÖM",
+            "忍者ハットリくん 東京 한국어 тест",
+            "emoji 🎬🍿 and combining e\u{301} marks",
+            "[CLS] [SEP] [MASK] [UNK] [PAD] literal tokens",
+            "\u{0}\u{7}\t\r\n control characters\u{feff}",
+            "supercalifragilisticexpialidocious antidisestablishmentarianism",
+            &long,
+            "",
+        ] {
+            for special in [true, false] {
+                let a = ours.encode(text, special).unwrap();
+                let b = theirs.encode(text, special).unwrap();
+                assert_eq!(a.get_ids(), b.get_ids(), "{text:?}");
+                assert_eq!(a.get_offsets(), b.get_offsets(), "{text:?}");
+            }
+        }
+    }
 
     #[test]
     fn quantized_vectors_keep_their_dot_products() {
