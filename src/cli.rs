@@ -312,7 +312,7 @@ pub struct SearchArgs {
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
     pub limit: u64,
 
-    /// Print JSON Lines, one object per hit (see the README for the fields).
+    /// Print JSON Lines, one object per hit (GUIDE.md gives the fields).
     #[arg(long)]
     pub json: bool,
 

@@ -1,5 +1,5 @@
 //! JSON Lines output: one [`Hit`](crate::searcher::Hit) object per line, no colour, no HTML.
-//! The fields are a contract documented in the README.
+//! The fields are a contract documented in GUIDE.md.
 
 use std::io::{self, Write};
 

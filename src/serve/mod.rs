@@ -4,7 +4,7 @@
 //! (the commit stamp of `meta.json`) and opens the new commit if so, so a running server sees
 //! new documents without a restart and never holds a lock.
 //!
-//! The API (a contract, documented in the README):
+//! The API (a contract, documented in GUIDE.md):
 //! - `GET /api/search?q=&n=&offset=&filter=&sort=&mode=&per_doc=&unit=` → `{"hits": [...],
 //!   "total": N, "took_ms": T}`, each hit exactly a `reel search --json` line, ranked as
 //!   `reel search --json` ranks them; `filter` may repeat; `total` is what `reel search
