@@ -135,16 +135,8 @@ fn search_help_gives_the_query_syntax_with_examples_that_run() {
         .map(str::trim)
         .collect();
     assert_eq!(examples.len(), 2, "{help}");
-    let bin = assert_cmd::cargo::cargo_bin("reel");
-    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
     for example in examples {
-        let out = std::process::Command::new("sh")
-            .args(["-c", example])
-            .current_dir(env.path(""))
-            .env_clear()
-            .env("PATH", &path)
-            .output()
-            .unwrap();
+        let out = env.shell(example);
         assert_eq!(code(&out), 0, "{example}: {}", stderr(&out));
         assert!(!stdout(&out).is_empty(), "{example}");
     }

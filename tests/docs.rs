@@ -43,19 +43,6 @@ fn blocks(doc: &str, section: &str, fence: &str) -> Vec<String> {
     out
 }
 
-/// Runs a command line as a shell does, with `reel` the binary under test.
-fn shell(env: &Env, line: &str) -> std::process::Output {
-    let bin = assert_cmd::cargo::cargo_bin!("reel");
-    let path = format!("{}:/usr/bin:/bin", bin.parent().unwrap().display());
-    std::process::Command::new("sh")
-        .args(["-c", line])
-        .current_dir(env.path(""))
-        .env_clear()
-        .env("PATH", path)
-        .output()
-        .unwrap()
-}
-
 /// The command of a documented line, without its `# comment`.
 fn command(line: &str) -> &str {
     line.split("  #").next().unwrap().trim()
@@ -75,7 +62,7 @@ fn the_readme_sample_and_first_searches_run_as_shown() {
     }
     assert!(runs.len() >= 2);
     for (cmd, shown) in &runs {
-        let out = shell(&env, cmd);
+        let out = env.shell(cmd);
         assert_eq!(code(&out), 0, "{cmd}: {}", stderr(&out));
         if cmd.starts_with("reel search") {
             // Hits go to stdout exactly as shown.
@@ -91,7 +78,7 @@ fn the_readme_sample_and_first_searches_run_as_shown() {
     }
     for line in blocks("README.md", "## Five searches to start with", "sh") {
         let cmd = command(&line);
-        let out = shell(&env, cmd);
+        let out = env.shell(cmd);
         assert_eq!(code(&out), 0, "{cmd}: {}", stderr(&out));
         assert!(!stdout(&out).trim().is_empty(), "{cmd}");
     }
@@ -104,7 +91,7 @@ fn the_guide_examples_run() {
     assert!(lines.len() >= 5);
     for line in &lines {
         let cmd = command(line);
-        let out = shell(&env, cmd);
+        let out = env.shell(cmd);
         assert_eq!(code(&out), 0, "{cmd}: {}", stderr(&out));
         let printed = stdout(&out) + &stderr(&out);
         assert!(!printed.trim().is_empty(), "{cmd} printed nothing");

@@ -472,22 +472,8 @@ fn count_prints_how_many_match_as_rg_count_does() {
 #[test]
 fn at_a_terminal_the_hits_end_with_how_many_matched() {
     let env = seed();
-    let Ok(out) = std::process::Command::new("script")
-        .current_dir(env.path(""))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .args(["-qc"])
-        .arg(format!(
-            "{} search -n 1 Huntington",
-            assert_cmd::cargo::cargo_bin!("reel").display()
-        ))
-        .arg("/dev/null")
-        .output()
-    else {
-        common::skip(
-            "at_a_terminal_the_hits_end_with_how_many_matched",
-            "no `script` to run reel on a terminal",
-        );
+    let test = "at_a_terminal_the_hits_end_with_how_many_matched";
+    let Some(out) = env.on_terminal(test, "reel search -n 1 Huntington", &[]) else {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout);
@@ -504,25 +490,9 @@ fn at_a_terminal_the_hits_end_with_how_many_matched() {
 #[test]
 fn on_a_terminal_passages_wrap_to_its_width_at_word_boundaries() {
     let env = seed();
-    let run = |columns: &str| {
-        std::process::Command::new("script")
-            .current_dir(env.path(""))
-            .env_clear()
-            .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-            .env("COLUMNS", columns)
-            .arg("-qc")
-            .arg(format!(
-                "{} search -n 2 --color never 'drug court'",
-                assert_cmd::cargo::cargo_bin!("reel").display()
-            ))
-            .arg("/dev/null")
-            .output()
-    };
-    let Ok(out) = run("40") else {
-        common::skip(
-            "on_a_terminal_passages_wrap_to_its_width_at_word_boundaries",
-            "no `script` to run reel on a terminal",
-        );
+    let test = "on_a_terminal_passages_wrap_to_its_width_at_word_boundaries";
+    let line = "reel search -n 2 --color never 'drug court'";
+    let Some(out) = env.on_terminal(test, line, &[("COLUMNS", "40".as_ref())]) else {
         return;
     };
     let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");

@@ -474,21 +474,14 @@ fn on_a_terminal_progress_moves_by_documents_while_one_csv_is_embedded() {
         );
     }
     env.write("c/films.csv", &csv);
-    let Ok(out) = std::process::Command::new("script")
-        .current_dir(env.path(""))
-        .env_clear()
-        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
-        .env("REEL_MODEL", &model)
-        .env("TERM", "xterm")
-        .args(["-qec"])
-        .arg(format!(
-            "stty cols 200; {} index c --semantic --threads 1",
-            assert_cmd::cargo::cargo_bin!("reel").display()
-        ))
-        .arg("/dev/null")
-        .output()
-    else {
-        common::skip(test, "no `script` to run reel on a terminal");
+    let Some(out) = env.on_terminal(
+        test,
+        "stty cols 200; reel index c --semantic --threads 1",
+        &[
+            ("REEL_MODEL", model.as_os_str()),
+            ("TERM", "xterm".as_ref()),
+        ],
+    ) else {
         return;
     };
     assert!(

@@ -120,6 +120,42 @@ impl Env {
         self.reel().args(args).output().expect("run reel")
     }
 
+    /// Runs a command line as a shell does, in this folder with an empty environment, with
+    /// `reel` the binary under test (first on `PATH`).
+    pub fn shell(&self, line: &str) -> Output {
+        std::process::Command::new("sh")
+            .args(["-c", line])
+            .current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", path_with_reel())
+            .output()
+            .expect("run sh")
+    }
+
+    /// [`Env::shell`] on a pseudo-terminal (util-linux `script`), with `vars` set too; `None`
+    /// after saying `test` skips when there is no `script`.
+    pub fn on_terminal(
+        &self,
+        test: &str,
+        line: &str,
+        vars: &[(&str, &std::ffi::OsStr)],
+    ) -> Option<Output> {
+        let mut cmd = std::process::Command::new("script");
+        cmd.current_dir(self.dir.path())
+            .env_clear()
+            .env("PATH", path_with_reel());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        match cmd.args(["-qec", line, "/dev/null"]).output() {
+            Ok(out) => Some(out),
+            Err(_) => {
+                skip(test, "no `script` to run reel on a terminal");
+                None
+            }
+        }
+    }
+
     /// `reel index` with no arguments; panics unless it succeeds.
     pub fn index(&self) -> Output {
         let out = self.run(&["index"]);
@@ -138,6 +174,16 @@ impl Env {
             .collect();
         (hits, out)
     }
+}
+
+/// `PATH` with the folder of the binary under test first.
+fn path_with_reel() -> std::ffi::OsString {
+    let bin = assert_cmd::cargo::cargo_bin!("reel");
+    let mut dirs = vec![bin.parent().expect("the binary's folder").to_path_buf()];
+    dirs.extend(std::env::split_paths(
+        &std::env::var_os("PATH").unwrap_or_else(|| "/usr/bin:/bin".into()),
+    ));
+    std::env::join_paths(dirs).expect("a PATH")
 }
 
 /// Says on the test run's own stderr, past the test harness's capture, that a test skipped a
